@@ -1,0 +1,1 @@
+"""Latent Explorer: a VAE you can see and touch. Importing this package is light."""

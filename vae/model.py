@@ -1,0 +1,195 @@
+"""The variational autoencoder: config, network and loss.
+
+A latent variable model p(x) = integral p(x|z) p(z) dz with p(z) = N(0, I).
+The encoder outputs the parameters (mu, logvar) of a Gaussian q(z|x) for each
+image rather than a single point; training samples z = mu + sigma * eps
+(the reparameterization trick, Kingma & Welling 2014) so gradients flow through
+the sampling step. A plain autoencoder (`kind="ae"`) uses the same
+architecture with a deterministic code and no KL term, for comparison.
+
+Images are x: (B, 1, 28, 28) floats in [0, 1]; latents are z: (B, latent_dim).
+Losses are in nats per image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ARCHS = ("mlp", "conv")
+KINDS = ("vae", "ae")
+IMAGE_SHAPE = (1, 28, 28)
+IMAGE_PIXELS = 28 * 28
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Everything needed to rebuild the network (stored in every checkpoint)."""
+
+    latent_dim: int = 2
+    arch: str = "mlp"  # "mlp": 784-512-256-z, the reference; "conv": a small CNN
+    kind: str = "vae"  # "vae", or "ae": deterministic code, no KL
+    hidden: tuple[int, ...] = field(default=(512, 256))  # MLP widths, input side first
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.latent_dim, int) or not 1 <= self.latent_dim <= 512:
+            raise ValueError(f"latent_dim must be an integer in 1..512, got {self.latent_dim!r}")
+        if self.arch not in ARCHS:
+            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        hidden = tuple(int(h) for h in self.hidden)
+        if not hidden or any(not 1 <= h <= 8192 for h in hidden):
+            raise ValueError(f"hidden widths must be 1..8192, got {self.hidden!r}")
+        object.__setattr__(self, "hidden", hidden)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> VAEConfig:
+        known = {k: d[k] for k in ("latent_dim", "arch", "kind", "hidden") if k in d}
+        if "hidden" in known:
+            known["hidden"] = tuple(known["hidden"])
+        return cls(**known)
+
+
+class LossParts(NamedTuple):
+    """Batch means in nats per image; `total` = recon + beta * kl is what is minimized."""
+
+    total: torch.Tensor
+    recon: torch.Tensor
+    kl: torch.Tensor
+
+
+def mlp(widths: list[int]) -> nn.Sequential:
+    """Linear layers with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(widths) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, diag(exp logvar)) || N(0, I)) per row, in nats.
+
+    Closed form from Kingma & Welling (2014), appendix B:
+    -1/2 * sum(1 + log sigma^2 - mu^2 - sigma^2).
+    """
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1)
+
+
+def bce_per_image(recon_logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Bernoulli reconstruction loss summed over the 784 pixels, per image (nats).
+
+    Works on logits (not sigmoid outputs) so a saturated pixel cannot produce log(0).
+    """
+    bce = F.binary_cross_entropy_with_logits(recon_logits, x, reduction="none")
+    return bce.flatten(1).sum(dim=1)
+
+
+class VAE(nn.Module):
+    """Encoder q(z|x) and decoder p(x|z); `config.kind` chooses VAE or plain AE."""
+
+    def __init__(self, config: VAEConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or VAEConfig()
+        c = self.config
+        # The encoder ends in 2*z outputs (mu and logvar) for a VAE, z for an AE.
+        n_stats = 2 * c.latent_dim if c.kind == "vae" else c.latent_dim
+        if c.arch == "mlp":
+            self.encoder = nn.Sequential(nn.Flatten(), mlp([IMAGE_PIXELS, *c.hidden, n_stats]))
+            self.decoder = nn.Sequential(
+                mlp([c.latent_dim, *reversed(c.hidden), IMAGE_PIXELS]),
+                nn.Unflatten(1, IMAGE_SHAPE),
+            )
+        else:
+            self.encoder = nn.Sequential(
+                nn.Conv2d(1, 32, 4, stride=2, padding=1),  # (B, 32, 14, 14)
+                nn.ReLU(),
+                nn.Conv2d(32, 64, 4, stride=2, padding=1),  # (B, 64, 7, 7)
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(64 * 7 * 7, 256),
+                nn.ReLU(),
+                nn.Linear(256, n_stats),
+            )
+            self.decoder = nn.Sequential(
+                nn.Linear(c.latent_dim, 256),
+                nn.ReLU(),
+                nn.Linear(256, 64 * 7 * 7),
+                nn.ReLU(),
+                nn.Unflatten(1, (64, 7, 7)),
+                nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),  # (B, 32, 14, 14)
+                nn.ReLU(),
+                nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28) logits
+            )
+
+    @property
+    def is_vae(self) -> bool:
+        return self.config.kind == "vae"
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x (B, 1, 28, 28) -> mu (B, z), logvar (B, z); logvar is None for a plain AE."""
+        stats = self.encoder(x)
+        if not self.is_vae:
+            return stats, None
+        mu, logvar = stats.chunk(2, dim=1)
+        return mu, logvar
+
+    def reparameterize(
+        self,
+        mu: torch.Tensor,
+        logvar: torch.Tensor | None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I); the AE's code is mu itself."""
+        if logvar is None:
+            return mu
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + torch.exp(0.5 * logvar) * eps
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent_dim) -> Bernoulli logits (B, 1, 28, 28)."""
+        return self.decoder(z)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, latent_dim) -> pixel intensities in [0, 1], (B, 1, 28, 28)."""
+        return torch.sigmoid(self.decode_logits(z))
+
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One stochastic pass: returns (recon_logits, mu, logvar)."""
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar, generator)
+        return self.decode_logits(z), mu, logvar
+
+    def per_image_loss(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(recon, kl) per image, each (B,), in nats, from one sample of z."""
+        recon_logits, mu, logvar = self(x, generator)
+        recon = bce_per_image(recon_logits, x)
+        kl = kl_to_standard_normal(mu, logvar) if logvar is not None else torch.zeros_like(recon)
+        return recon, kl
+
+    def loss(
+        self, x: torch.Tensor, beta: float = 1.0, generator: torch.Generator | None = None
+    ) -> LossParts:
+        """Negative ELBO with a beta weight on the KL, as batch means (nats per image)."""
+        recon, kl = self.per_image_loss(x, generator)
+        recon, kl = recon.mean(), kl.mean()
+        return LossParts(recon + beta * kl, recon, kl)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
