@@ -1,0 +1,148 @@
+"""Checkpoints: plain-type dicts, written atomically, loaded without executing code.
+
+A checkpoint holds only dicts, lists, numbers, strings and tensors, so
+`torch.load(weights_only=True)` reads it and the network is rebuilt from the
+config stored inside (as nanoGPT does). A file that needs arbitrary pickled
+objects is refused, never unpickled.
+
+Layout (format_version 1):
+    format          "latent-explorer-checkpoint"
+    format_version  1
+    config          VAEConfig.to_dict()
+    model           state_dict
+    optimizer       Adam state_dict or None (for --resume)
+    train           the TrainConfig used, as a dict
+    meta            dataset, data_source, train_images, epochs, test metrics,
+                    history, train_seconds, created (UTC ISO time), interrupted
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from vae.model import VAE, VAEConfig
+
+FORMAT = "latent-explorer-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint could not be read or written; the message says which file and why."""
+
+
+@dataclass
+class Checkpoint:
+    model: VAE
+    meta: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+    optimizer: dict | None = None
+    path: Path | None = None
+
+    @property
+    def config(self) -> VAEConfig:
+        return self.model.config
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call write(file_object) on a temp file beside `path`, then rename it into place.
+
+    The rename is atomic on POSIX, so a crash or kill at any moment leaves either
+    the old file or the complete new one, never a half-written checkpoint.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: VAE,
+    meta: dict,
+    train: dict | None = None,
+    optimizer: dict | None = None,
+) -> Path:
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": model.config.to_dict(),
+        "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "optimizer": optimizer,
+        "train": dict(train or {}),
+        "meta": dict(meta),
+    }
+    try:
+        atomic_write(path, lambda f: torch.save(payload, f))
+    except OSError as e:
+        raise CheckpointError(f"{path}: could not write checkpoint ({e})") from e
+    return Path(path)
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Load a checkpoint into an eval-mode VAE on the CPU; raise CheckpointError on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        # weights_only refuses any global it does not know, so pickled code is never run.
+        # A refused global ("... GLOBAL posix.system ...") means a pickle of objects;
+        # anything else the unpickler chokes on is just not a checkpoint.
+        found = re.search(r"GLOBAL ([\w.]+)", str(e))
+        if found:
+            raise CheckpointError(
+                f"{path}: refused: the file holds pickled Python objects ({found.group(1)}), "
+                "not plain data; nothing in it was executed"
+            ) from e
+        raise CheckpointError(f"{path}: corrupt or not a checkpoint (unreadable pickle)") from e
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
+        raise CheckpointError(
+            f"{path}: corrupt or not a checkpoint ({type(e).__name__}: {e})"
+        ) from e
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a Latent Explorer checkpoint (no '{FORMAT}' marker)")
+    version = payload.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {version!r} is newer than this program "
+            f"reads ({FORMAT_VERSION}); upgrade latent-explorer"
+        )
+    try:
+        config = VAEConfig.from_dict(payload["config"])
+        model = VAE(config)
+        model.load_state_dict(payload["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: checkpoint does not match its config ({e})") from e
+    model.eval()
+    return Checkpoint(
+        model=model,
+        meta=payload.get("meta") or {},
+        train=payload.get("train") or {},
+        optimizer=payload.get("optimizer"),
+        path=path,
+    )
+
+
+def list_checkpoints(folder: str | Path) -> list[Path]:
+    """Checkpoint files in a folder, newest name first after the shipped ones."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.pt") if not p.name.startswith("."))
