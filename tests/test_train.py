@@ -1,0 +1,190 @@
+"""The trainer and its CLI: reproducibility, resume, interruption, progress, bad flags."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from vae.checkpoint import load_checkpoint
+from vae.evaluate import iwae_nll
+from vae.evaluate import main as evaluate_main
+from vae.train import StopTraining, TrainConfig, learning_rate, train
+from vae.train import main as train_main
+
+
+def quick(tmp_path, name="m.pt", **kw) -> TrainConfig:
+    values = {"epochs": 2, "batch_size": 100, "hidden": (64, 32), "out": str(tmp_path / name)}
+    return TrainConfig(**{**values, **kw})
+
+
+def weights(path) -> dict:
+    return load_checkpoint(path).model.state_dict()
+
+
+def test_training_lowers_the_test_loss_and_records_metadata(tmp_path, small_mnist):
+    path = train(quick(tmp_path, epochs=3), small_mnist, show_progress=False)
+    meta = load_checkpoint(path).meta
+    assert meta["dataset"] == "mnist" and meta["train_images"] == 2000
+    assert meta["epochs"] == 3 and not meta["interrupted"]
+    history = [h["test"]["nelbo"] for h in meta["history"]]
+    assert history[-1] < history[0] < 550  # 543 nats = uniform 0.5 pixels
+    assert set(meta["test"]) == {"nelbo", "recon", "kl"}
+    assert meta["test"]["nelbo"] == pytest.approx(meta["test"]["recon"] + meta["test"]["kl"])
+    assert meta["created"].endswith("+00:00")
+
+
+def test_same_seed_same_weights_other_seed_other_weights(tmp_path, small_mnist):
+    a = weights(train(quick(tmp_path, "a.pt"), small_mnist, show_progress=False))
+    b = weights(train(quick(tmp_path, "b.pt"), small_mnist, show_progress=False))
+    c = weights(train(quick(tmp_path, "c.pt", seed=1), small_mnist, show_progress=False))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, small_mnist):
+    full = weights(train(quick(tmp_path, "full.pt", epochs=3), small_mnist, show_progress=False))
+
+    def stop_after_first_epoch(progress):
+        if progress.test is not None and progress.epoch == 1:
+            raise StopTraining
+
+    half = quick(tmp_path, "half.pt", epochs=3)
+    with pytest.raises(StopTraining):
+        train(half, small_mnist, callback=stop_after_first_epoch, show_progress=False)
+    assert load_checkpoint(half.out).meta["interrupted"]
+    resumed = quick(tmp_path, "resumed.pt", epochs=3, resume=half.out)
+    out = weights(train(resumed, small_mnist, show_progress=False))
+    assert all(torch.allclose(full[k], out[k], atol=1e-6) for k in full)
+    assert load_checkpoint(resumed.out).meta["epochs"] == 3
+
+
+def test_progress_callback_sees_batches_and_epoch_metrics(tmp_path, small_mnist):
+    seen = []
+    train(quick(tmp_path, limit_batches=3), small_mnist, callback=seen.append, show_progress=False)
+    assert [(p.epoch, p.batch) for p in seen] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)]
+    ends = [p for p in seen if p.test is not None]
+    assert [p.epoch for p in ends] == [1, 2]
+    assert all(p.batches == 3 and p.epochs == 2 for p in seen)
+    assert ends[-1].train["loss"] > 0 and ends[-1].seconds > 0
+
+
+def test_keyboard_interrupt_leaves_a_valid_checkpoint(tmp_path, small_mnist):
+    def ctrl_c(progress):
+        if progress.epoch == 2 and progress.batch == 5:
+            raise KeyboardInterrupt
+
+    cfg = quick(tmp_path, epochs=4)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, small_mnist, callback=ctrl_c, show_progress=False)
+    ckpt = load_checkpoint(cfg.out)
+    assert ckpt.meta["interrupted"] and ckpt.meta["epochs"] == 1
+    assert ckpt.optimizer is not None
+
+
+def test_learning_rate_warms_up_then_decays():
+    cfg = TrainConfig(epochs=10, lr=1e-3, warmup_epochs=1)
+    lrs = [learning_rate(cfg, step, 100) for step in range(1000)]
+    assert lrs[0] < lrs[50] < lrs[99] == pytest.approx(1e-3)
+    assert lrs[999] == pytest.approx(2e-5, rel=0.01)
+    assert all(a >= b for a, b in zip(lrs[100:], lrs[101:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"epochs": 0},
+        {"beta": -1},
+        {"beta": float("nan")},
+        {"lr": 0},
+        {"batch_size": 0},
+        {"latent_dim": 0},
+        {"arch": "rnn"},
+        {"dataset": "cifar"},
+        {"limit_batches": 0},
+    ],
+)
+def test_absurd_settings_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        TrainConfig(**kwargs)
+
+
+def test_cli_end_to_end_on_a_few_batches_then_evaluate(tmp_path, capsys):
+    out = tmp_path / "cli.pt"
+    code = train_main(
+        [
+            "--epochs",
+            "1",
+            "--limit-batches",
+            "3",
+            "--latent-dim",
+            "2",
+            "--arch",
+            "conv",
+            "--beta",
+            "0.5",
+            "--seed",
+            "7",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0 and f"saved {out}" in capsys.readouterr().out
+    ckpt = load_checkpoint(out)
+    assert ckpt.config.arch == "conv" and ckpt.train["beta"] == 0.5 and ckpt.train["seed"] == 7
+    assert evaluate_main(["--checkpoint", str(out), "--k", "10"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"nelbo", "recon", "kl", "iwae_nll", "iwae_estimator"} <= set(result)
+    assert result["test_images"] == 10_000 and "K=10" in result["iwae_estimator"]
+    assert result["nelbo"] == pytest.approx(result["recon"] + result["kl"])
+    assert result["iwae_nll"] <= result["nelbo"] + 1.0  # a tighter bound than the ELBO
+
+
+def test_cli_reports_bad_flags_and_files_clearly(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        train_main(["--epochs", "0"])
+    assert info.value.code == 2 and "epochs must be" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    assert evaluate_main(["--checkpoint", str(bad)]) == 2
+    assert "corrupt or not a checkpoint" in capsys.readouterr().err
+    assert train_main(["--data-root", str(tmp_path), "--out", str(tmp_path / "x.pt")]) == 2
+    assert "no mnist IDX files" in capsys.readouterr().err
+
+
+def test_iwae_tightens_with_more_samples(tmp_path, small_mnist):
+    path = train(quick(tmp_path, epochs=2), small_mnist, show_progress=False)
+    model = load_checkpoint(path).model
+    x = small_mnist.test.float_images()[:200]
+    k1 = iwae_nll(model, x, k=1).mean().item()
+    k100 = iwae_nll(model, x, k=100).mean().item()
+    assert k100 < k1
+
+
+def test_module_entry_point_and_sigint(tmp_path):
+    """`python -m vae.train`, interrupted by a real SIGINT, exits 130 with a valid checkpoint."""
+    out = tmp_path / "sigint.pt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vae.train", "--epochs", "200", "--hidden", "32", "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
+    deadline = time.time() + 120
+    for line in iter(proc.stderr.readline, ""):  # wait until the first epoch finished
+        if "epoch   1" in line.replace("\r", "\n") or time.time() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    ckpt = load_checkpoint(out)
+    assert ckpt.meta["interrupted"] and ckpt.meta["epochs"] >= 1
+
+
+def test_importing_vae_is_light():
+    code = "import sys, vae; print('torch' in sys.modules, 'torchvision' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -1,0 +1,302 @@
+"""Train a VAE (or plain AE) on MNIST or Fashion-MNIST from the command line or the app.
+
+    vae-train --epochs 30 --latent-dim 2 --out checkpoints/my-vae.pt
+    python -m vae.train --limit-batches 2 --epochs 1 --out /tmp/smoke.pt   # seconds
+
+The dataset lives in memory as one float tensor and batches are slices of a
+seeded permutation, so there is no per-image PIL/DataLoader overhead. Every
+random draw (init, shuffling, the reparameterization noise) comes from the
+seed and the epoch number, so a run is reproducible and a run resumed at an
+epoch boundary continues exactly as the uninterrupted one would have.
+Ctrl-C (or a progress callback raising StopTraining) saves a valid checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+import torch
+
+from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.model import ARCHS, KINDS, VAE, VAEConfig
+
+EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One field per CLI flag (`--latent-dim` is `latent_dim`)."""
+
+    dataset: str = "mnist"
+    data_root: str | None = None
+    download: bool = False
+    latent_dim: int = 2
+    arch: str = "mlp"
+    kind: str = "vae"
+    hidden: tuple[int, ...] = field(default=(512, 256))
+    beta: float = 1.0
+    epochs: int = 30
+    batch_size: int = 128
+    lr: float = 2e-3
+    warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * 0.02
+    seed: int = 0
+    limit_batches: int | None = None  # stop each epoch after this many batches (tests)
+    out: str = "checkpoints/vae.pt"
+    resume: str | None = None
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.dataset in DATASETS, f"dataset must be one of {sorted(DATASETS)}"),
+            (self.epochs >= 1 and self.epochs <= 10_000, "epochs must be in 1..10000"),
+            (1 <= self.batch_size <= 65_536, "batch_size must be in 1..65536"),
+            (math.isfinite(self.lr) and 0 < self.lr <= 1, "lr must be in (0, 1]"),
+            (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
+            (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
+            (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        self.model_config()  # validates latent_dim, arch, kind, hidden
+
+    def model_config(self) -> VAEConfig:
+        return VAEConfig(
+            latent_dim=self.latent_dim, arch=self.arch, kind=self.kind, hidden=tuple(self.hidden)
+        )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+
+@dataclass
+class Progress:
+    """What the trainer reports to a callback: after every batch, and with test metrics at
+    the end of each epoch (`test` is then set)."""
+
+    epoch: int  # 1-based
+    epochs: int
+    batch: int  # 1-based within the epoch
+    batches: int
+    train: dict  # running means this epoch: loss, recon, kl
+    test: dict | None = None  # nelbo, recon, kl at epoch end
+    seconds: float = 0.0
+
+
+class StopTraining(Exception):
+    """Raise from a progress callback to stop early; the trainer still saves a checkpoint."""
+
+
+@torch.no_grad()
+def evaluate_elbo(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> dict:
+    """Test-set negative ELBO (one sample of z per image), recon and KL, in nats per image."""
+    model.eval()
+    generator = torch.Generator().manual_seed(EVAL_SEED)
+    recon_sum = kl_sum = 0.0
+    for i in range(0, len(images), batch_size):
+        recon, kl = model.per_image_loss(images[i : i + batch_size], generator)
+        recon_sum += recon.sum().item()
+        kl_sum += kl.sum().item()
+    n = len(images)
+    return {"nelbo": (recon_sum + kl_sum) / n, "recon": recon_sum / n, "kl": kl_sum / n}
+
+
+def learning_rate(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
+    """Linear warm-up then cosine decay, a pure function of the global step (resumable)."""
+    total = cfg.epochs * steps_per_epoch
+    warmup = cfg.warmup_epochs * steps_per_epoch
+    if step < warmup:
+        return cfg.lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1.0, total - warmup)
+    floor = 0.02
+    return cfg.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def train(
+    cfg: TrainConfig,
+    splits: Splits | None = None,
+    callback: Callable[[Progress], None] | None = None,
+    show_progress: bool = True,
+) -> Path:
+    """Train per `cfg`, save the checkpoint to `cfg.out` (also on Ctrl-C) and return its path."""
+    splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
+    if splits.name != cfg.dataset:
+        raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
+    if splits.notice and show_progress:
+        print(f"note: {splits.notice}", file=sys.stderr)
+    train_x = splits.train.float_images()  # (N, 1, 28, 28), held in memory once
+    test_x = splits.test.float_images()
+
+    torch.manual_seed(cfg.seed)
+    model = VAE(cfg.model_config())
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    start_epoch, history, seconds = 0, [], 0.0
+    if cfg.resume:
+        ckpt = load_checkpoint(cfg.resume)
+        if ckpt.config != model.config:
+            raise CheckpointError(
+                f"{cfg.resume}: its model {ckpt.config} differs from {model.config}"
+            )
+        model.load_state_dict(ckpt.model.state_dict())
+        if ckpt.optimizer:
+            optimizer.load_state_dict(ckpt.optimizer)
+        start_epoch = int(ckpt.meta.get("epochs", 0))
+        history = list(ckpt.meta.get("history", []))
+        seconds = float(ckpt.meta.get("train_seconds", 0.0))
+
+    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
+    if cfg.limit_batches:
+        steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
+    epochs_done, interrupted = start_epoch, False
+
+    def save() -> Path:
+        test = history[-1]["test"] if history else None
+        meta = {
+            "dataset": splits.name,
+            "data_source": splits.source,
+            "data_notice": splits.notice,
+            "train_images": len(train_x),
+            "test_images": len(test_x),
+            "epochs": epochs_done,
+            "test": test,
+            "history": history,
+            "train_seconds": round(seconds, 2),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "interrupted": interrupted,
+            "torch": str(torch.__version__),
+        }
+        return save_checkpoint(cfg.out, model, meta, cfg.to_dict(), optimizer.state_dict())
+
+    bar = None
+    if show_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=(cfg.epochs - start_epoch) * steps_per_epoch, unit="batch", file=sys.stderr
+        )
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            started = time.perf_counter()
+            model.train()
+            generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+            order = torch.randperm(len(train_x), generator=generator)
+            sums = torch.zeros(3)
+            seen = 0
+            for b in range(steps_per_epoch):
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate(cfg, epoch * steps_per_epoch + b, steps_per_epoch)
+                x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+                parts = model.loss(x, cfg.beta, generator)
+                optimizer.zero_grad(set_to_none=True)
+                parts.total.backward()
+                optimizer.step()
+                sums += torch.stack([p.detach() for p in parts]) * len(x)
+                seen += len(x)
+                running = dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
+                if bar is not None:
+                    bar.update()
+                    if b % 20 == 0:
+                        bar.set_postfix(epoch=epoch + 1, loss=f"{running['loss']:.1f}")
+                if callback is not None and b + 1 < steps_per_epoch:
+                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, running))
+            seconds += time.perf_counter() - started  # training time only, not evaluation
+            test = evaluate_elbo(model, test_x)
+            epochs_done = epoch + 1
+            history.append(
+                {"epoch": epochs_done, "train": running, "test": test, "seconds": round(seconds, 2)}
+            )
+            if bar is not None:
+                bar.write(
+                    f"epoch {epochs_done:3d}  test nelbo {test['nelbo']:7.2f} = recon "
+                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)"
+                )
+            if callback is not None:
+                callback(
+                    Progress(
+                        epochs_done,
+                        cfg.epochs,
+                        steps_per_epoch,
+                        steps_per_epoch,
+                        running,
+                        test,
+                        seconds,
+                    )
+                )
+    except (KeyboardInterrupt, StopTraining):
+        # Weights are consistent between optimizer steps; save what we have, then stop.
+        interrupted = True
+        path = save()
+        if bar is not None:
+            bar.close()
+            print(f"\ninterrupted after {epochs_done} epochs; saved {path}", file=sys.stderr)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return save()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = TrainConfig()
+    p = argparse.ArgumentParser(prog="vae-train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--dataset", choices=sorted(DATASETS), default=defaults.dataset)
+    p.add_argument("--data-root", help="folder with the IDX files (or torchvision's layout)")
+    p.add_argument("--download", action="store_true", help="download with torchvision if missing")
+    p.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
+    p.add_argument("--arch", choices=ARCHS, default=defaults.arch)
+    p.add_argument("--kind", choices=KINDS, default=defaults.kind)
+    p.add_argument(
+        "--hidden",
+        type=int,
+        nargs="+",
+        default=list(defaults.hidden),
+        help="MLP hidden widths, input side first",
+    )
+    p.add_argument("--beta", type=float, default=defaults.beta, help="weight on the KL term")
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
+    p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
+    p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
+    p.add_argument("--resume", help="checkpoint to continue from (same model config)")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    names = {f.name for f in fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in names}
+    values["hidden"] = tuple(values["hidden"])
+    return TrainConfig(**values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = config_from_args(args)
+    except ValueError as e:
+        parser.error(str(e))
+    try:
+        path = train(cfg)
+    except KeyboardInterrupt:
+        return 130
+    except (DatasetError, CheckpointError, ValueError) as e:
+        print(f"vae-train: error: {e}", file=sys.stderr)
+        return 2
+    print(f"saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
