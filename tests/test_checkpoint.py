@@ -162,3 +162,13 @@ def test_zip_with_wrong_contents_is_refused(tmp_path):
         z.writestr("hello.txt", "hi")
     with pytest.raises(CheckpointError, match="corrupt or not a checkpoint"):
         load_checkpoint(path)
+
+
+def test_non_plain_metadata_is_refused_before_writing(tmp_path):
+    from pathlib import Path
+
+    with pytest.raises(TypeError, match=r"\['meta'\]\['where'\] is a PosixPath"):
+        save_checkpoint(tmp_path / "x.pt", VAE(), {"where": Path("/tmp")})
+    with pytest.raises(TypeError, match="TorchVersion"):
+        save_checkpoint(tmp_path / "x.pt", VAE(), {"torch": torch.__version__})
+    assert list(tmp_path.iterdir()) == []

@@ -71,6 +71,26 @@ def atomic_write(path: str | Path, write) -> None:
         raise
 
 
+PLAIN_SCALARS = (str, int, float, bool, type(None), torch.Tensor)
+
+
+def check_plain(value, where: str = "checkpoint") -> None:
+    """Raise TypeError unless `value` is dicts/lists/tuples of plain scalars and tensors.
+
+    Checked before writing, so we never save a file that weights_only loading refuses.
+    """
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str | int):
+                raise TypeError(f"{where}: key {k!r} is not a str or int")
+            check_plain(v, f"{where}[{k!r}]")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_plain(v, f"{where}[{i}]")
+    elif type(value) not in PLAIN_SCALARS and not isinstance(value, torch.Tensor):
+        raise TypeError(f"{where} is a {type(value).__name__}, not plain data")
+
+
 def save_checkpoint(
     path: str | Path,
     model: VAE,
@@ -87,6 +107,7 @@ def save_checkpoint(
         "train": dict(train or {}),
         "meta": dict(meta),
     }
+    check_plain(payload)
     try:
         atomic_write(path, lambda f: torch.save(payload, f))
     except OSError as e:
