@@ -1,0 +1,372 @@
+"""Turn a user's picture of a handwritten digit into the 28x28 input an MNIST model sees.
+
+A model trained on MNIST has only ever seen digits made one way (LeCun et al., 1998): light
+ink on a black field, size-normalised to fit a 20x20 box with the aspect ratio kept,
+antialiased, then placed in 28x28 so that the centre of mass sits at pixel (14, 14). A phone
+photo of dark ink on grey paper is far from that, so uploads and canvas drawings are made the
+same way before they reach the encoder:
+
+    bytes -> load_image -> to_grayscale_array -> to_mnist -> (28, 28) float32, ink = 1
+
+`to_mnist` picks the polarity from the border, removes a lighting gradient, stretches the
+contrast, crops to the ink, thickens pen-thin strokes, fits the 20x20 box and centres the mass.
+
+Everything here is pure (bytes or arrays in, arrays out) and never imports streamlit. Anything
+wrong with the input raises `ImageError`, whose message the app shows to the user as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+from PIL import Image, ImageFile, ImageFilter, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; more is a decompression bomb
+
+# Formats a browser or phone produces. Naming them stops PIL from trying every plugin it has
+# on untrusted bytes (EPS, for one, would hand the file to Ghostscript).
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG covers MPO from cameras
+
+MNIST_SIDE = 28
+DIGIT_BOX = 20  # MNIST's size normalisation: the longer side of the ink is 20 px
+# Real MNIST test digits have their centre of mass at (13.99, 14.01) in index coordinates,
+# each within 0.5 px of (14, 14): LeCun's centring used whole-pixel shifts.
+MNIST_CENTRE = 14
+
+WORK_SIDE = 1024  # analyse big photos at this size: a 20 px target needs no more, and it is fast
+MIN_CONTRAST = 0.1  # ink fainter than this against the paper is not told apart from blank
+NOISE_SIGMAS = 4.0  # noise floor; ink must stand twice as far above the paper to count
+INK_FLOOR = 0.25  # below this fraction of the strongest ink is paper texture, shadow, JPEG noise
+STROKE_CORE = 75  # percentile of the ink that is stretched to 1, so a stroke's core saturates
+MASS_TRIM = 0.002  # share of the ink allowed outside the crop at each side: dust, stray specks
+# Stroke widths at 28x28 as `_stroke_width` measures them (it reads diagonal strokes a little
+# thin): MNIST's median is 1.9 px and 99% are above 0.8. Thinner strokes, a ballpoint in a
+# photo or a fine pen on the canvas, are widened to the median.
+THIN_STROKE = 0.8
+MNIST_STROKE = 1.9
+
+
+class ImageError(ValueError):
+    """Message is shown to the user as-is: clear, says what is wrong and what to do."""
+
+
+class BlankImageError(ImageError):
+    """The picture holds no digit: one uniform colour, or nothing above the noise."""
+
+
+def load_image(data: bytes) -> Image.Image:
+    """Decode an uploaded file into a fully loaded PIL image (first frame if animated).
+
+    The pixel count is checked before any pixel is decoded, so a small file that claims to be
+    huge costs nothing. Large JPEGs decode at a reduced scale (DCT scaling): the result is
+    shrunk to 28x28 anyway, and this saves memory and time. EXIF rotation from phones is
+    applied so the digit is upright.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ImageError(f"Expected the bytes of an image file, got {type(data).__name__}.")
+    size = len(data)
+    if size == 0:
+        raise ImageError("The file is empty (0 bytes). Upload a PNG or JPEG picture of a digit.")
+    if size > MAX_UPLOAD_BYTES:
+        raise ImageError(
+            f"The file is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 2**20:.0f} MB. "
+            "Upload a smaller picture (a digit needs very few pixels)."
+        )
+    # Pillow's own bomb check only warns between 89 and 179 MP; make the warning an error here.
+    # catch_warnings touches process-wide state, but only for this one warning class.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(bytes(data))
+        if image.width * image.height > MAX_PIXELS:
+            raise _too_many_pixels(image.width, image.height)
+        if image.format in ("JPEG", "MPO") and max(image.size) > 2 * WORK_SIDE:
+            image.draft(None, (WORK_SIDE, WORK_SIDE))
+        _decode(image)
+    return _upright(image)
+
+
+def _open(data: bytes) -> ImageFile.ImageFile:
+    try:
+        return Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageError(
+            "The picture's dimensions are far too large to open safely. "
+            "Upload a normal photo or a screenshot of the digit."
+        ) from error
+    except UnidentifiedImageError as error:
+        raise ImageError(
+            "This file is not a picture that can be read. Upload a PNG, JPEG, WebP, GIF, "
+            "BMP or TIFF image (phone HEIC photos: export or screenshot as JPEG first)."
+        ) from error
+    except Exception as error:  # a malformed header can raise almost anything inside a plugin
+        raise _damaged() from error
+
+
+def _decode(image: Image.Image) -> None:
+    # Without ImageFile.LOAD_TRUNCATED_IMAGES (left off on purpose: it is global) a cut-off
+    # file raises here instead of decoding into a half-grey picture.
+    try:
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError) as error:
+        raise _too_many_pixels(image.width, image.height) from error
+    except Exception as error:
+        raise _damaged() from error
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    try:
+        orientation = image.getexif().get(0x0112, 1)  # EXIF Orientation, set by phones
+        return ImageOps.exif_transpose(image) if orientation in range(2, 9) else image
+    except Exception:  # unreadable EXIF only loses the rotation, not the picture
+        return image
+
+
+def _too_many_pixels(width: int, height: int) -> ImageError:
+    return ImageError(
+        f"The picture is {width} x {height} pixels, more than the {MAX_PIXELS / 1e6:.0f} "
+        "million allowed. Upload a smaller or cropped picture of the digit."
+    )
+
+
+def _damaged() -> ImageError:
+    return ImageError(
+        "The picture is damaged or incomplete (truncated) and cannot be decoded. "
+        "Upload it again, or save it anew as PNG or JPEG."
+    )
+
+
+def to_grayscale_array(image: Image.Image) -> np.ndarray:
+    """Luminance of any PIL image as float32 (H, W) in [0, 1], white = 1.
+
+    Transparent pixels become background: the colour of the opaque paper if most of the image
+    is opaque, else the opposite of the opaque ink (black strokes on a transparent canvas end
+    up on white, white strokes on black).
+    """
+    try:
+        if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+            return _high_depth_gray(image)
+        if image.has_transparency_data:
+            # via RGBA: that is the conversion that honours a palette's transparent index
+            la = np.asarray(image.convert("RGBA").convert("LA"), dtype=np.float32) / 255.0
+            return _flatten_alpha(la[..., 0], la[..., 1])
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    except ImageError:
+        raise
+    except Exception as error:
+        raise ImageError(
+            f"Pictures in colour mode {image.mode!r} cannot be read. Save it as PNG or JPEG."
+        ) from error
+
+
+def _high_depth_gray(image: Image.Image) -> np.ndarray:
+    # Pillow's own I;16 -> L conversion clips at 255 instead of scaling, so scale here.
+    if image.mode.startswith("I;16"):
+        return np.asarray(image, dtype=np.float32) / 65535.0
+    # 32-bit int and float pictures say nothing about their range: guess the smallest usual
+    # full scale that holds them. A wrong guess only changes the contrast, which to_mnist
+    # normalises anyway.
+    values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    values = values - min(float(values.min(initial=0.0)), 0.0)
+    high = float(values.max(initial=0.0))
+    full_scale = next((scale for scale in (1.0, 255.0, 65535.0) if high <= scale), high)
+    return (values / full_scale).astype(np.float32)
+
+
+def _flatten_alpha(luma: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    opaque = alpha >= 0.5
+    if not opaque.any():
+        return np.ones_like(luma)  # nothing visible: uniform, to_mnist will call it blank
+    opaque_median = float(np.median(luma[opaque]))
+    # Mostly opaque: it is paper with a digit on it, and holes in it are more paper.
+    # Mostly transparent: the opaque part is the ink, so the background is its opposite.
+    ink_is_dark = opaque_median < 0.5
+    background = opaque_median if opaque.mean() >= 0.5 else float(ink_is_dark)
+    return (luma * alpha + background * (1.0 - alpha)).astype(np.float32)
+
+
+def to_mnist(gray: np.ndarray) -> np.ndarray:
+    """(H, W) gray in [0, 1], either polarity -> (28, 28) float32 in [0, 1], MNIST-style.
+
+    Ink is 1 and paper 0; the ink's longer side is 20 px and its centre of mass is at pixel
+    (14, 14). Raises BlankImageError (an ImageError) if there is no digit to find.
+    """
+    work = _shrink(_checked_gray(gray), WORK_SIDE)
+    ink = _ink(work)
+    crop = _crop_to_ink(ink)
+    digit = _fit_box(crop)
+    return _centred(digit)
+
+
+def _checked_gray(gray: np.ndarray) -> np.ndarray:
+    try:
+        array = np.asarray(gray, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise ImageError("The picture is not a 2-D array of gray levels.") from error
+    if array.ndim != 2 or array.size == 0:
+        raise ImageError(f"Expected a 2-D gray image, got an array of shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise ImageError("The picture holds invalid values (NaN or infinity).")
+    return np.clip(array, 0.0, 1.0)
+
+
+def _shrink(gray: np.ndarray, side: int) -> np.ndarray:
+    height, width = gray.shape
+    if max(height, width) <= side:
+        return gray
+    scale = side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # area averaging: every input pixel counts, so thin strokes fade but never vanish
+    return np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX))
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Gray of either polarity -> ink map: paper 0, stroke core 1."""
+    ring = _border_mask(gray.shape)
+    paper = float(np.median(gray[ring]))
+    # The ink is whichever extreme lies further from the paper: dark ink on light paper,
+    # chalk or canvas strokes on black, and also dark ink on paper that is grey in dim light.
+    if paper - gray.min() > gray.max() - paper:
+        gray = 1.0 - gray
+    residual = gray - _paper_plane(gray, ring)
+    noise = _robust_sigma(residual[ring])
+    peak = float(residual.max())
+    floor = max(INK_FLOOR * peak, NOISE_SIGMAS * noise)
+    if peak < max(MIN_CONTRAST, 2.0 * NOISE_SIGMAS * noise):
+        raise _blank()
+    ink = np.clip(residual - floor, 0.0, None)
+    core = float(np.percentile(ink[ink > 0], STROKE_CORE))
+    return np.clip(ink / core, 0.0, 1.0).astype(np.float32)
+
+
+def _blank() -> BlankImageError:
+    return BlankImageError(
+        "No digit found: the picture is blank or nearly one uniform colour. "
+        "Upload a picture of one handwritten digit, with clear dark ink on light paper "
+        "(or light on dark)."
+    )
+
+
+def _border_mask(shape: tuple[int, int]) -> np.ndarray:
+    """The outer ring of the picture, where a photo shows paper, not the digit."""
+    height, width = shape
+    band = max(1, round(0.03 * min(height, width)))
+    mask = np.ones(shape, dtype=bool)
+    if height > 2 * band and width > 2 * band:
+        mask[band:-band, band:-band] = False
+    return mask
+
+
+def _paper_plane(gray: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """Paper level fitted as a plane to the border: phone photos are lit unevenly."""
+    rows, cols = np.nonzero(ring)
+    height, width = gray.shape
+    design = np.stack([np.ones(rows.size), rows / height, cols / width], axis=1)
+    values = gray[rows, cols].astype(np.float64)
+    keep = np.ones(rows.size, dtype=bool)
+    for _ in range(2):  # refit without the ink that touches the border
+        coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        misfit = values - design @ coef
+        keep = np.abs(misfit) <= max(3.0 * _robust_sigma(misfit), 0.02)
+        if keep.sum() < 3:
+            break
+    all_rows, all_cols = np.mgrid[0:height, 0:width]
+    return (coef[0] + coef[1] * all_rows / height + coef[2] * all_cols / width).astype(np.float32)
+
+
+def _robust_sigma(values: np.ndarray) -> float:
+    median = np.median(values)
+    return float(1.4826 * np.median(np.abs(values - median)))
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    """Crop to the digit's bounding box, ignoring specks that carry almost no ink."""
+    rows = _span(ink.sum(axis=1))
+    cols = _span(ink.sum(axis=0))
+    return ink[rows, cols]
+
+
+def _span(profile: np.ndarray) -> slice:
+    cumulative = np.cumsum(profile) / profile.sum()
+    first = int(np.searchsorted(cumulative, MASS_TRIM, side="right"))
+    last = int(np.searchsorted(cumulative, 1.0 - MASS_TRIM, side="left"))
+    last = min(max(last, first), profile.size - 1)
+    return slice(first, last + 1)
+
+
+def _fit_box(crop: np.ndarray) -> np.ndarray:
+    """Resize so the longer side is 20 px, aspect ratio kept; thicken pen-thin strokes."""
+    height, width = crop.shape
+    scale = DIGIT_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    stroke = _stroke_width(crop >= 0.5) * scale
+    if stroke < THIN_STROKE and min(size) > 1:
+        # Widen with a max filter at 4x the target size, where a few pixels are enough.
+        fine = _resize(crop, (4 * size[0], 4 * size[1]))
+        fine = fine / max(float(fine.max()), 1e-6)
+        radius = math.ceil(2.0 * (MNIST_STROKE - stroke))  # at 4x: (target - now) * 4 / 2
+        fine = np.asarray(Image.fromarray(fine).filter(ImageFilter.MaxFilter(2 * radius + 1)))
+        crop = fine
+    digit = np.clip(_resize(crop, size), 0.0, 1.0)
+    if digit.max() <= 0.0:
+        raise _blank()
+    # Averaging a thin stroke into few pixels dims it; MNIST strokes peak at 1.
+    return digit / digit.max()
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    # LANCZOS is antialiased when shrinking (its kernel widens with the scale) and stays sharp
+    # when a tiny picture is enlarged; its slight overshoot is clipped by the caller.
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels: area over length, the length being half the perimeter."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    padded = np.pad(mask, 1)
+    perimeter = np.count_nonzero(padded[1:] != padded[:-1]) + np.count_nonzero(
+        padded[:, 1:] != padded[:, :-1]
+    )
+    return 2.0 * area / perimeter
+
+
+def _centred(digit: np.ndarray) -> np.ndarray:
+    """Paste into 28x28 with the centre of mass at (14, 14), never pushing ink off the edge."""
+    height, width = digit.shape
+    mass = float(digit.sum())
+    rows, cols = np.indices(digit.shape)
+    top = round(MNIST_CENTRE - float((rows * digit).sum()) / mass)
+    left = round(MNIST_CENTRE - float((cols * digit).sum()) / mass)
+    top = min(max(top, 0), MNIST_SIDE - height)
+    left = min(max(left, 0), MNIST_SIDE - width)
+    out = np.zeros((MNIST_SIDE, MNIST_SIDE), dtype=np.float32)
+    out[top : top + height, left : left + width] = digit
+    return out
+
+
+def from_canvas(rgba: np.ndarray) -> np.ndarray:
+    """streamlit-drawable-canvas `image_data`, (H, W, 4) uint8 RGBA -> (28, 28) via to_mnist.
+
+    Works for light strokes on an opaque dark background and for any strokes on a
+    transparent background (the alpha channel then tells ink from background).
+    """
+    array = np.asarray(rgba)
+    if array.ndim != 3 or array.shape[2] not in (3, 4) or array.size == 0:
+        raise ImageError(f"Expected canvas data of shape (H, W, 4), got {array.shape}.")
+    if array.dtype != np.uint8:
+        array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 255).astype(np.uint8)
+    image = Image.fromarray(np.ascontiguousarray(array))  # (H, W, 4) uint8 -> mode RGBA
+    try:
+        return to_mnist(to_grayscale_array(image))
+    except BlankImageError as error:
+        raise BlankImageError("The canvas is blank: draw a digit first.") from error
+
+
+def preprocess_upload(data: bytes) -> np.ndarray:
+    """Bytes of an uploaded picture -> (28, 28) float32 in [0, 1], ready for the encoder."""
+    return to_mnist(to_grayscale_array(load_image(data)))
