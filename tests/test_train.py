@@ -46,21 +46,33 @@ def test_same_seed_same_weights_other_seed_other_weights(tmp_path, small_mnist):
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
-def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, small_mnist):
-    full = weights(train(quick(tmp_path, "full.pt", epochs=3), small_mnist, show_progress=False))
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, small_mnist, ema):
+    full_cfg = quick(tmp_path, "full.pt", epochs=3, ema=ema)
+    full = weights(train(full_cfg, small_mnist, show_progress=False))
 
     def stop_after_first_epoch(progress):
         if progress.test is not None and progress.epoch == 1:
             raise StopTraining
 
-    half = quick(tmp_path, "half.pt", epochs=3)
+    half = quick(tmp_path, "half.pt", epochs=3, ema=ema)
     with pytest.raises(StopTraining):
         train(half, small_mnist, callback=stop_after_first_epoch, show_progress=False)
     assert load_checkpoint(half.out).meta["interrupted"]
-    resumed = quick(tmp_path, "resumed.pt", epochs=3, resume=half.out)
+    resumed = quick(tmp_path, "resumed.pt", epochs=3, ema=ema, resume=half.out)
     out = weights(train(resumed, small_mnist, show_progress=False))
     assert all(torch.allclose(full[k], out[k], atol=1e-6) for k in full)
     assert load_checkpoint(resumed.out).meta["epochs"] == 3
+
+
+def test_ema_saves_the_average_and_keeps_the_raw_weights_for_resume(tmp_path, small_mnist):
+    path = train(quick(tmp_path, ema=0.9, weight_decay=0.01), small_mnist, show_progress=False)
+    ckpt = load_checkpoint(path)
+    raw = ckpt.train_state["raw_model"]
+    saved = ckpt.model.state_dict()
+    assert raw is not None and set(raw) == set(saved)
+    assert not all(torch.equal(raw[k], saved[k]) for k in saved)
+    assert ckpt.train["ema"] == 0.9 and ckpt.train["weight_decay"] == 0.01
 
 
 def test_progress_callback_sees_batches_and_epoch_metrics(tmp_path, small_mnist):
@@ -83,7 +95,7 @@ def test_keyboard_interrupt_leaves_a_valid_checkpoint(tmp_path, small_mnist):
         train(cfg, small_mnist, callback=ctrl_c, show_progress=False)
     ckpt = load_checkpoint(cfg.out)
     assert ckpt.meta["interrupted"] and ckpt.meta["epochs"] == 1
-    assert ckpt.optimizer is not None
+    assert ckpt.train_state["optimizer"] is not None
 
 
 def test_learning_rate_warms_up_then_decays():
@@ -106,6 +118,8 @@ def test_learning_rate_warms_up_then_decays():
         {"arch": "rnn"},
         {"dataset": "cifar"},
         {"limit_batches": 0},
+        {"ema": 1.0},
+        {"weight_decay": -1},
     ],
 )
 def test_absurd_settings_are_refused(kwargs):

@@ -10,7 +10,8 @@ Layout (format_version 1):
     format_version  1
     config          VAEConfig.to_dict()
     model           state_dict
-    optimizer       Adam state_dict or None (for --resume)
+    train_state     {"optimizer": AdamW state_dict, "raw_model": training weights when
+                    `model` holds their moving average, else None}, for --resume
     train           the TrainConfig used, as a dict
     meta            dataset, data_source, train_images, epochs, test metrics,
                     history, train_seconds, created (UTC ISO time), interrupted
@@ -43,7 +44,7 @@ class Checkpoint:
     model: VAE
     meta: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
-    optimizer: dict | None = None
+    train_state: dict | None = None
     path: Path | None = None
 
     @property
@@ -96,14 +97,14 @@ def save_checkpoint(
     model: VAE,
     meta: dict,
     train: dict | None = None,
-    optimizer: dict | None = None,
+    train_state: dict | None = None,
 ) -> Path:
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": model.config.to_dict(),
         "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "optimizer": optimizer,
+        "train_state": train_state,
         "train": dict(train or {}),
         "meta": dict(meta),
     }
@@ -156,7 +157,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         model=model,
         meta=payload.get("meta") or {},
         train=payload.get("train") or {},
-        optimizer=payload.get("optimizer"),
+        train_state=payload.get("train_state"),
         path=path,
     )
 

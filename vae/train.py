@@ -14,6 +14,7 @@ Ctrl-C (or a progress callback raising StopTraining) saves a valid checkpoint.
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import sys
 import time
@@ -47,6 +48,8 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 2e-3
     warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * 0.02
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay
+    ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
     seed: int = 0
     limit_batches: int | None = None  # stop each epoch after this many batches (tests)
     out: str = "checkpoints/vae.pt"
@@ -60,6 +63,8 @@ class TrainConfig:
             (math.isfinite(self.lr) and 0 < self.lr <= 1, "lr must be in (0, 1]"),
             (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
             (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
+            (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
+            (0 <= self.ema < 1, "ema must be in [0, 1)"),
             (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
         ]
         for ok, message in checks:
@@ -121,6 +126,14 @@ def learning_rate(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
     return cfg.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+@torch.no_grad()
+def update_average(averaged: VAE, model: VAE, decay: float, step: int) -> None:
+    """averaged <- decay * averaged + (1 - decay) * model; the decay ramps up from 0 so
+    the early average is not dominated by the random initialization."""
+    decay = min(decay, (1 + step) / (10 + step))
+    torch._foreach_lerp_(list(averaged.parameters()), list(model.parameters()), 1 - decay)
+
+
 def train(
     cfg: TrainConfig,
     splits: Splits | None = None,
@@ -138,7 +151,10 @@ def train(
 
     torch.manual_seed(cfg.seed)
     model = VAE(cfg.model_config())
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # With cfg.ema the evaluated and saved model is a moving average of the weights
+    # (Polyak averaging): on 24,680 images it generalizes better than the last iterate.
+    averaged = copy.deepcopy(model) if cfg.ema else model
     start_epoch, history, seconds = 0, [], 0.0
     if cfg.resume:
         ckpt = load_checkpoint(cfg.resume)
@@ -146,9 +162,11 @@ def train(
             raise CheckpointError(
                 f"{cfg.resume}: its model {ckpt.config} differs from {model.config}"
             )
-        model.load_state_dict(ckpt.model.state_dict())
-        if ckpt.optimizer:
-            optimizer.load_state_dict(ckpt.optimizer)
+        state = ckpt.train_state or {}
+        averaged.load_state_dict(ckpt.model.state_dict())
+        model.load_state_dict(state.get("raw_model") or ckpt.model.state_dict())
+        if state.get("optimizer"):
+            optimizer.load_state_dict(state["optimizer"])
         start_epoch = int(ckpt.meta.get("epochs", 0))
         history = list(ckpt.meta.get("history", []))
         seconds = float(ckpt.meta.get("train_seconds", 0.0))
@@ -174,7 +192,11 @@ def train(
             "interrupted": interrupted,
             "torch": str(torch.__version__),
         }
-        return save_checkpoint(cfg.out, model, meta, cfg.to_dict(), optimizer.state_dict())
+        state = {
+            "optimizer": optimizer.state_dict(),
+            "raw_model": model.state_dict() if averaged is not model else None,
+        }
+        return save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
 
     bar = None
     if show_progress:
@@ -199,6 +221,8 @@ def train(
                 optimizer.zero_grad(set_to_none=True)
                 parts.total.backward()
                 optimizer.step()
+                if averaged is not model:
+                    update_average(averaged, model, cfg.ema, epoch * steps_per_epoch + b)
                 sums += torch.stack([p.detach() for p in parts]) * len(x)
                 seen += len(x)
                 running = dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
@@ -209,7 +233,7 @@ def train(
                 if callback is not None and b + 1 < steps_per_epoch:
                     callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, running))
             seconds += time.perf_counter() - started  # training time only, not evaluation
-            test = evaluate_elbo(model, test_x)
+            test = evaluate_elbo(averaged, test_x)
             epochs_done = epoch + 1
             history.append(
                 {"epoch": epochs_done, "train": running, "test": test, "seconds": round(seconds, 2)}
@@ -266,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=defaults.batch_size)
     p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
+    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=defaults.ema,
+        help="moving-average decay of the saved weights (0 = off)",
+    )
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
     p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
