@@ -13,7 +13,7 @@ import torch
 from vae.checkpoint import load_checkpoint
 from vae.evaluate import iwae_nll
 from vae.evaluate import main as evaluate_main
-from vae.train import StopTraining, TrainConfig, learning_rate, train
+from vae.train import StopTraining, TrainConfig, learning_rate, random_shift, train
 from vae.train import main as train_main
 
 
@@ -202,3 +202,17 @@ def test_importing_vae_is_light():
     code = "import sys, vae; print('torch' in sys.modules, 'torchvision' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_random_shift_moves_each_image_within_bounds(batch):
+    generator = torch.Generator().manual_seed(0)
+    shifted = random_shift(batch, 2, generator)
+    assert shifted.shape == batch.shape
+    for original, moved in zip(batch, shifted, strict=True):
+        candidates = [
+            original.roll((dy, dx), dims=(1, 2)) for dy in range(-2, 3) for dx in range(-2, 3)
+        ]
+        assert any(torch.equal(moved, c) for c in candidates)
+    again = random_shift(batch, 2, torch.Generator().manual_seed(0))
+    assert torch.equal(shifted, again)
+    assert not torch.equal(shifted, batch)

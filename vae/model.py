@@ -34,6 +34,10 @@ class VAEConfig:
     arch: str = "mlp"  # "mlp": 784-512-256-z, the reference; "conv": a small CNN
     kind: str = "vae"  # "vae", or "ae": deterministic code, no KL
     hidden: tuple[int, ...] = field(default=(512, 256))  # MLP widths, input side first
+    # Dropout on the encoder's hidden activations while training (identity at eval). With
+    # few training images the encoder overfits far more than the decoder: on the MNIST
+    # test set, optimizing q(z|x) per image beats the encoder by ~5 nats, on train by ~1.
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.latent_dim, int) or not 1 <= self.latent_dim <= 512:
@@ -46,6 +50,8 @@ class VAEConfig:
         if not hidden or any(not 1 <= h <= 8192 for h in hidden):
             raise ValueError(f"hidden widths must be 1..8192, got {self.hidden!r}")
         object.__setattr__(self, "hidden", hidden)
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -54,7 +60,7 @@ class VAEConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> VAEConfig:
-        known = {k: d[k] for k in ("latent_dim", "arch", "kind", "hidden") if k in d}
+        known = {k: d[k] for k in ("latent_dim", "arch", "kind", "hidden", "dropout") if k in d}
         if "hidden" in known:
             known["hidden"] = tuple(known["hidden"])
         return cls(**known)
@@ -68,13 +74,15 @@ class LossParts(NamedTuple):
     kl: torch.Tensor
 
 
-def mlp(widths: list[int]) -> nn.Sequential:
-    """Linear layers with ReLU between them (none after the last)."""
+def mlp(widths: list[int], dropout: float = 0.0) -> nn.Sequential:
+    """Linear layers with ReLU (and dropout, if any) between them, none after the last."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(widths) - 2:
             layers.append(nn.ReLU())
+            if dropout:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
@@ -106,7 +114,9 @@ class VAE(nn.Module):
         # The encoder ends in 2*z outputs (mu and logvar) for a VAE, z for an AE.
         n_stats = 2 * c.latent_dim if c.kind == "vae" else c.latent_dim
         if c.arch == "mlp":
-            self.encoder = nn.Sequential(nn.Flatten(), mlp([IMAGE_PIXELS, *c.hidden, n_stats]))
+            self.encoder = nn.Sequential(
+                nn.Flatten(), mlp([IMAGE_PIXELS, *c.hidden, n_stats], c.dropout)
+            )
             self.decoder = nn.Sequential(
                 mlp([c.latent_dim, *reversed(c.hidden), IMAGE_PIXELS]),
                 nn.Unflatten(1, IMAGE_SHAPE),

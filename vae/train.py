@@ -43,6 +43,7 @@ class TrainConfig:
     arch: str = "mlp"
     kind: str = "vae"
     hidden: tuple[int, ...] = field(default=(512, 256))
+    dropout: float = 0.0
     beta: float = 1.0
     epochs: int = 30
     batch_size: int = 128
@@ -50,6 +51,7 @@ class TrainConfig:
     warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * 0.02
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
+    augment_shift: int = 0  # shift each training image by up to this many pixels
     seed: int = 0
     limit_batches: int | None = None  # stop each epoch after this many batches (tests)
     out: str = "checkpoints/vae.pt"
@@ -65,6 +67,7 @@ class TrainConfig:
             (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
             (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
             (0 <= self.ema < 1, "ema must be in [0, 1)"),
+            (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
             (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
         ]
         for ok, message in checks:
@@ -74,7 +77,11 @@ class TrainConfig:
 
     def model_config(self) -> VAEConfig:
         return VAEConfig(
-            latent_dim=self.latent_dim, arch=self.arch, kind=self.kind, hidden=tuple(self.hidden)
+            latent_dim=self.latent_dim,
+            arch=self.arch,
+            kind=self.kind,
+            hidden=tuple(self.hidden),
+            dropout=self.dropout,
         )
 
     def to_dict(self) -> dict:
@@ -124,6 +131,20 @@ def learning_rate(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
     progress = (step - warmup) / max(1.0, total - warmup)
     floor = 0.02
     return cfg.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
+    """Shift each image (B, 1, 28, 28) by a random whole-pixel (dy, dx) in [-s, s]^2.
+
+    MNIST digits sit in a 20x20 box inside 28x28, so rolling by a few pixels only
+    wraps blank border around.
+    """
+    shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=generator)
+    out = torch.empty_like(x)
+    for dy, dx in shifts.unique(dim=0).tolist():  # at most (2s+1)^2 groups
+        rows = ((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).nonzero().squeeze(1)
+        out[rows] = x[rows].roll((dy, dx), dims=(2, 3))
+    return out
 
 
 @torch.no_grad()
@@ -217,6 +238,8 @@ def train(
                 for group in optimizer.param_groups:
                     group["lr"] = learning_rate(cfg, epoch * steps_per_epoch + b, steps_per_epoch)
                 x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+                if cfg.augment_shift:
+                    x = random_shift(x, cfg.augment_shift, generator)
                 parts = model.loss(x, cfg.beta, generator)
                 optimizer.zero_grad(set_to_none=True)
                 parts.total.backward()
@@ -284,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=list(defaults.hidden),
         help="MLP hidden widths, input side first",
+    )
+    p.add_argument("--dropout", type=float, default=defaults.dropout)
+    p.add_argument(
+        "--augment-shift",
+        type=int,
+        default=defaults.augment_shift,
+        help="shift training images by up to this many pixels",
     )
     p.add_argument("--beta", type=float, default=defaults.beta, help="weight on the KL term")
     p.add_argument("--epochs", type=int, default=defaults.epochs)
