@@ -140,3 +140,29 @@ def test_dropout_is_encoder_only_and_off_at_eval(batch):
 def test_bad_dropout_is_refused(dropout):
     with pytest.raises(ValueError, match="dropout"):
         VAEConfig(dropout=dropout)
+
+
+def test_refined_posterior_tightens_the_elbo(mnist):
+    from vae.train import evaluate_elbo
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(hidden=(64, 32)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    x = mnist.train.float_images()[:1000]
+    for i in range(0, 1000, 50):  # a rough model whose encoder is far from optimal
+        optimizer.zero_grad()
+        model.loss(x[i : i + 50]).total.backward()
+        optimizer.step()
+    optimizer.zero_grad()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    test = mnist.test.float_images()[:300]
+    amortized = evaluate_elbo(model, test)["nelbo"]
+    refined = evaluate_elbo(model, test, refine_steps=30)["nelbo"]
+    assert refined < amortized - 0.5, (amortized, refined)
+    assert all(p.grad is None for p in model.parameters())  # no weight gradients computed
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_refine_refuses_a_plain_autoencoder(batch):
+    with pytest.raises(ValueError, match="no posterior"):
+        VAE(VAEConfig(kind="ae")).refine_posterior(batch)

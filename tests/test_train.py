@@ -150,9 +150,10 @@ def test_cli_end_to_end_on_a_few_batches_then_evaluate(tmp_path, capsys):
     assert code == 0 and f"saved {out}" in capsys.readouterr().out
     ckpt = load_checkpoint(out)
     assert ckpt.config.arch == "conv" and ckpt.train["beta"] == 0.5 and ckpt.train["seed"] == 7
-    assert evaluate_main(["--checkpoint", str(out), "--k", "10"]) == 0
+    assert evaluate_main(["--checkpoint", str(out), "--k", "10", "--refine-steps", "3"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert {"nelbo", "recon", "kl", "iwae_nll", "iwae_estimator"} <= set(result)
+    assert {"nelbo", "recon", "kl", "iwae_nll", "iwae_estimator", "refined"} <= set(result)
+    assert result["refined"]["steps"] == 3
     assert result["test_images"] == 10_000 and "K=10" in result["iwae_estimator"]
     assert result["nelbo"] == pytest.approx(result["recon"] + result["kl"])
     assert result["iwae_nll"] <= result["nelbo"] + 1.0  # a tighter bound than the ELBO

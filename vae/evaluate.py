@@ -2,7 +2,9 @@
 
     python -m vae.evaluate --checkpoint checkpoints/mnist-vae-2d.pt
 
-Prints the negative ELBO split into reconstruction and KL, and an
+Prints the negative ELBO split into reconstruction and KL, with q(z|x) straight
+from the encoder and (under "refined") refined per image by gradient steps
+(semi-amortized inference, `VAE.refine_posterior`), and an
 importance-weighted estimate of -log p(x) (Burda et al. 2016, "IWAE"):
 
     log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K,
@@ -70,13 +72,17 @@ def evaluate(
     dataset: str | None = None,
     k: int = 1000,
     seed: int = 0,
+    refine_steps: int = 50,
 ) -> dict:
     ckpt = load_checkpoint(checkpoint)
     dataset = dataset or ckpt.meta.get("dataset", "mnist")
     splits = load_splits(dataset, data_root)
     x = splits.test.float_images()
     result = {"checkpoint": str(checkpoint), "dataset": dataset, "test_images": len(x)}
-    result.update(evaluate_elbo(ckpt.model, x))
+    result.update(evaluate_elbo(ckpt.model, x))  # q(z|x) straight from the encoder
+    if ckpt.model.is_vae and refine_steps:
+        refined = evaluate_elbo(ckpt.model, x, refine_steps=refine_steps)
+        result["refined"] = {"steps": refine_steps, **refined}
     if ckpt.model.is_vae:
         result["iwae_nll"] = iwae_nll(ckpt.model, x, k=k, seed=seed).mean().item()
         result["iwae_estimator"] = f"importance-weighted bound (Burda et al. 2016), K={k}"
@@ -96,11 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", choices=sorted(DATASETS), help="default: the checkpoint's")
     p.add_argument("--k", type=int, default=1000, help="importance samples per image")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--refine-steps",
+        type=int,
+        default=50,
+        help="also report the ELBO with q(z|x) refined by this many steps (0: off)",
+    )
     args = p.parse_args(argv)
     if not 1 <= args.k <= 100_000:
         p.error("--k must be in 1..100000")
+    if not 0 <= args.refine_steps <= 10_000:
+        p.error("--refine-steps must be in 0..10000")
     try:
-        result = evaluate(args.checkpoint, args.data_root, args.dataset, args.k, args.seed)
+        result = evaluate(
+            args.checkpoint, args.data_root, args.dataset, args.k, args.seed, args.refine_steps
+        )
     except (CheckpointError, DatasetError) as e:
         print(f"vae-evaluate: error: {e}", file=sys.stderr)
         return 2

@@ -109,13 +109,26 @@ class StopTraining(Exception):
 
 
 @torch.no_grad()
-def evaluate_elbo(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> dict:
-    """Test-set negative ELBO (one sample of z per image), recon and KL, in nats per image."""
+def evaluate_elbo(
+    model: VAE, images: torch.Tensor, batch_size: int = 1000, refine_steps: int = 0
+) -> dict:
+    """Test-set negative ELBO (one sample of z per image), recon and KL, in nats per image.
+
+    With refine_steps, q(z|x) is the encoder's refined by that many gradient steps
+    (`VAE.refine_posterior`) before the ELBO is measured with fresh noise.
+    """
     model.eval()
     generator = torch.Generator().manual_seed(EVAL_SEED)
+    refine_generator = torch.Generator().manual_seed(EVAL_SEED + 1)
     recon_sum = kl_sum = 0.0
     for i in range(0, len(images), batch_size):
-        recon, kl = model.per_image_loss(images[i : i + batch_size], generator)
+        x = images[i : i + batch_size]
+        posterior = (
+            model.refine_posterior(x, refine_steps, generator=refine_generator)
+            if refine_steps
+            else None
+        )
+        recon, kl = model.per_image_loss(x, generator, posterior)
         recon_sum += recon.sum().item()
         kl_sum += kl.sum().item()
     n = len(images)
