@@ -217,3 +217,12 @@ def test_random_shift_moves_each_image_within_bounds(batch):
     again = random_shift(batch, 2, torch.Generator().manual_seed(0))
     assert torch.equal(shifted, again)
     assert not torch.equal(shifted, batch)
+
+
+def test_iwae_with_a_refined_proposal_is_at_least_as_tight(tmp_path, small_mnist):
+    path = train(quick(tmp_path, epochs=2), small_mnist, show_progress=False)
+    model = load_checkpoint(path).model
+    x = small_mnist.test.float_images()[:100]
+    plain = iwae_nll(model, x, k=50).mean().item()
+    refined = iwae_nll(model, x, k=50, refine_steps=20).mean().item()
+    assert refined < plain + 0.2, (plain, refined)
