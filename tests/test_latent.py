@@ -1,0 +1,137 @@
+"""Latent-space geometry: interpolation, ellipses, grids, neighbours, encoding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from vae import latent
+from vae.model import VAE, VAEConfig
+
+
+@pytest.mark.parametrize("method", latent.INTERPOLATIONS)
+def test_interpolate_hits_both_endpoints(method):
+    a, b = np.array([1.0, -2.0]), np.array([-3.0, 0.5])
+    path = latent.interpolate(a, b, np.linspace(0, 1, 7), method)
+    assert path.shape == (7, 2)
+    np.testing.assert_allclose(path[0], a, atol=1e-6)
+    np.testing.assert_allclose(path[-1], b, atol=1e-6)
+
+
+def test_linear_is_evenly_spaced():
+    path = latent.interpolate([0, 0], [4, 2], np.linspace(0, 1, 5), "linear")
+    steps = np.diff(path, axis=0)
+    np.testing.assert_allclose(steps, np.tile([1.0, 0.5], (4, 1)), atol=1e-6)
+
+
+def test_slerp_keeps_radius_between_endpoint_norms():
+    a, b = np.array([2.0, 0.0]), np.array([0.0, 2.0])
+    path = latent.interpolate(a, b, np.linspace(0, 1, 11), "spherical")
+    np.testing.assert_allclose(np.linalg.norm(path, axis=1), 2.0, atol=1e-5)
+    # the linear path cuts the corner instead
+    mid = latent.interpolate(a, b, 0.5, "linear")[0]
+    assert np.linalg.norm(mid) < 1.5
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [([1.0, 1.0], [2.0, 2.0]), ([0.0, 0.0], [1.0, 2.0]), ([1.0, 0.0], [-1.0, 0.0])],
+    ids=["parallel", "zero", "antiparallel"],
+)
+def test_slerp_falls_back_to_linear_when_undefined(a, b):
+    t = np.linspace(0, 1, 5)
+    np.testing.assert_allclose(
+        latent.interpolate(a, b, t, "spherical"), latent.interpolate(a, b, t, "linear"), atol=1e-6
+    )
+
+
+def test_interpolate_rejects_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        latent.interpolate([0, 0], [1, 1], 0.5, "cubic")
+    with pytest.raises(ValueError, match="shape"):
+        latent.interpolate([0, 0], [1, 1, 1], 0.5)
+
+
+def test_interpolate_works_in_many_dimensions():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=16), rng.normal(size=16)
+    assert latent.interpolate(a, b, [0, 0.3, 1], "spherical").shape == (3, 16)
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0])
+def test_ellipse_has_k_sigma_semi_axes(k):
+    mu, logvar = np.array([1.0, -1.0]), np.log(np.array([0.25, 4.0]))  # sigma 0.5, 2
+    e = latent.ellipse(mu, logvar, k, n=64)
+    assert e.shape == (65, 2)
+    np.testing.assert_allclose(e[0], e[-1])  # closed
+    np.testing.assert_allclose(e.max(0) - mu, [0.5 * k, 2.0 * k], rtol=1e-3)
+    np.testing.assert_allclose(mu - e.min(0), [0.5 * k, 2.0 * k], rtol=1e-3)
+    # every point satisfies the ellipse equation
+    r = ((e - mu) / (k * np.array([0.5, 2.0]))) ** 2
+    np.testing.assert_allclose(r.sum(1), 1.0, atol=1e-9)
+
+
+def test_ellipse_rejects_bad_input():
+    with pytest.raises(ValueError):
+        latent.ellipse([0, 0, 0], [0, 0, 0])
+    with pytest.raises(ValueError):
+        latent.ellipse([0, 0], [0, 0], k=0)
+
+
+def test_grid_is_row_major_with_top_row_first():
+    z = latent.grid((-1, 1), (-2, 2), 4)
+    assert z.shape == (16, 2)
+    rows = z.reshape(4, 4, 2)
+    assert np.all(np.diff(rows[:, 0, 1]) < 0)  # y decreases down the rows: up is up
+    assert np.all(np.diff(rows[0, :, 0]) > 0)  # x increases along a row
+    np.testing.assert_allclose(rows[0, 0], [-0.75, 1.5])  # cell centres, not edges
+    np.testing.assert_allclose(z.mean(0), [0, 0], atol=1e-6)
+
+
+def test_grid_accepts_reversed_ranges_and_rejects_empty():
+    np.testing.assert_allclose(latent.grid((1, -1), (2, -2), 3), latent.grid((-1, 1), (-2, 2), 3))
+    with pytest.raises(ValueError):
+        latent.grid((0, 1), (0, 1), 0)
+
+
+def test_tile_places_images_row_major_with_gaps():
+    images = np.stack([np.full((2, 3), i, np.float32) for i in range(5)])
+    mosaic = latent.tile(images, columns=3, gap=1, fill=-1)
+    assert mosaic.shape == (2 * 2 + 1, 3 * 3 + 2)
+    assert mosaic[0, 0] == 0 and mosaic[0, 4] == 1 and mosaic[3, 0] == 3 and mosaic[3, 4] == 4
+    assert mosaic[2, 0] == -1  # gap row
+    assert mosaic[3, 8] == -1  # missing sixth image
+
+
+def test_nearest_orders_by_distance():
+    points = np.array([[0, 0], [5, 5], [1, 0], [0, 2]], np.float32)
+    assert latent.nearest(points, [0.1, 0], 3).tolist() == [0, 2, 3]
+    assert latent.nearest(points, [9, 9], 10).tolist() == [1, 3, 2, 0]
+    assert latent.nearest(np.zeros((0, 2)), [0, 0]).size == 0
+
+
+@pytest.mark.parametrize("kind", ["vae", "ae"])
+def test_encode_images_batches_agree_with_one_pass(kind):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=3, kind=kind, hidden=(32, 16))).eval()
+    x = torch.rand(25, 1, 28, 28)
+    enc = latent.encode_images(model, x, batch_size=7)
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+    np.testing.assert_allclose(enc.mu, mu.numpy(), atol=1e-6)
+    if kind == "vae":
+        np.testing.assert_allclose(enc.logvar, logvar.numpy(), atol=1e-6)
+    else:
+        assert enc.logvar is None
+
+
+def test_decode_and_elbo_shapes_and_determinism():
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(hidden=(32, 16))).eval()
+    assert latent.decode(model, [0.0, 0.0]).shape == (1, 28, 28)
+    x = torch.rand(4, 1, 28, 28)
+    score, recon, kl = latent.elbo(model, x, samples=4, seed=1)
+    assert score.shape == recon.shape == kl.shape == (4,)
+    np.testing.assert_allclose(score, -(recon + kl), rtol=1e-6)
+    np.testing.assert_array_equal(score, latent.elbo(model, x, samples=4, seed=1)[0])

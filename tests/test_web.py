@@ -1,0 +1,69 @@
+"""Exporting a model for the browser: the blob and manifest the page decodes with."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from vae import web
+from vae.model import VAE, VAEConfig
+
+
+def numpy_decode(blob: bytes, manifest: dict, z: np.ndarray) -> np.ndarray:
+    """The browser's algorithm (components/latent_map/map.js makeDecoder), in numpy."""
+    floats = np.frombuffer(blob, dtype="<f4")
+    h = np.asarray(z, np.float64)
+    layers = manifest["layers"]
+    for i, layer in enumerate(layers):
+        w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
+        b = floats[layer["bias"] : layer["bias"] + layer["out"]]
+        h = h @ w.reshape(layer["out"], layer["in"]).T.astype(np.float64) + b
+        h = np.maximum(h, 0) if i < len(layers) - 1 else 1 / (1 + np.exp(-h))
+    return h
+
+
+@pytest.mark.parametrize("latent_dim, hidden", [(2, (512, 256)), (3, (64,)), (2, (40, 30, 20))])
+def test_exported_decoder_reproduces_torch(latent_dim, hidden):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=latent_dim, hidden=hidden)).eval()
+    blob, manifest = web.export_decoder(model)
+    assert manifest["latent_dim"] == latent_dim
+    assert len(blob) == 4 * manifest["floats"]
+    assert [layer["in"] for layer in manifest["layers"]][0] == latent_dim
+    assert manifest["layers"][-1]["out"] == 784
+    z = np.random.default_rng(0).normal(0, 2, (16, latent_dim)).astype(np.float32)
+    ours = numpy_decode(blob, manifest, z)
+    assert np.abs(ours - web.decode_reference(model, z)).max() < 1e-5
+
+
+def test_conv_decoder_is_not_exported():
+    assert web.export_decoder(VAE(VAEConfig(arch="conv"))) is None
+    assert web.write_decoder(VAE(VAEConfig(arch="conv")), "/nonexistent") is None
+
+
+def test_hash_follows_the_weights(tmp_path):
+    torch.manual_seed(0)
+    a, b = VAE(VAEConfig(hidden=(16,))), VAE(VAEConfig(hidden=(16,)))
+    assert web.export_decoder(a)[1]["hash"] != web.export_decoder(b)[1]["hash"]
+    m1, m2 = web.write_decoder(a, tmp_path), web.write_decoder(a, tmp_path)
+    assert m1["file"] == m2["file"] and (tmp_path / m1["file"]).is_file()
+    assert len(list(tmp_path.iterdir())) == 1  # written once, no temp files left
+    json.loads(web.manifest_json(m1))
+
+
+def test_points_blob_layout():
+    mu = np.array([[1.5, -2.0], [0.25, 3.0], [-1.0, 0.0]], np.float32)
+    labels = np.array([7, 0, 9])
+    blob = web.points_blob(mu, labels)
+    n = int(np.frombuffer(blob[:4], "<u4")[0])
+    assert n == 3 and len(blob) == 4 + 8 * n + n
+    xs = np.frombuffer(blob, "<f4", n, 4)
+    ys = np.frombuffer(blob, "<f4", n, 4 + 4 * n)
+    np.testing.assert_array_equal(xs, mu[:, 0])
+    np.testing.assert_array_equal(ys, mu[:, 1])
+    assert list(blob[4 + 8 * n :]) == [7, 0, 9]
+    with pytest.raises(ValueError, match="2-D"):
+        web.points_blob(np.zeros((3, 4)), labels)

@@ -1,0 +1,161 @@
+"""Geometry of the latent space: encoding a dataset, paths, ellipses, grids, neighbours.
+
+Pure functions on numpy arrays (plus one batched pass through a model), so the
+app and the tests share them. A latent point is z: (latent_dim,) and a set of
+them is (N, latent_dim). The browser's map component mirrors `interpolate`
+in JavaScript for the live morph slider; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from vae.model import VAE
+
+INTERPOLATIONS = ("linear", "spherical")
+
+
+class Encoded(NamedTuple):
+    """Posterior parameters of a set of images: mu (N, z); logvar (N, z) or None (plain AE)."""
+
+    mu: np.ndarray
+    logvar: np.ndarray | None
+
+
+@torch.no_grad()
+def encode_images(model: VAE, x: torch.Tensor, batch_size: int = 2000) -> Encoded:
+    """Posterior means (and log-variances) of x (N, 1, 28, 28) in [0, 1], in batches."""
+    mus, logvars = [], []
+    for i in range(0, len(x), batch_size):
+        mu, logvar = model.encode(x[i : i + batch_size])
+        mus.append(mu)
+        if logvar is not None:
+            logvars.append(logvar)
+    if not mus:
+        return Encoded(np.zeros((0, model.config.latent_dim), np.float32), None)
+    mu = torch.cat(mus).numpy().astype(np.float32)
+    logvar = torch.cat(logvars).numpy().astype(np.float32) if logvars else None
+    return Encoded(mu, logvar)
+
+
+@torch.no_grad()
+def decode(model: VAE, z: np.ndarray) -> np.ndarray:
+    """z (N, latent_dim) or (latent_dim,) -> images (N, 28, 28) float32 in [0, 1]."""
+    z = np.atleast_2d(np.asarray(z, dtype=np.float32))
+    return model.decode(torch.from_numpy(z)).squeeze(1).numpy()
+
+
+@torch.no_grad()
+def elbo(
+    model: VAE, x: torch.Tensor, samples: int = 32, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ELBO per image (nats; higher is more data-like), with its recon and KL parts.
+
+    x: (B, 1, 28, 28). The reconstruction term is averaged over `samples` draws
+    of z ~ q(z|x) with a fixed seed, so the same image always gets the same score.
+    Returns (elbo, recon, kl), each (B,).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    recon_sum = torch.zeros(len(x))
+    kl = torch.zeros(len(x))
+    for _ in range(samples):
+        recon, kl = model.per_image_loss(x, generator)
+        recon_sum += recon
+    recon = recon_sum / samples
+    return (-(recon + kl)).numpy(), recon.numpy(), kl.numpy()
+
+
+def interpolate(
+    z0: np.ndarray, z1: np.ndarray, t: np.ndarray | float, method: str = "linear"
+) -> np.ndarray:
+    """Points between z0 and z1 at fractions t in [0, 1]: (len(t), latent_dim).
+
+    "linear" is (1 - t) z0 + t z1. "spherical" (slerp, as in Shoemake 1985 and
+    White 2016 for generative models) follows the great circle between the two
+    directions while the radius moves linearly between |z0| and |z1|; under a
+    Gaussian prior it stays in the typical shell instead of cutting through
+    the low-norm middle. Directions that are (anti)parallel fall back to linear.
+    """
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"method must be one of {INTERPOLATIONS}, got {method!r}")
+    z0 = np.asarray(z0, dtype=np.float64).ravel()
+    z1 = np.asarray(z1, dtype=np.float64).ravel()
+    if z0.shape != z1.shape:
+        raise ValueError(f"endpoints differ in shape: {z0.shape} vs {z1.shape}")
+    t = np.atleast_1d(np.asarray(t, dtype=np.float64))[:, None]  # (T, 1)
+    linear = (1 - t) * z0 + t * z1
+    if method == "linear":
+        return linear.astype(np.float32)
+    r0, r1 = np.linalg.norm(z0), np.linalg.norm(z1)
+    if r0 < 1e-8 or r1 < 1e-8:
+        return linear.astype(np.float32)
+    u0, u1 = z0 / r0, z1 / r1
+    omega = np.arccos(np.clip(np.dot(u0, u1), -1.0, 1.0))
+    if omega < 1e-6 or np.pi - omega < 1e-6:
+        return linear.astype(np.float32)
+    direction = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)
+    radius = (1 - t) * r0 + t * r1
+    return (direction * radius).astype(np.float32)
+
+
+def ellipse(mu: np.ndarray, logvar: np.ndarray, k: float = 1.0, n: int = 64) -> np.ndarray:
+    """The k-sigma contour of the diagonal Gaussian N(mu, exp(logvar)) in 2-D: (n + 1, 2).
+
+    The posterior of this VAE is axis-aligned (diagonal covariance), so the
+    ellipse has semi-axes k * sigma_x and k * sigma_y; the first point is repeated
+    at the end so a line trace closes.
+    """
+    mu = np.asarray(mu, dtype=np.float64).ravel()
+    logvar = np.asarray(logvar, dtype=np.float64).ravel()
+    if mu.shape != (2,) or logvar.shape != (2,):
+        raise ValueError("ellipse needs a 2-D mu and logvar")
+    if k <= 0 or n < 3:
+        raise ValueError("ellipse needs k > 0 and n >= 3")
+    sigma = np.exp(0.5 * logvar)
+    angle = np.linspace(0, 2 * np.pi, n + 1)
+    angle[-1] = 0.0  # exactly closed
+    return np.stack([mu[0] + k * sigma[0] * np.cos(angle), mu[1] + k * sigma[1] * np.sin(angle)], 1)
+
+
+def grid(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:
+    """Centres of an n x n grid of cells over a rectangle, as z (n * n, 2), row-major.
+
+    Rows go from the top (largest y) down, so reshaping the decoded images to
+    (n, n) and tiling them gives a picture with up as up (like keras-io's
+    plot_latent_space).
+    """
+    if n < 1:
+        raise ValueError("grid needs n >= 1")
+    (x0, x1), (y0, y1) = sorted(x_range), sorted(y_range)
+    xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    ys = y1 - (np.arange(n) + 0.5) * (y1 - y0) / n  # top row first
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
+
+
+def tile(images: np.ndarray, columns: int, gap: int = 0, fill: float = 1.0) -> np.ndarray:
+    """Images (N, H, W) -> one mosaic (rows * H + gaps, columns * W + gaps), row-major."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    out = np.full(
+        (rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap), fill, np.float32
+    )
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
+    return out
+
+
+def nearest(points: np.ndarray, z: np.ndarray, k: int = 1) -> np.ndarray:
+    """Indices of the k points (N, d) closest to z (d,) in Euclidean distance, nearest first."""
+    points = np.asarray(points)
+    if len(points) == 0:
+        return np.zeros(0, dtype=np.int64)
+    d2 = np.sum((points - np.asarray(z, dtype=points.dtype)) ** 2, axis=1)
+    k = min(k, len(points))
+    idx = np.argpartition(d2, k - 1)[:k]
+    return idx[np.argsort(d2[idx])]

@@ -1,0 +1,120 @@
+"""Hand a model and its encoded test set to the browser as static files.
+
+The map component decodes under the pointer in JavaScript, so it needs the
+decoder's weights: they are written as one little-endian float32 blob plus a
+JSON manifest that says where each layer's weight (out, in) and bias (out,)
+start. File names carry a content hash, so a browser caches them per model
+and a retrained model at the same path can never be served stale.
+
+Only MLP decoders (Linear, ReLU, ..., Linear, then sigmoid) export; a conv
+decoder gets `None` and the page decodes in Python instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from vae.checkpoint import atomic_write
+from vae.model import VAE
+
+DECODER_FORMAT = "latent-explorer-mlp-decoder"
+
+
+def mlp_decoder_layers(model: VAE) -> list[nn.Linear] | None:
+    """The decoder's Linear layers in order, or None if it is not Linear/ReLU only."""
+    if model.config.arch != "mlp":
+        return None
+    layers = [m for m in model.decoder.modules() if isinstance(m, nn.Linear)]
+    others = [
+        m
+        for m in model.decoder.modules()
+        if not isinstance(m, nn.Linear | nn.ReLU | nn.Sequential | nn.Unflatten)
+    ]
+    return layers if layers and not others else None
+
+
+def export_decoder(model: VAE) -> tuple[bytes, dict] | None:
+    """(float32 blob, manifest) for an MLP decoder; None if the browser cannot run it.
+
+    Manifest: {format, latent_dim, layers: [{in, out, weight, bias}], activation,
+    output, hash}, with weight/bias as float32 offsets into the blob. ReLU follows
+    every layer but the last; the last is followed by a sigmoid.
+    """
+    layers = mlp_decoder_layers(model)
+    if layers is None:
+        return None
+    chunks, specs, offset = [], [], 0
+    for layer in layers:
+        w = layer.weight.detach().cpu().numpy().astype("<f4")  # (out, in), row-major
+        b = layer.bias.detach().cpu().numpy().astype("<f4")  # (out,)
+        specs.append(
+            {"in": w.shape[1], "out": w.shape[0], "weight": offset, "bias": offset + w.size}
+        )
+        offset += w.size + b.size
+        chunks += [w.tobytes(), b.tobytes()]
+    blob = b"".join(chunks)
+    manifest = {
+        "format": DECODER_FORMAT,
+        "latent_dim": model.config.latent_dim,
+        "layers": specs,
+        "activation": "relu",
+        "output": "sigmoid",
+        "floats": offset,
+        "hash": hashlib.sha256(blob).hexdigest()[:16],
+    }
+    return blob, manifest
+
+
+def points_blob(mu: np.ndarray, labels: np.ndarray) -> bytes:
+    """The encoded test set for the map, little-endian.
+
+    Layout: N (uint32), then x (N float32), y (N float32), labels (N uint8).
+    """
+    mu = np.asarray(mu, dtype="<f4")
+    if mu.ndim != 2 or mu.shape[1] != 2:
+        raise ValueError(f"the map needs 2-D points, got {mu.shape}")
+    labels = np.asarray(labels, dtype=np.uint8)
+    n = np.array([len(mu)], dtype="<u4")
+    return n.tobytes() + mu[:, 0].tobytes() + mu[:, 1].tobytes() + labels.tobytes()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def write_asset(folder: str | Path, stem: str, suffix: str, data: bytes) -> str:
+    """Write data to folder/<stem>-<hash><suffix> once (atomically); return the file name."""
+    name = f"{stem}-{content_hash(data)}{suffix}"
+    path = Path(folder) / name
+    if not path.is_file():
+        atomic_write(path, lambda f: f.write(data))
+        os.chmod(path, 0o644)
+    return name
+
+
+def write_decoder(model: VAE, folder: str | Path) -> dict | None:
+    """Write the decoder blob and return its manifest with a `file` entry, or None (conv)."""
+    exported = export_decoder(model)
+    if exported is None:
+        return None
+    blob, manifest = exported
+    manifest["file"] = write_asset(folder, "decoder", ".bin", blob)
+    return manifest
+
+
+@torch.no_grad()
+def decode_reference(model: VAE, z: np.ndarray) -> np.ndarray:
+    """What the browser must reproduce: decode(z) as (N, 784) float32."""
+    z = torch.from_numpy(np.atleast_2d(np.asarray(z, dtype=np.float32)))
+    return model.decode(z).flatten(1).numpy()
+
+
+def manifest_json(manifest: dict) -> str:
+    return json.dumps(manifest, sort_keys=True)
