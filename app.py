@@ -1,0 +1,752 @@
+"""Latent Explorer: see and touch what a variational autoencoder learned on MNIST.
+
+    streamlit run app.py
+
+UI only. The science lives in `vae/` (never imports streamlit); the live map,
+which decodes under the pointer in the browser, is `components/latent_map/`.
+
+Start-up order matters: importing torch takes about two seconds, so on a warm
+cache the map is mounted first from small files on disk (the browser then loads
+plotly.js and the weights while Python imports torch), and the rest of the page
+follows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+# The folder of models the picker lists (an environment variable lets tests use another).
+CHECKPOINTS = Path(os.environ.get("LATENT_EXPLORER_CHECKPOINTS", ROOT / "checkpoints"))
+DEFAULT_MODEL = CHECKPOINTS / "mnist-vae-2d.pt"
+STATIC = ROOT / "static"  # served at /app/static/ (server.enableStaticServing)
+STATIC_URL = "app/static"
+COMPONENT = ROOT / "components" / "latent_map"
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+ELBO_SAMPLES = 8
+ELBO_REFERENCE = 2000  # test digits scored to place a user's ELBO (enough for a percentile)
+
+st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
+
+for key, value in {
+    "model_path": str(DEFAULT_MODEL),
+    "pin": None,  # last clicked latent point: {x, y, index, label}
+    "morph_a": None,  # morph endpoints: {z: [x, y], label}
+    "morph_b": None,
+    "digit": None,  # the user's encoded digit (drawn or uploaded)
+    "digit_error": None,
+    "canvas_hash": None,
+    "upload_id": None,
+    "pick_seed": 0,
+    "grid": None,
+    "session_id": None,
+}.items():
+    st.session_state.setdefault(key, value)
+if st.session_state.session_id is None:
+    st.session_state.session_id = hashlib.sha1(str(id(st.session_state)).encode()).hexdigest()[:8]
+
+
+# ---- cached resources (shared by every session, never mutated) --------------------------------
+@st.cache_resource(show_spinner=False)
+def map_component():
+    """The latent map, registered once per server."""
+    return st.components.v2.component(
+        "latent_explorer.latent_map",
+        js=(COMPONENT / "map.js").read_text(),
+        css=(COMPONENT / "map.css").read_text(),
+        isolate_styles=False,  # Plotly styles itself from the document head
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def plotly_js_name() -> str:
+    """Copy the plotly.js that ships inside the plotly package into ./static (no CDN)."""
+    name = f"plotly-{importlib.metadata.version('plotly')}.min.js"
+    target = STATIC / name
+    if not target.is_file():
+        STATIC.mkdir(exist_ok=True)
+        package = Path(importlib.util.find_spec("plotly").origin).parent
+        source = package / "package_data" / "plotly.min.js"
+        shutil.copyfile(source, target.with_suffix(".tmp"))
+        target.with_suffix(".tmp").replace(target)
+    return name
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def get_checkpoint(path: str, mtime: float) -> Checkpoint:
+    return load_checkpoint(path)
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def get_splits(name: str) -> Splits:
+    return load_splits(name)
+
+
+@st.cache_resource(show_spinner="Encoding the test set…", max_entries=4)
+def get_encoded(path: str, mtime: float) -> dict:
+    """mu/logvar of the test set, and the browser's files for one model (see map_assets)."""
+    ckpt = get_checkpoint(path, mtime)
+    splits = get_splits(ckpt.meta.get("dataset", "mnist"))
+    encoded = latent.encode_images(ckpt.model, splits.test.float_images())
+    labels = splits.test.labels.numpy()
+    out = {"mu": encoded.mu, "logvar": encoded.logvar, "labels": labels, "assets": None}
+    if ckpt.config.latent_dim == 2:
+        STATIC.mkdir(exist_ok=True)
+        defaults = {}
+        for which, digit in (("a", 1), ("b", 7)):  # a 1 morphing into a 7
+            i = int(np.flatnonzero(labels == digit)[0]) if (labels == digit).any() else 0
+            defaults[which] = {
+                "z": encoded.mu[i].tolist(),
+                "label": f"#{i} “{splits.classes[digit]}”",
+            }
+        assets = {
+            "points": web.write_asset(
+                STATIC, "points", ".bin", web.points_blob(encoded.mu, labels)
+            ),
+            "decoder": web.write_decoder(ckpt.model, STATIC),
+            "classes": splits.classes,
+            "defaults": defaults,
+        }
+        write_map_assets(path, mtime, assets)
+        out["assets"] = assets
+    return out
+
+
+def write_map_assets(path: str, mtime: float, assets: dict) -> None:
+    """Record the map's files for the fast path; only the newest record per model is kept."""
+    stem = assets_stem(path, mtime)
+    name = web.write_asset(STATIC, stem, ".json", json.dumps(assets).encode())
+    for old in STATIC.glob(f"{stem}-*.json"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+
+
+def assets_stem(path: str, mtime: float) -> str:
+    key = hashlib.sha1(f"{Path(path).resolve()}|{mtime}".encode()).hexdigest()[:16]
+    return f"map-{key}"
+
+
+def map_assets(path: str, mtime: float) -> dict | None:
+    """The map's files for a model from an earlier run, read without torch; None if absent."""
+    for found in STATIC.glob(f"{assets_stem(path, mtime)}-*.json"):
+        try:
+            assets = json.loads(found.read_text())
+        except (OSError, ValueError):
+            return None
+        files = [assets["points"]] + ([assets["decoder"]["file"]] if assets["decoder"] else [])
+        if all((STATIC / f).is_file() for f in files):
+            return assets
+    return None
+
+
+@st.cache_resource(show_spinner="Scoring the test set…", max_entries=4)
+def get_test_elbo(path: str, mtime: float) -> np.ndarray:
+    ckpt = get_checkpoint(path, mtime)
+    splits = get_splits(ckpt.meta.get("dataset", "mnist"))
+    x = splits.test.float_images()[:ELBO_REFERENCE]
+    scores = [latent.elbo(ckpt.model, batch, ELBO_SAMPLES)[0] for batch in x.split(500)]
+    return np.concatenate(scores)
+
+
+def mtime(path: str) -> float:
+    try:
+        return Path(path).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def crisp(image: np.ndarray, scale: int = 8) -> bytes:
+    return render.png_bytes(image, scale)
+
+
+# ---- callbacks (run before the script, so the map gets this run's state) ------------------
+def on_map_click() -> None:
+    click = map_state().get("click")
+    if click:
+        st.session_state.pin = {k: click.get(k) for k in ("x", "y", "index", "label", "nonce")}
+
+
+def set_endpoint(which: str) -> None:
+    pin = st.session_state.pin
+    if pin:
+        name = f"#{pin['index']} “{pin['label']}”" if pin.get("index") is not None else "clicked"
+        st.session_state[f"morph_{which}"] = {"z": [pin["x"], pin["y"]], "label": name}
+
+
+def endpoint_from_digit(which: str) -> None:
+    st.session_state[f"morph_{which}"] = st.session_state.get(f"pick_{which}_target")
+
+
+def use_digit_as(which: str) -> None:
+    digit = st.session_state.digit
+    if digit:
+        st.session_state[f"morph_{which}"] = {"z": digit["mu"][:2], "label": "your digit"}
+
+
+# ---- model picker -----------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=256)
+def checkpoint_label(path: str, mtime: float) -> str:
+    """One line per checkpoint for the picker (loads each file once per change)."""
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError:
+        return f"{Path(path).name} (unreadable)"
+    c, test = ckpt.config, ckpt.meta.get("test") or {}
+    nelbo = f", test loss {test['nelbo']:.1f}" if "nelbo" in test else ""
+    return f"{Path(path).stem} · {c.kind.upper()} {c.arch} z={c.latent_dim}{nelbo}"
+
+
+def sidebar_models(options: list[str]) -> Checkpoint | None:
+    st.sidebar.header("Model")
+    if not options:
+        st.sidebar.error(f"No checkpoints in {CHECKPOINTS}. Train one below or with `vae-train`.")
+        return None
+    st.sidebar.selectbox(
+        "Checkpoint",
+        options,
+        key="model_path",
+        format_func=lambda p: checkpoint_label(p, mtime(p)),
+        help="Every .pt file in checkpoints/. The shipped model is mnist-vae-2d.pt.",
+    )
+    try:
+        ckpt = get_checkpoint(st.session_state.model_path, mtime(st.session_state.model_path))
+    except CheckpointError as e:
+        st.sidebar.error(str(e))
+        return None
+    meta, c = ckpt.meta, ckpt.config
+    test = meta.get("test") or {}
+    rows = {
+        "dataset": meta.get("dataset", "?"),
+        "model": f"{c.kind.upper()}, {c.arch}, hidden {list(c.hidden)}",
+        "latent size": c.latent_dim,
+        "trained on": f"{meta.get('train_images', '?'):,} images, {meta.get('epochs', '?')} epochs"
+        if isinstance(meta.get("train_images"), int)
+        else "?",
+        "beta": ckpt.train.get("beta", "?"),
+        "test −ELBO": (
+            f"{test['nelbo']:.2f} = {test['recon']:.2f} recon + {test['kl']:.2f} KL (nats)"
+            if "nelbo" in test
+            else "n/a"
+        ),
+        "created": meta.get("created", "?"),
+    }
+    st.sidebar.markdown("\n".join(f"- **{k}**: {v}" for k, v in rows.items()))
+    if meta.get("interrupted"):
+        st.sidebar.caption("Training of this model was stopped early.")
+    return ckpt
+
+
+# ---- training from the app ---------------------------------------------------------------------
+def sidebar_training() -> None:
+    with st.sidebar.expander("Train a new model", expanded=False):
+        job = jobs.current_job()
+        busy = job is not None and not job.finished
+        with st.form("train_form", border=False):
+            epochs = st.number_input("Epochs", 1, 100, 10, key="train_epochs")
+            latent_dim = st.number_input("Latent size", 2, 32, 2, key="train_latent")
+            arch = st.selectbox("Architecture", ["mlp", "conv"], key="train_arch")
+            kind = st.selectbox(
+                "Kind",
+                ["vae", "ae"],
+                key="train_kind",
+                help="ae: a plain autoencoder, no KL term, for comparison",
+            )
+            beta = st.number_input("β (weight on KL)", 0.0, 10.0, 1.0, 0.5, key="train_beta")
+            start = st.form_submit_button("Start training", disabled=busy, type="primary")
+        if start:
+            try:
+                cfg = TrainConfig(
+                    epochs=int(epochs),
+                    latent_dim=int(latent_dim),
+                    arch=arch,
+                    kind=kind,
+                    beta=float(beta),
+                    warmup_epochs=min(1.0, epochs),
+                )
+                jobs.start(cfg, CHECKPOINTS, st.session_state.session_id, get_splits("mnist"))
+            except (ValueError, RuntimeError, DatasetError) as e:
+                st.error(str(e))
+        training_progress()
+
+
+@st.fragment(run_every=1.0)
+def training_progress() -> None:
+    job = jobs.current_job()
+    if job is None:
+        st.caption(
+            "Trains on this server in the background (~2 s per epoch for an MLP). "
+            "The new model appears in the picker when done."
+        )
+        return
+    mine = job.owner == st.session_state.session_id
+    name = Path(job.config.out).name
+    if not job.finished:
+        who = "" if mine else " (started in another session)"
+        st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
+        if mine and st.button("Stop", key="train_stop"):
+            job.stop_requested.set()
+    elif job.status == "failed":
+        st.error(f"Training failed: {job.error}")
+    else:
+        verb = "Finished" if job.status == "done" else "Stopped early; saved"
+        st.success(f"{verb}: {name}. Pick it in the model list above.")
+        if mine and st.session_state.get("job_seen") != name:
+            st.session_state.job_seen = name
+            st.rerun(scope="app")  # so the model picker lists the new checkpoint
+    if job.history:
+        st.line_chart(
+            {
+                "train": [h["train"]["loss"] for h in job.history],
+                "test": [h["test"]["nelbo"] for h in job.history],
+            },
+            height=160,
+            x_label="epoch",
+            y_label="−ELBO (nats)",
+        )
+    elif job.recent:
+        st.line_chart([r["loss"] for r in job.recent], height=160, y_label="train loss")
+
+
+# ---- panels under the map ----------------------------------------------------------------------
+def clicked_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
+    pin = st.session_state.pin
+    if not pin:
+        st.info("Click anywhere on the map, on a digit or in empty space, to decode that point.")
+        return
+    z = np.array([pin["x"], pin["y"]], np.float32)
+    recon = latent.decode(ckpt.model, z)[0]
+    cols = st.columns([1, 1, 2])
+    if pin.get("index") is not None:
+        i = int(pin["index"])
+        cols[0].image(
+            crisp(splits.test.images[i].numpy() / 255.0), caption=f"original: test #{i}", width=196
+        )
+        cols[1].image(crisp(recon), caption="reconstruction, decode(μ)", width=196)
+    else:
+        cols[0].image(crisp(recon), caption="decoded", width=196)
+        near = latent.nearest(enc["mu"], z, 5)
+        cols[1].markdown(
+            "Nearest test digits: "
+            + ", ".join(f"**{splits.classes[enc['labels'][j]]}**" for j in near)
+        )
+    with cols[2]:
+        st.markdown(f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**")
+        b1, b2 = st.columns(2)
+        b1.button("Use as morph start A", key="pin_to_a", on_click=set_endpoint, args=("a",))
+        b2.button("Use as morph end B", key="pin_to_b", on_click=set_endpoint, args=("b",))
+
+
+def morph_frames(ckpt: Checkpoint, n: int, a=None, b=None, method=None) -> np.ndarray:
+    """n decoded frames from A to B (endpoints from session state unless given)."""
+    a = a or st.session_state.morph_a["z"]
+    b = b or st.session_state.morph_b["z"]
+    method = method or st.session_state.morph_method
+    return latent.decode(ckpt.model, latent.interpolate(a, b, np.linspace(0, 1, n), method))
+
+
+def morph_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
+    c1, c2, c3 = st.columns([1.2, 1.2, 1])
+    with c1:
+        st.radio(
+            "Interpolation",
+            latent.INTERPOLATIONS,
+            key="morph_method",
+            horizontal=True,
+            help="spherical (slerp) keeps the path at a typical distance from the origin",
+        )
+        st.slider("Frames in the strip", 3, 16, key="morph_n")
+        st.caption(
+            "Drag the slider above the map's morph strip: the image follows in the "
+            "browser. Set endpoints from a clicked point or pick digits here."
+        )
+    with c2:
+        classes = splits.classes
+        for which in ("a", "b"):
+            row = st.columns([1, 1])
+            digit = row[0].selectbox(
+                f"Digit for {which.upper()}",
+                range(len(classes)),
+                index=1 if which == "a" else 7,
+                key=f"pick_{which}",
+                format_func=lambda c: classes[c],
+            )
+            candidates = np.flatnonzero(enc["labels"] == digit)
+            rng = np.random.default_rng(st.session_state.pick_seed + (0 if which == "a" else 1))
+            i = int(rng.choice(candidates)) if len(candidates) else 0
+            st.session_state[f"pick_{which}_target"] = {
+                "z": enc["mu"][i, :2].tolist(),
+                "label": f"#{i} “{classes[digit]}”",
+            }
+            row[1].button(
+                f"Set {which.upper()}",
+                key=f"pick_{which}_set",
+                on_click=endpoint_from_digit,
+                args=(which,),
+            )
+        if st.button("Other examples", key="pick_reroll"):
+            st.session_state.pick_seed += 2
+            st.rerun()
+    with c3:
+        # Callables: the files are only made when a button is pressed, not on every rerun.
+        # They run outside the script, so they get this run's endpoints as arguments.
+        ends = (
+            st.session_state.morph_a["z"],
+            st.session_state.morph_b["z"],
+            st.session_state.morph_method,
+        )
+        n = st.session_state.morph_n
+        st.download_button(
+            "Download strip (PNG)",
+            lambda: render.strip_png(morph_frames(ckpt, n, *ends)),
+            "morph-strip.png",
+            "image/png",
+            key="dl_strip",
+        )
+        st.download_button(
+            "Download morph (GIF)",
+            lambda: render.gif_bytes(morph_frames(ckpt, 24, *ends), scale=6),
+            "morph.gif",
+            "image/gif",
+            key="dl_gif",
+        )
+        a, b = st.session_state.morph_a, st.session_state.morph_b
+        st.caption(
+            f"A = {a['label']} at ({a['z'][0]:.2f}, {a['z'][1]:.2f})  \n"
+            f"B = {b['label']} at ({b['z'][0]:.2f}, {b['z'][1]:.2f})"
+        )
+
+
+def encode_digit(ckpt: Checkpoint, x28: np.ndarray, source: str) -> None:
+    """Encode the user's 28x28 digit and keep everything the page shows about it."""
+    x = torch.from_numpy(np.asarray(x28, np.float32)).reshape(1, 1, 28, 28)
+    enc = latent.encode_images(ckpt.model, x)
+    mu = enc.mu[0]
+    digit = {
+        "source": source,
+        "x28": x28,
+        "mu": mu.tolist(),
+        "recon": latent.decode(ckpt.model, mu)[0],
+        "logvar": None,
+        "elbo": None,
+        "model": st.session_state.model_path,
+    }
+    if enc.logvar is not None:
+        digit["logvar"] = enc.logvar[0].tolist()
+        if len(mu) == 2:  # q(z|x) as 1- and 2-sigma ellipses on the map
+            digit["ellipses"] = [
+                {"k": k, "xs": e[:, 0].tolist(), "ys": e[:, 1].tolist()}
+                for k in (1, 2)
+                for e in [latent.ellipse(mu, enc.logvar[0], k)]
+            ]
+        score, recon, kl = latent.elbo(ckpt.model, x, ELBO_SAMPLES)
+        digit["elbo"] = (float(score[0]), float(recon[0]), float(kl[0]))
+    st.session_state.digit = digit
+    st.session_state.digit_error = None
+
+
+def digit_input(ckpt: Checkpoint) -> None:
+    mode = st.radio(
+        "Input",
+        ["Draw", "Upload a picture"],
+        key="digit_mode",
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+    if mode == "Draw":
+        try:
+            from streamlit_drawable_canvas import st_canvas
+        except Exception as e:  # noqa: BLE001 - the rest of the page must keep working
+            st.warning(f"The drawing canvas is unavailable here ({e}); upload a picture instead.")
+            return
+        st.caption("Draw one digit, large, in the middle.")
+        result = st_canvas(
+            stroke_width=22,
+            stroke_color="#ffffff",
+            background_color="#000000",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key="draw_canvas",
+        )
+        rgba = result.image_data if result is not None and result.json_data else None
+        if rgba is None:
+            return
+        digest = hashlib.sha1(np.ascontiguousarray(rgba).tobytes()).hexdigest()
+        if digest == st.session_state.canvas_hash:
+            return
+        st.session_state.canvas_hash = digest
+        try:
+            encode_digit(ckpt, from_canvas(rgba), "drawing")
+        except ImageError as e:
+            if "blank" not in str(e).lower():
+                st.session_state.digit_error = str(e)
+    else:
+        upload = st.file_uploader(
+            "A picture of one digit (PNG, JPEG, WebP, BMP or GIF; a phone photo of dark ink "
+            "on light paper works)",
+            type=UPLOAD_TYPES,
+            key="digit_upload",
+        )
+        if upload is None or upload.file_id == st.session_state.upload_id:
+            return
+        st.session_state.upload_id = upload.file_id
+        try:
+            encode_digit(ckpt, preprocess_upload(upload.getvalue()), f"upload: {upload.name}")
+        except ImageError as e:
+            st.session_state.digit = None
+            st.session_state.digit_error = str(e)
+        except Exception as e:  # noqa: BLE001 - a bad file must never take the page down
+            st.session_state.digit = None
+            st.session_state.digit_error = (
+                f"Could not read this file as a picture ({type(e).__name__}). "
+                "Try a PNG or JPEG of a single digit."
+            )
+
+
+def digit_result(ckpt: Checkpoint) -> None:
+    if st.session_state.digit_error:
+        st.error(st.session_state.digit_error)
+    digit = st.session_state.digit
+    if not digit:
+        st.info(
+            "Draw or upload a digit: its 28×28 version, reconstruction and place on the map "
+            "appear here."
+        )
+        return
+    cols = st.columns(2)
+    cols[0].image(crisp(digit["x28"]), caption="what the model sees (28×28)", width=168)
+    cols[1].image(crisp(digit["recon"]), caption="reconstruction", width=168)
+    mu = digit["mu"]
+    st.markdown(
+        f"**μ = ({', '.join(f'{v:.2f}' for v in mu[:8])}{', …' if len(mu) > 8 else ''})**"
+        + (
+            "  — the ★ on the map, with 1σ and 2σ ellipses of q(z|x)"
+            if len(mu) == 2 and digit["logvar"]
+            else ""
+        )
+    )
+    if digit["elbo"]:
+        score, recon, kl = digit["elbo"]
+        test = get_test_elbo(st.session_state.model_path, mtime(st.session_state.model_path))
+        share = float(np.mean(test < score)) * 100
+        st.metric(
+            "ELBO (higher = more MNIST-like)",
+            f"{score:.1f} nats",
+            help=f"ELBO = −(reconstruction {recon:.1f} + KL {kl:.1f}), averaged over "
+            f"{ELBO_SAMPLES} samples of z. Test-set median: {np.median(test):.1f}.",
+        )
+        st.caption(
+            f"The model finds it more MNIST-like than {share:.0f}% of the test digits "
+            f"(median ELBO of {len(test):,} test digits: {np.median(test):.1f})."
+        )
+    b1, b2 = st.columns(2)
+    b1.button("Use as morph start A", key="digit_to_a", on_click=use_digit_as, args=("a",))
+    b2.button("Use as morph end B", key="digit_to_b", on_click=use_digit_as, args=("b",))
+
+
+def manifold_panel(ckpt: Checkpoint, enc: dict) -> None:
+    c1, c2 = st.columns([1, 3])
+    with c1:
+        n = st.slider("Grid size", 5, 30, 15, key="grid_n")
+        view = map_state().get("view")
+        if not view:
+            lo, hi = enc["mu"].min(0), enc["mu"].max(0)
+            view = {"x": [float(lo[0]), float(hi[0])], "y": [float(lo[1]), float(hi[1])]}
+        st.caption(
+            f"Visible region: z₁ ∈ [{view['x'][0]:.2f}, {view['x'][1]:.2f}], "
+            f"z₂ ∈ [{view['y'][0]:.2f}, {view['y'][1]:.2f}]. Zoom or pan the map, then decode."
+        )
+        if st.button("Decode the visible region", key="grid_go", type="primary"):
+            z = latent.grid(view["x"], view["y"], n)
+            mosaic = latent.tile(latent.decode(ckpt.model, z), n, gap=1, fill=0.35)
+            st.session_state.grid = render.png_bytes(mosaic, max(1, 720 // mosaic.shape[1]))
+    with c2:
+        if st.session_state.grid:
+            st.image(
+                st.session_state.grid,
+                caption="decode(z) on a grid over the visible region (up is up)",
+                width=560,
+            )
+            st.download_button(
+                "Download grid (PNG)",
+                st.session_state.grid,
+                "manifold.png",
+                "image/png",
+                key="dl_grid",
+            )
+
+
+def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
+    """Everything the browser component needs; small (the big arrays go by URL).
+
+    Needs no torch when the model's decoder runs in the browser; a conv model (no
+    browser decoder) passes `ckpt` so the pin and morph frames are decoded here.
+    """
+    decoder = assets["decoder"]
+    data = {
+        "plotly_url": f"{STATIC_URL}/{plotly_js_name()}",
+        "points_url": f"{STATIC_URL}/{assets['points']}",
+        "decoder": decoder,
+        "decoder_url": f"{STATIC_URL}/{decoder['file']}" if decoder else None,
+        "classes": assets["classes"],
+        "height": 560,
+        "pin": st.session_state.pin,
+        "pin_pixels": None,
+        "upload": None,
+        "morph": None,
+    }
+    pin = st.session_state.pin
+    if pin and not decoder:
+        data["pin_pixels"] = latent.decode(ckpt.model, [pin["x"], pin["y"]])[0].ravel().tolist()
+    digit = st.session_state.digit
+    if digit and digit["model"] == st.session_state.model_path and digit.get("ellipses"):
+        data["upload"] = {"mu": digit["mu"], "ellipses": digit["ellipses"]}
+    a, b = st.session_state.morph_a, st.session_state.morph_b
+    if a and b:
+        data["morph"] = {
+            "a": a["z"],
+            "b": b["z"],
+            "a_label": a["label"],
+            "b_label": b["label"],
+            "method": st.session_state.morph_method,
+            "frames": st.session_state.morph_n,
+        }
+        if not decoder:
+            frames = morph_frames(ckpt, st.session_state.morph_n)
+            data["morph"]["frames_pixels"] = [f.ravel().tolist() for f in frames]
+    return data
+
+
+def mount_map(assets: dict, ckpt: Checkpoint | None = None) -> None:
+    map_component()(
+        key="latent_map",
+        data=map_data(assets, ckpt),
+        on_click_change=on_map_click,
+        on_view_change=lambda: None,
+        on_ready_change=lambda: None,
+    )
+
+
+def map_state() -> dict:
+    """The map component's state and last events ({} before it first reports)."""
+    value = st.session_state.get("latent_map")
+    return value if hasattr(value, "get") else {}
+
+
+def list_models() -> list[str]:
+    """Checkpoint files the picker offers (as vae.checkpoint.list_checkpoints, without torch)."""
+    if not CHECKPOINTS.is_dir():
+        return []
+    return [str(p) for p in sorted(CHECKPOINTS.glob("*.pt")) if not p.name.startswith(".")]
+
+
+# ---- the page ----------------------------------------------------------------------------------
+st.session_state.setdefault("morph_method", "linear")
+st.session_state.setdefault("morph_n", 9)
+models = list_models()
+if models and st.session_state.model_path not in models:
+    st.session_state.model_path = str(DEFAULT_MODEL) if str(DEFAULT_MODEL) in models else models[0]
+
+st.title("Latent Explorer")
+st.caption(
+    "A variational autoencoder squeezed every MNIST digit into two numbers. Each dot is a "
+    "test digit at its posterior mean μ; move over the map to decode any point live, click "
+    "to pin it, scroll to zoom, drag to pan, click the legend to hide digits."
+)
+map_slot = st.container()
+if st.session_state.get("map_model") != st.session_state.model_path:
+    # Another model has another latent space: points picked in the old one mean nothing here.
+    st.session_state.map_model = st.session_state.model_path
+    st.session_state.update(pin=None, morph_a=None, morph_b=None, grid=None)
+
+# Fast path: this model's map files exist from an earlier run, so mount the map before torch.
+early = (
+    map_assets(st.session_state.model_path, mtime(st.session_state.model_path)) if models else None
+)
+if early and early["decoder"]:
+    for which in ("a", "b"):
+        if not st.session_state[f"morph_{which}"]:
+            st.session_state[f"morph_{which}"] = early["defaults"][which]
+    with map_slot:
+        mount_map(early)
+    digit_before = st.session_state.digit
+    if "torch" not in sys.modules and not map_state().get("ready"):
+        # A cold server: let the browser load plotly.js and draw the map before this
+        # process spends two seconds importing torch (which would starve the file
+        # server). The map reports `ready` once drawn, and that rerun builds the rest.
+        st.caption("Loading the model…")
+        st.stop()
+else:
+    early = None
+
+import torch  # noqa: E402  (see the module docstring: deliberately after the map)
+
+from vae import jobs, latent, render, web  # noqa: E402
+from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint  # noqa: E402
+from vae.data import DatasetError, Splits, load_splits  # noqa: E402
+from vae.image import ImageError, from_canvas, preprocess_upload  # noqa: E402
+from vae.train import TrainConfig  # noqa: E402
+
+ckpt = sidebar_models(models)
+sidebar_training()
+if ckpt is None:
+    st.info("Pick or train a model to start.")
+    st.stop()
+dataset = ckpt.meta.get("dataset", "mnist")
+try:
+    splits = get_splits(dataset)
+except DatasetError as e:
+    st.error(f"The {dataset} data for this model is not on this machine: {e}")
+    st.stop()
+if "fallback" in splits.source:
+    st.warning(splits.notice)
+enc = get_encoded(st.session_state.model_path, mtime(st.session_state.model_path))
+
+if ckpt.config.latent_dim != 2:
+    st.info(
+        f"This model has a {ckpt.config.latent_dim}-dimensional latent space: the map, "
+        "morph and manifold need a 2-D one. You can still encode your own digit below."
+    )
+    digit_input(ckpt)
+    digit_result(ckpt)
+    st.stop()
+
+if early and early != enc["assets"]:
+    # The record on disk was stale (say, the data on this machine changed): fix it, redraw.
+    write_map_assets(st.session_state.model_path, mtime(st.session_state.model_path), enc["assets"])
+    st.rerun()
+for which in ("a", "b"):
+    if not st.session_state[f"morph_{which}"]:
+        st.session_state[f"morph_{which}"] = enc["assets"]["defaults"][which]
+tab_click, tab_morph, tab_digit, tab_grid = st.tabs(
+    ["Clicked point", "Morph", "Your digit", "Manifold"]
+)
+with tab_click:
+    clicked_panel(ckpt, enc, splits)
+with tab_morph:
+    morph_panel(ckpt, enc, splits)
+with tab_digit:
+    left, right = st.columns([1, 1.3])
+    with left:
+        digit_input(ckpt)
+    with right:
+        digit_result(ckpt)
+with tab_grid:
+    manifold_panel(ckpt, enc)
+st.caption(f"Data: {splits.source}. MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0.")
+if early is None:
+    with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now
+        mount_map(enc["assets"], ckpt)
+elif st.session_state.digit is not digit_before:
+    st.rerun()  # a new digit was encoded below the map: show it on the map

@@ -1,0 +1,619 @@
+// Latent map: the encoded test set as a Plotly WebGL scatter, decoded live under the pointer.
+//
+// Streamlit does not forward hover events and a server round trip per pointer move is too
+// slow, so the decoder runs here: the MLP's weights arrive once as a float32 blob (cached
+// per model by a content hash in the URL), and every pointer move decodes z in plain JS and
+// paints a 28 x 28 canvas scaled up with `image-rendering: pixelated`. Clicks paint at once
+// and are also sent to Python (trigger "click") so the page can show the original digit,
+// set morph endpoints, and so on. Overlays (clicked pin, your digit's ellipses, the morph
+// path) are drawn on a canvas over the plot so the 10,000-point scene is never re-plotted.
+//
+// The data from Python changes on reruns; Streamlit then calls this module again without
+// any cleanup, so one instance lives per parent element and later calls only update it.
+
+const INSTANCES = new WeakMap();
+const PALETTE = [
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+];
+const STRIP_SCALE = 2;
+const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
+const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
+
+// Measurements for tests and bench/ui_latency.py.
+const stats = (window.__lxStats = window.__lxStats || {
+  decodes: 0, lastDecodeMs: 0, hoverFrames: 0, clicks: [], readyAt: null, marks: {},
+});
+const mark = (name) => { if (!(name in stats.marks)) stats.marks[name] = Math.round(performance.now()); };
+
+function loadScriptOnce(url) {
+  window.__lxScripts = window.__lxScripts || {};
+  if (!window.__lxScripts[url]) {
+    window.__lxScripts[url] = new Promise((resolve, reject) => {
+      if (window.Plotly) return resolve(window.Plotly);
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error(`could not load ${url}`));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__lxScripts[url];
+}
+
+async function fetchBuffer(url) {
+  window.__lxFetches = window.__lxFetches || {};
+  if (!window.__lxFetches[url]) {
+    window.__lxFetches[url] = fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.arrayBuffer();
+    });
+  }
+  return window.__lxFetches[url];
+}
+
+// ---- the decoder: Linear, ReLU, ..., Linear, sigmoid (see vae/web.py) ----------------------
+export function makeDecoder(manifest, buffer) {
+  const floats = new Float32Array(buffer); // fetch's ArrayBuffer is aligned
+  const layers = manifest.layers.map((l) => ({
+    nIn: l.in,
+    nOut: l.out,
+    weight: floats.subarray(l.weight, l.weight + l.in * l.out), // (out, in) row-major
+    bias: floats.subarray(l.bias, l.bias + l.out),
+  }));
+  const hidden = layers.map((l) => new Float64Array(l.nOut));
+  const last = layers.length - 1;
+  function decode(z, out) {
+    out = out || new Float32Array(layers[last].nOut);
+    let input = z;
+    for (let li = 0; li <= last; li++) {
+      const { nIn, nOut, weight, bias } = layers[li];
+      const output = li === last ? out : hidden[li];
+      for (let j = 0; j < nOut; j++) {
+        let sum = bias[j];
+        const row = j * nIn;
+        for (let i = 0; i < nIn; i++) sum += weight[row + i] * input[i];
+        output[j] = li === last ? 1 / (1 + Math.exp(-sum)) : sum > 0 ? sum : 0;
+      }
+      input = output;
+    }
+    stats.decodes++;
+    return out;
+  }
+  decode.latentDim = manifest.latent_dim;
+  return decode;
+}
+
+// Mirrors vae.latent.interpolate (linear, or slerp with a linearly moving radius).
+export function interpolate(a, b, t, method) {
+  const lin = a.map((v, i) => (1 - t) * v + t * b[i]);
+  if (method !== "spherical") return lin;
+  const r0 = Math.hypot(...a);
+  const r1 = Math.hypot(...b);
+  if (r0 < 1e-8 || r1 < 1e-8) return lin;
+  const u0 = a.map((v) => v / r0);
+  const u1 = b.map((v) => v / r1);
+  const dot = Math.min(1, Math.max(-1, u0.reduce((s, v, i) => s + v * u1[i], 0)));
+  const omega = Math.acos(dot);
+  if (omega < 1e-6 || Math.PI - omega < 1e-6) return lin;
+  const s = Math.sin(omega);
+  const radius = (1 - t) * r0 + t * r1;
+  return u0.map((v, i) => ((Math.sin((1 - t) * omega) * v + Math.sin(t * omega) * u1[i]) / s) * radius);
+}
+
+function paint(canvas, pixels) {
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
+    image.data[4 * i] = v;
+    image.data[4 * i + 1] = v;
+    image.data[4 * i + 2] = v;
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function parsePoints(buffer) {
+  const n = new Uint32Array(buffer, 0, 1)[0];
+  const xs = new Float32Array(buffer, 4, n);
+  const ys = new Float32Array(buffer, 4 + 4 * n, n);
+  const labels = new Uint8Array(buffer, 4 + 8 * n, n);
+  return { n, xs, ys, labels };
+}
+
+const fmt = (v) => (v >= 0 ? "\u2007" : "") + v.toFixed(3);
+
+const HTML = `
+<div class="lx-main">
+  <div class="lx-plot-wrap">
+    <div class="lx-plot"></div>
+    <canvas class="lx-overlay"></canvas>
+    <div class="lx-loading">Loading the latent map…</div>
+  </div>
+  <div class="lx-side">
+    <div class="lx-card lx-card-hover">
+      <div class="lx-title">Under the pointer</div>
+      <canvas class="lx-digit lx-hover lx-empty" width="28" height="28"></canvas>
+      <div class="lx-coords lx-hover-coords">move over the map</div>
+    </div>
+    <div class="lx-card lx-card-pin">
+      <div class="lx-title">Clicked point</div>
+      <canvas class="lx-digit lx-pin" width="28" height="28"></canvas>
+      <div class="lx-coords lx-pin-coords">click anywhere on the map</div>
+    </div>
+  </div>
+</div>
+<div class="lx-morph">
+  <div class="lx-morph-head">
+    <span class="lx-title">Morph</span>
+    <span class="lx-morph-ends"></span>
+  </div>
+  <div class="lx-morph-body">
+    <canvas class="lx-digit lx-morph-frame" width="28" height="28"></canvas>
+    <div class="lx-morph-controls">
+      <input class="lx-slider" type="range" min="0" max="1000" value="500" aria-label="morph position" />
+      <div class="lx-morph-t">t = 0.50</div>
+      <canvas class="lx-strip" height="${28 * STRIP_SCALE}"></canvas>
+    </div>
+  </div>
+</div>`;
+
+class LatentMap {
+  constructor(root, setStateValue, setTriggerValue) {
+    this.root = root;
+    this.setStateValue = setStateValue;
+    this.setTriggerValue = setTriggerValue;
+    root.innerHTML = HTML;
+    root.classList.add("lx-root");
+    this.el = (cls) => root.querySelector(cls);
+    this.plot = this.el(".lx-plot");
+    this.overlay = this.el(".lx-overlay");
+    this.hoverCanvas = this.el(".lx-hover");
+    this.pinCanvas = this.el(".lx-pin");
+    this.morphCanvas = this.el(".lx-morph-frame");
+    this.strip = this.el(".lx-strip");
+    this.slider = this.el(".lx-slider");
+    this.data = null;
+    this.modelKey = null;
+    this.decode = null;
+    this.points = null;
+    this.pixels = new Float32Array(784);
+    this.pin = null;
+    this.hoverZ = null;
+    this.morphT = 0.5;
+    this.press = null;
+    this.ready = null;
+    this.bindEvents();
+  }
+
+  // Called on every rerun with the latest data from Python.
+  update(data) {
+    const key = `${data.points_url}|${data.decoder ? data.decoder_url : "none"}`;
+    this.data = data;
+    if (key !== this.modelKey) {
+      this.modelKey = key;
+      this.root.dataset.ready = "0";
+      this.ready = this.build(data).catch((err) => this.fail(err));
+    }
+    this.ready.then(() => this.applyOverlays());
+  }
+
+  fail(err) {
+    console.error("latent map:", err);
+    this.el(".lx-loading").textContent = `The map could not load: ${err.message}`;
+    this.el(".lx-loading").style.display = "flex";
+  }
+
+  async build(data) {
+    mark("mounted");
+    const [Plotly, pointsBuf, decoderBuf] = await Promise.all([
+      loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
+      fetchBuffer(data.points_url),
+      data.decoder ? fetchBuffer(data.decoder_url) : Promise.resolve(null),
+    ]);
+    mark("fetched");
+    this.Plotly = Plotly;
+    this.points = parsePoints(pointsBuf);
+    this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
+    window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
+    this.el(".lx-card-hover").classList.toggle("lx-disabled", !this.decode);
+    if (!this.decode) {
+      this.el(".lx-hover-coords").textContent = "live preview needs an MLP decoder; click to decode";
+    }
+    const traces = [];
+    const classes = data.classes;
+    for (let c = 0; c < classes.length; c++) {
+      const x = [];
+      const y = [];
+      const idx = [];
+      for (let i = 0; i < this.points.n; i++) {
+        if (this.points.labels[i] === c) {
+          x.push(this.points.xs[i]);
+          y.push(this.points.ys[i]);
+          idx.push(i);
+        }
+      }
+      traces.push({
+        type: "scattergl", mode: "markers", name: classes[c], x, y,
+        customdata: idx, hoverinfo: "skip",
+        marker: { size: 3.5, color: PALETTE[c % PALETTE.length], opacity: 0.75 },
+      });
+    }
+    const layout = {
+      margin: { l: 44, r: 8, t: 34, b: 36 },
+      height: data.height,
+      dragmode: "pan",
+      hovermode: false,
+      uirevision: "keep",
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "#fbfbfd",
+      xaxis: { title: { text: "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3" },
+      yaxis: { title: { text: "z\u2082" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
+               scaleanchor: "x", scaleratio: 1 },
+      legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
+                bgcolor: "rgba(0,0,0,0)", title: { text: "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
+      font: { family: "Source Sans Pro, sans-serif", size: 12 },
+      modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
+    };
+    const config = { responsive: true, scrollZoom: true, displaylogo: false,
+                     modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
+    this.pin = null;
+    this.lastNonce = null;
+    await Plotly.newPlot(this.plot, traces, layout, config);
+    this.plot.on("plotly_afterplot", () => this.drawOverlay());
+    this.plot.on("plotly_relayouting", (ev) => this.drawOverlay(ev));
+    this.plot.on("plotly_relayout", () => this.sendView());
+    this.el(".lx-loading").style.display = "none";
+    this.resizeOverlay();
+    new ResizeObserver(() => this.resizeOverlay()).observe(this.plot);
+    this.root.dataset.ready = "1";
+    // Python waits for this on a cold server before importing torch (see app.py).
+    setTimeout(() => {
+      this.sendView();
+      this.setStateValue("ready", true);
+    }, 0);
+    if (stats.readyAt === null) stats.readyAt = performance.now();
+    mark("plotted");
+  }
+
+  // ---- pixel <-> latent, from the displayed axis ranges ------------------------------------
+  frame(ev) {
+    const full = this.plot._fullLayout;
+    if (!full || !full._size) return null;
+    const size = full._size;
+    let xr = full.xaxis.range;
+    let yr = full.yaxis.range;
+    if (ev && ev["xaxis.range[0]"] !== undefined) xr = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+    if (ev && ev["yaxis.range[0]"] !== undefined) yr = [ev["yaxis.range[0]"], ev["yaxis.range[1]"]];
+    return { l: size.l, t: size.t, w: size.w, h: size.h, xr, yr };
+  }
+
+  toLatent(clientX, clientY) {
+    const f = this.frame();
+    if (!f) return null;
+    const rect = this.plot.getBoundingClientRect();
+    const px = clientX - rect.left - f.l;
+    const py = clientY - rect.top - f.t;
+    if (px < 0 || py < 0 || px > f.w || py > f.h) return null;
+    return [f.xr[0] + (px / f.w) * (f.xr[1] - f.xr[0]), f.yr[1] - (py / f.h) * (f.yr[1] - f.yr[0])];
+  }
+
+  toPixel(z, f) {
+    return [f.l + ((z[0] - f.xr[0]) / (f.xr[1] - f.xr[0])) * f.w,
+            f.t + ((f.yr[1] - z[1]) / (f.yr[1] - f.yr[0])) * f.h];
+  }
+
+  // Page coordinates of a latent point (for tests and the bench).
+  clientPoint(z) {
+    const rect = this.plot.getBoundingClientRect();
+    const [x, y] = this.toPixel(z, this.frame());
+    return { x: rect.left + x, y: rect.top + y };
+  }
+
+  // The visible data point nearest to a click, if within HIT_RADIUS_PX.
+  hitPoint(z) {
+    const f = this.frame();
+    const sx = f.w / (f.xr[1] - f.xr[0]);
+    const sy = f.h / (f.yr[1] - f.yr[0]);
+    const visible = this.plot._fullData.map((t) => t.visible === true);
+    let best = -1;
+    let bestD = HIT_RADIUS_PX * HIT_RADIUS_PX;
+    const { xs, ys, labels, n } = this.points;
+    for (let i = 0; i < n; i++) {
+      if (!visible[labels[i]]) continue;
+      const dx = (xs[i] - z[0]) * sx;
+      const dy = (ys[i] - z[1]) * sy;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = i; }
+    }
+    return best;
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+  bindEvents() {
+    this.plot.addEventListener("pointermove", (e) => this.onMove(e));
+    this.plot.addEventListener("pointerleave", () => this.root.classList.remove("lx-hovering"));
+    this.plot.addEventListener("pointerdown", (e) => {
+      if (e.button === 0) this.press = { x: e.clientX, y: e.clientY };
+    }, { capture: true });
+    // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;
+    // the handler checks that this instance is still on the page.
+    const onUp = (e) => {
+      if (!this.root.isConnected) return window.removeEventListener("pointerup", onUp, true);
+      const press = this.press;
+      this.press = null;
+      if (!press || Math.hypot(e.clientX - press.x, e.clientY - press.y) > CLICK_SLOP_PX) return;
+      this.onClick(e);
+    };
+    window.addEventListener("pointerup", onUp, true);
+    this.slider.addEventListener("input", () => {
+      this.morphT = this.slider.value / 1000;
+      this.paintMorph();
+    });
+  }
+
+  onMove(e) {
+    if (!this.decode || !this.points) return;
+    const z = this.toLatent(e.clientX, e.clientY);
+    if (!z) return;
+    this.root.classList.add("lx-hovering");
+    this.hoverCanvas.classList.remove("lx-empty");
+    this.hoverZ = z;
+    const started = performance.now();
+    this.decode(z, this.pixels);
+    paint(this.hoverCanvas, this.pixels);
+    stats.lastDecodeMs = performance.now() - started;
+    stats.hoverFrames++;
+    this.el(".lx-hover-coords").textContent = `z = (${fmt(z[0])}, ${fmt(z[1])})`;
+  }
+
+  onClick(e) {
+    if (!this.points) return;
+    const z = this.toLatent(e.clientX, e.clientY);
+    if (!z) return;
+    const index = this.hitPoint(z);
+    const at = index >= 0 ? [this.points.xs[index], this.points.ys[index]] : z;
+    const label = index >= 0 ? this.data.classes[this.points.labels[index]] : null;
+    this.pin = { z: at, index, label };
+    if (this.decode) {
+      paint(this.pinCanvas, this.decode(at, new Float32Array(784)));
+      this.pinCanvas.classList.remove("lx-empty");
+    }
+    this.showPinText();
+    this.drawOverlay();
+    const latency = performance.now() - e.timeStamp;
+    const click = { x: at[0], y: at[1], index: index >= 0 ? index : null, label, nonce: Date.now() };
+    this.lastNonce = click.nonce;
+    // Present the painted frame first, then tell Python: sending re-renders Streamlit's React
+    // tree, which would otherwise delay the frame that shows the new image.
+    requestAnimationFrame(() => {
+      stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
+      setTimeout(() => this.setTriggerValue("click", click), 0);
+    });
+  }
+
+  showPinText() {
+    const p = this.pin;
+    const where = `z = (${fmt(p.z[0])}, ${fmt(p.z[1])})`;
+    this.el(".lx-pin-coords").textContent =
+      p.index >= 0 ? `${where} · test digit #${p.index} (“${p.label}”)` : `${where} · empty space`;
+  }
+
+  sendView() {
+    const f = this.frame();
+    if (!f) return;
+    this.drawOverlay();
+    this.setStateValue("view", { x: [...f.xr], y: [...f.yr] });
+  }
+
+  // ---- state from Python -----------------------------------------------------------------------
+  applyOverlays() {
+    const d = this.data;
+    // The pin from Python wins unless it is the one we just set (same place) or an older
+    // click still on its way back (clicks faster than reruns must not flicker back).
+    if (d.pin) {
+      const same = this.pin && Math.abs(this.pin.z[0] - d.pin.x) < 1e-6 && Math.abs(this.pin.z[1] - d.pin.y) < 1e-6;
+      const stale = d.pin.nonce && this.lastNonce && d.pin.nonce < this.lastNonce;
+      if (!same && !stale) {
+        this.pin = { z: [d.pin.x, d.pin.y], index: d.pin.index ?? -1, label: d.pin.label };
+        if (this.decode) paint(this.pinCanvas, this.decode(this.pin.z, new Float32Array(784)));
+        this.showPinText();
+      }
+    }
+    if (!d.pin && this.pin && !this.lastNonce) this.pin = null; // cleared in Python (new model)
+    if (d.pin_pixels) paint(this.pinCanvas, d.pin_pixels); // decoded in Python (no JS decoder)
+    this.pinCanvas.classList.toggle("lx-empty", !this.pin);
+    if (!this.pin) {
+      this.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
+      this.el(".lx-pin-coords").textContent = "click anywhere on the map";
+    }
+    const m = d.morph;
+    this.el(".lx-morph").style.display = m ? "" : "none";
+    if (m) {
+      this.el(".lx-morph-ends").textContent = `A ${m.a_label} → B ${m.b_label} · ${m.method}`;
+      this.paintStrip();
+      this.paintMorph();
+    }
+    this.drawOverlay();
+  }
+
+  morphZ(t) {
+    const m = this.data.morph;
+    return interpolate(m.a, m.b, t, m.method);
+  }
+
+  paintMorph() {
+    const m = this.data && this.data.morph;
+    if (!m) return;
+    const z = this.morphZ(this.morphT);
+    if (this.decode) {
+      paint(this.morphCanvas, this.decode(z, new Float32Array(784)));
+    } else if (m.frames_pixels) {
+      const k = Math.round(this.morphT * (m.frames_pixels.length - 1));
+      paint(this.morphCanvas, m.frames_pixels[k]);
+    }
+    this.el(".lx-morph-t").textContent = `t = ${this.morphT.toFixed(2)} · z = (${fmt(z[0])}, ${fmt(z[1])})`;
+    this.markStripFrame();
+    this.drawOverlay();
+  }
+
+  paintStrip() {
+    const m = this.data.morph;
+    const n = m.frames;
+    const cell = 28 * STRIP_SCALE;
+    const gap = 4;
+    this.strip.width = n * cell + (n - 1) * gap;
+    this.strip.height = cell + 4;
+    const ctx = this.strip.getContext("2d");
+    ctx.clearRect(0, 0, this.strip.width, this.strip.height);
+    const tile = document.createElement("canvas");
+    tile.width = 28;
+    tile.height = 28;
+    ctx.imageSmoothingEnabled = false;
+    for (let k = 0; k < n; k++) {
+      const pixels = this.decode
+        ? this.decode(this.morphZ(k / (n - 1)), new Float32Array(784))
+        : m.frames_pixels[k];
+      paint(tile, pixels);
+      ctx.drawImage(tile, k * (cell + gap), 0, cell, cell);
+    }
+    this.stripImage = ctx.getImageData(0, 0, this.strip.width, this.strip.height);
+    this.markStripFrame();
+  }
+
+  markStripFrame() {
+    if (!this.stripImage) return;
+    const n = this.data.morph.frames;
+    const cell = 28 * STRIP_SCALE;
+    const gap = 4;
+    const ctx = this.strip.getContext("2d");
+    ctx.putImageData(this.stripImage, 0, 0);
+    const k = Math.round(this.morphT * (n - 1));
+    ctx.fillStyle = "#ff4b4b";
+    ctx.fillRect(k * (cell + gap), cell + 1, cell, 3);
+  }
+
+  resizeOverlay() {
+    const rect = this.plot.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.overlay.width = Math.round(rect.width * dpr);
+    this.overlay.height = Math.round(rect.height * dpr);
+    this.overlay.style.width = `${rect.width}px`;
+    this.overlay.style.height = `${rect.height}px`;
+    this.drawOverlay();
+  }
+
+  drawOverlay(ev) {
+    const f = this.plot._fullLayout ? this.frame(ev) : null;
+    const ctx = this.overlay.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    if (!f || !this.data) return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(f.l, f.t, f.w, f.h);
+    ctx.clip();
+    const P = (z) => this.toPixel(z, f);
+    const d = this.data;
+    if (d.morph) {
+      const m = d.morph;
+      ctx.strokeStyle = "rgba(20,20,30,0.85)";
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      for (let k = 0; k <= 64; k++) {
+        const [x, y] = P(this.morphZ(k / 64));
+        k ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+      for (let k = 0; k < m.frames; k++) dot(ctx, P(this.morphZ(k / (m.frames - 1))), 2.5, "#14141e", null);
+      labelled(ctx, P(m.a), "A", "#14141e");
+      labelled(ctx, P(m.b), "B", "#14141e");
+      dot(ctx, P(this.morphZ(this.morphT)), 6, "#ff4b4b", "#fff");
+    }
+    if (d.upload) {
+      ctx.lineWidth = 2;
+      for (const e of d.upload.ellipses) {
+        ctx.strokeStyle = e.k === 1 ? "rgba(0,0,0,0.9)" : "rgba(0,0,0,0.5)";
+        ctx.setLineDash(e.k === 1 ? [] : [4, 3]);
+        ctx.beginPath();
+        e.xs.forEach((x, i) => {
+          const [px, py] = P([x, e.ys[i]]);
+          i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+        });
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+      star(ctx, P(d.upload.mu), 9, "#ffd400", "#000");
+    }
+    if (this.pin) {
+      const [x, y] = P(this.pin.z);
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(x, y, 8, 0, 2 * Math.PI);
+      ctx.moveTo(x - 13, y); ctx.lineTo(x - 4, y);
+      ctx.moveTo(x + 4, y); ctx.lineTo(x + 13, y);
+      ctx.moveTo(x, y - 13); ctx.lineTo(x, y - 4);
+      ctx.moveTo(x, y + 4); ctx.lineTo(x, y + 13);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+}
+
+function dot(ctx, [x, y], r, fill, stroke) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = fill;
+  ctx.fill();
+  if (stroke) {
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+}
+
+function labelled(ctx, p, text, color) {
+  dot(ctx, p, 9, color, "#fff");
+  ctx.fillStyle = "#fff";
+  ctx.font = "bold 11px sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, p[0], p[1] + 0.5);
+}
+
+function star(ctx, [x, y], r, fill, stroke) {
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const a = -Math.PI / 2 + (i * Math.PI) / 5;
+    const rr = i % 2 ? r * 0.45 : r;
+    const px = x + rr * Math.cos(a);
+    const py = y + rr * Math.sin(a);
+    i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+  }
+  ctx.closePath();
+  ctx.fillStyle = fill;
+  ctx.fill();
+  ctx.strokeStyle = stroke;
+  ctx.lineWidth = 1.5;
+  ctx.stroke();
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
+  let instance = INSTANCES.get(parentElement);
+  if (!instance) {
+    const root = document.createElement("div");
+    parentElement.appendChild(root);
+    instance = new LatentMap(root, setStateValue, setTriggerValue);
+    INSTANCES.set(parentElement, instance);
+  }
+  window.__lxMap = instance; // for tests and bench/ui_latency.py
+  instance.setStateValue = setStateValue;
+  instance.setTriggerValue = setTriggerValue;
+  if (data) instance.update(data);
+}

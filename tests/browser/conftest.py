@@ -1,0 +1,136 @@
+"""Run the real app with `streamlit run` and drive it in headless Chromium.
+
+One server for the whole test session; a fresh page (a fresh Streamlit session) per
+test. Screenshots go to test-artifacts/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+READY = '.lx-root[data-ready="1"]'
+IDLE = '[data-test-script-state="notRunning"]'
+PAGE_BUILT = '[data-testid="stTabs"]'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def model_folder() -> Path:
+    """The shipped model plus a small untrained 2-D MLP, so the model picker has a choice."""
+    import torch
+
+    from vae.checkpoint import save_checkpoint
+    from vae.model import VAE, VAEConfig
+
+    folder = ARTIFACTS / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    shipped = ROOT / "checkpoints" / "mnist-vae-2d.pt"
+    copy = folder / shipped.name
+    if not copy.is_file() or copy.stat().st_mtime != shipped.stat().st_mtime:
+        shutil.copy2(shipped, copy)  # same mtime: the app's map files stay valid between runs
+    tiny = folder / "tiny-untrained-2d.pt"
+    if not tiny.is_file():
+        torch.manual_seed(0)
+        model = VAE(VAEConfig(latent_dim=2, hidden=(64,)))
+        save_checkpoint(tiny, model, {"dataset": "mnist", "epochs": 0})
+    return folder
+
+
+def start_app(port: int, log, models: Path | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port (shared with bench/ui_latency.py)."""
+    env = dict(os.environ)
+    if models is not None:
+        env["LATENT_EXPLORER_CHECKPOINTS"] = str(models)
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         "--server.address=127.0.0.1", f"--server.port={port}",
+         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not become healthy in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(ARTIFACTS / "streamlit.log", "wb") as log:
+        proc = start_app(port, log, model_folder())
+        try:
+            wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A new session on the app, loaded and idle; fails the test on any page error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(app_url)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector(PAGE_BUILT, timeout=60_000)  # after a cold start's second run
+    wait_idle(page)
+    page.errors = errors
+    yield page
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def wait_idle(page) -> None:
+    page.wait_for_selector(IDLE, state="attached", timeout=60_000)
