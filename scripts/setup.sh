@@ -15,3 +15,6 @@ if [ "${1:-}" = "--test" ]; then
 else
     .venv/bin/python -m pip install -q -e .
 fi
+# Write the shipped model's map and decoder files into ./static so the first page load
+# is fast (the app would otherwise build them, ~2.5 s, on its first run).
+.venv/bin/python scripts/warm_static.py
