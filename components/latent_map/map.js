@@ -240,6 +240,15 @@ class LatentMap {
         marker: { size: 3.5, color: PALETTE[c % PALETTE.length], opacity: 0.75 },
       });
     }
+    // Fit the view to the data explicitly: with autorange, the equal-aspect constraint
+    // and a responsive resize, Plotly could leave the clusters off-centre and clipped.
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < this.points.n; i++) {
+      const px = this.points.xs[i], py = this.points.ys[i];
+      if (px < x0) x0 = px; if (px > x1) x1 = px;
+      if (py < y0) y0 = py; if (py > y1) y1 = py;
+    }
+    const padX = 0.05 * (x1 - x0 || 1), padY = 0.05 * (y1 - y0 || 1);
     const layout = {
       margin: { l: 44, r: 8, t: 34, b: 36 },
       height: data.height,
@@ -248,8 +257,10 @@ class LatentMap {
       uirevision: "keep",
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fbfbfd",
-      xaxis: { title: { text: "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3" },
+      xaxis: { title: { text: "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
+               range: [x0 - padX, x1 + padX], constraintoward: "center" },
       yaxis: { title: { text: "z\u2082" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
+               range: [y0 - padY, y1 + padY], constraintoward: "middle",
                scaleanchor: "x", scaleratio: 1 },
       legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
                 bgcolor: "rgba(0,0,0,0)", title: { text: "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
@@ -266,7 +277,25 @@ class LatentMap {
     this.plot.on("plotly_relayout", () => this.sendView());
     this.el(".lx-loading").style.display = "none";
     this.resizeOverlay();
-    new ResizeObserver(() => this.resizeOverlay()).observe(this.plot);
+    // Plotly's `responsive` only follows window resizes; the column can change width
+    // without one (e.g. when the page's layout settles), leaving the plot wider than its
+    // box and clipped. Follow the element itself.
+    // Until the user zooms or pans, a resize re-fits the data (the equal-aspect constraint
+    // would otherwise keep the range stretched for the old width).
+    const fit = { "xaxis.range": [x0 - padX, x1 + padX], "yaxis.range": [y0 - padY, y1 + padY] };
+    this.viewTouched = false;
+    const touched = () => { this.viewTouched = true; };
+    this.plot.addEventListener("wheel", touched, { passive: true });
+    this.plot.on("plotly_relayouting", touched);
+    new ResizeObserver(() => {
+      const full = this.plot._fullLayout;
+      if (full && Math.abs(full.width - this.plot.clientWidth) > 1) {
+        Plotly.Plots.resize(this.plot).then(() => {
+          if (!this.viewTouched) Plotly.relayout(this.plot, fit);
+        });
+      }
+      this.resizeOverlay();
+    }).observe(this.plot);
     this.root.dataset.ready = "1";
     // Python waits for this on a cold server before importing torch (see app.py).
     setTimeout(() => {
