@@ -645,7 +645,7 @@ def map_state() -> dict:
 
 
 def list_models() -> list[str]:
-    """Checkpoint files the picker offers (as vae.checkpoint.list_checkpoints, without torch)."""
+    """Checkpoint files the picker offers; plain globbing, so it runs before torch is imported."""
     if not CHECKPOINTS.is_dir():
         return []
     return [str(p) for p in sorted(CHECKPOINTS.glob("*.pt")) if not p.name.startswith(".")]

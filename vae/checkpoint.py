@@ -72,7 +72,7 @@ def atomic_write(path: str | Path, write) -> None:
         raise
 
 
-PLAIN_SCALARS = (str, int, float, bool, type(None), torch.Tensor)
+PLAIN_SCALARS = (str, int, float, bool, type(None))
 
 
 def check_plain(value, where: str = "checkpoint") -> None:
@@ -88,6 +88,7 @@ def check_plain(value, where: str = "checkpoint") -> None:
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
             check_plain(v, f"{where}[{i}]")
+    # exact types: a str subclass such as torch.__version__ is refused by weights_only
     elif type(value) not in PLAIN_SCALARS and not isinstance(value, torch.Tensor):
         raise TypeError(f"{where} is a {type(value).__name__}, not plain data")
 
@@ -160,11 +161,3 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         train_state=payload.get("train_state"),
         path=path,
     )
-
-
-def list_checkpoints(folder: str | Path) -> list[Path]:
-    """Checkpoint files in a folder, newest name first after the shipped ones."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.glob("*.pt") if not p.name.startswith("."))

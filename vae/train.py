@@ -187,7 +187,8 @@ def train(
     model = VAE(cfg.model_config())
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # With cfg.ema the evaluated and saved model is a moving average of the weights
-    # (Polyak averaging): on 24,680 images it generalizes better than the last iterate.
+    # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
+    # after 6 epochs) but not the end of a cosine schedule, which averages already.
     averaged = copy.deepcopy(model) if cfg.ema else model
     start_epoch, history, seconds = 0, [], 0.0
     if cfg.resume:
