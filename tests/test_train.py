@@ -190,9 +190,13 @@ def test_module_entry_point_and_sigint(tmp_path):
         cwd=os.getcwd(),
     )
     deadline = time.time() + 120
+    seen = False
     for line in iter(proc.stderr.readline, ""):  # wait until the first epoch finished
-        if "epoch   1" in line.replace("\r", "\n") or time.time() > deadline:
+        if "epoch   1 " in line.replace("\r", "\n"):
+            seen = True
             break
+        assert time.time() < deadline, "no epoch report on stderr within 120 s"
+    assert seen and proc.poll() is None, "the epoch report must come while training runs"
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130
     ckpt = load_checkpoint(out)

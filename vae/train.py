@@ -278,7 +278,8 @@ def train(
             if bar is not None:
                 bar.write(
                     f"epoch {epochs_done:3d}  test nelbo {test['nelbo']:7.2f} = recon "
-                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)"
+                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)",
+                    file=sys.stderr,
                 )
             if callback is not None:
                 callback(
