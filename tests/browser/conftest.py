@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 def model_folder() -> Path:
-    """The shipped model plus a small untrained 2-D MLP, so the model picker has a choice."""
+    """Every shipped model plus a small untrained 2-D MLP (trained ones stay untouched)."""
     import torch
 
     from vae.checkpoint import save_checkpoint
@@ -44,10 +44,10 @@ def model_folder() -> Path:
 
     folder = ARTIFACTS / "models"
     folder.mkdir(parents=True, exist_ok=True)
-    shipped = ROOT / "checkpoints" / "mnist-vae-2d.pt"
-    copy = folder / shipped.name
-    if not copy.is_file() or copy.stat().st_mtime != shipped.stat().st_mtime:
-        shutil.copy2(shipped, copy)  # same mtime: the app's map files stay valid between runs
+    for shipped in sorted((ROOT / "checkpoints").glob("*.pt")):
+        copy = folder / shipped.name
+        if not copy.is_file() or copy.stat().st_mtime != shipped.stat().st_mtime:
+            shutil.copy2(shipped, copy)  # same mtime: the app's map files stay valid between runs
     tiny = folder / "tiny-untrained-2d.pt"
     if not tiny.is_file():
         torch.manual_seed(0)
