@@ -1,0 +1,243 @@
+"""Flatten a latent space of any size onto the 2-D map: PCA, t-SNE, UMAP.
+
+A model with latent_dim > 2 is shown through a projection of its encoded test
+set (the posterior means mu, (N, d)) onto a plane. PCA is linear, so it has an
+inverse: any point p of the plane stands for the latent point mean + p @ components,
+which decodes; that is what lets the map decode anywhere. t-SNE (van der Maaten &
+Hinton 2008) and UMAP (McInnes et al. 2018) keep neighbourhoods better but have no
+inverse: a position in their plane stands only for the encoded point nearest to it.
+
+Pure numpy here; scikit-learn and umap-learn are imported only when used (UMAP
+pulls in numba, several seconds). The embeddings take tens of seconds on 10,000
+points, so `cached_embedding` keeps them on disk, keyed by the points themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+METHODS = ("pca", "tsne", "umap")
+TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+# Bump when an embedding's parameters change, so cached files of the old kind are not reused.
+EMBEDDING_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PCA:
+    """A 2-D principal plane of points (N, d).
+
+    mean (d,); components (2, d) with orthonormal rows, the directions of most
+    variance, each sign fixed so its largest-magnitude loading is positive (the
+    plane is then the same on every run); variance_ratio (d,) is the share of the
+    total variance along every principal direction, largest first, summing to 1.
+    """
+
+    mean: np.ndarray
+    components: np.ndarray
+    variance_ratio: np.ndarray
+
+    def transform(self, z: np.ndarray) -> np.ndarray:
+        """Latent points (N, d) or (d,) -> plane coordinates (N, 2)."""
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        return (z - self.mean) @ self.components.T
+
+    def inverse_transform(self, p: np.ndarray) -> np.ndarray:
+        """Plane points (N, 2) or (2,) -> latent points (N, d) on the plane through the mean."""
+        p = np.atleast_2d(np.asarray(p, dtype=np.float64))
+        return self.mean + p @ self.components
+
+    def axis_titles(self) -> list[str]:
+        return [f"PC {k + 1} ({100 * self.variance_ratio[k]:.0f}% var)" for k in range(2)]
+
+
+def fit_pca(points: np.ndarray) -> PCA:
+    """The principal plane of points (N, d), d >= 2, by SVD of the centred data (float64)."""
+    x = np.asarray(points, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2 or len(x) < 2:
+        raise ValueError(f"PCA needs at least 2 points of at least 2 dimensions, got {x.shape}")
+    mean = x.mean(0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)  # vt: (min(N, d), d)
+    variance = s**2
+    total = variance.sum()
+    ratio = variance / total if total > 0 else np.zeros_like(variance)
+    ratio = np.concatenate([ratio, np.zeros(x.shape[1] - len(ratio))])  # N < d: the rest is 0
+    components = vt[:2]
+    signs = np.sign(components[np.arange(2), np.abs(components).argmax(1)])
+    return PCA(mean, components * signs[:, None], ratio)
+
+
+def tsne(points: np.ndarray, seed: int = 0) -> np.ndarray:
+    """t-SNE of points (N, d) to (N, 2) float32 (scikit-learn, Barnes-Hut).
+
+    Initialized from PCA (as scikit-learn recommends: it keeps the global layout
+    more faithful), which leaves nothing random: the result is the same for any
+    seed, and the seed is passed on only for form.
+    """
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    x = np.asarray(points, dtype=np.float32)
+    perplexity = min(30.0, (len(x) - 1) / 3)  # scikit-learn needs perplexity < N
+    model = TSNE(2, perplexity=perplexity, init="pca", learning_rate="auto", random_state=seed)
+    # One thread: with torch's OpenMP runtime in the same process, scikit-learn's threads
+    # spin against it. Measured on 90 points, torch imported: 1.6 s unlimited, 0.38 s here.
+    with threadpool_limits(1):
+        return model.fit_transform(x).astype(np.float32)
+
+
+def umap(points: np.ndarray, seed: int = 0) -> np.ndarray:
+    """UMAP of points (N, d) to (N, 2) float32 (umap-learn defaults, fixed seed).
+
+    A fixed random_state makes umap-learn run single-threaded, which is what makes it
+    repeatable.
+    """
+    import warnings
+
+    import umap as umap_learn
+    from threadpoolctl import threadpool_limits
+
+    x = np.asarray(points, dtype=np.float32)
+    model = umap_learn.UMAP(n_components=2, n_neighbors=min(15, len(x) - 1), random_state=seed)
+    # warning "n_jobs overridden to 1 by setting random_state": wanted; threads: see tsne
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", UserWarning)
+        return model.fit_transform(x).astype(np.float32)
+
+
+EMBEDDINGS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {"tsne": tsne, "umap": umap}
+
+
+def embedding_key(points: np.ndarray, method: str, seed: int = 0) -> str:
+    """A name for the embedding of exactly these points (their bytes), method and seed."""
+    x = np.ascontiguousarray(points, dtype=np.float32)
+    h = hashlib.sha256(f"{method}|{seed}|{EMBEDDING_VERSION}|{x.shape}".encode())
+    h.update(x.tobytes())
+    return f"{method}-{h.hexdigest()[:16]}"
+
+
+def cached_embedding(
+    points: np.ndarray, method: str, folder: str | Path, seed: int = 0
+) -> np.ndarray:
+    """The t-SNE or UMAP embedding (N, 2) of points, from folder if computed before.
+
+    The file is named by a hash of the points, so a retrained model (other mu) never
+    gets a stale embedding, and it is written atomically (temp file, then rename),
+    so a server killed mid-write leaves no half file for the next run to trust.
+    """
+    if method not in EMBEDDINGS:
+        raise ValueError(f"method must be one of {tuple(EMBEDDINGS)}, got {method!r}")
+    path = Path(folder) / f"{embedding_key(points, method, seed)}.npy"
+    try:
+        xy = np.load(path)
+        if xy.shape == (len(points), 2):
+            return xy
+    except (OSError, ValueError):
+        pass
+    xy = EMBEDDINGS[method](points, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, xy)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return xy
+
+
+@dataclass(frozen=True)
+class Plane:
+    """What the map shows of a latent space: positions xy (N, 2) of the encoded points mu (N, d).
+
+    method is "latent" (d == 2: the plane is the latent space), "pca", "tsne" or "umap".
+    `pca` is set for PCA; `to_latent` exists only where the plane has an inverse.
+    """
+
+    method: str
+    mu: np.ndarray
+    xy: np.ndarray
+    pca: PCA | None = None
+
+    @property
+    def invertible(self) -> bool:
+        return self.method in ("latent", "pca")
+
+    def axis_titles(self) -> list[str]:
+        if self.pca is not None:
+            return self.pca.axis_titles()
+        if self.method == "latent":
+            return ["z\u2081", "z\u2082"]
+        return [f"{TITLES[self.method]} {k}" for k in (1, 2)]
+
+    def to_latent(self, p: np.ndarray) -> np.ndarray:
+        """Plane points (N, 2) or (2,) -> latent points (N, d) float32; only if invertible."""
+        p = np.atleast_2d(np.asarray(p, dtype=np.float64))
+        if self.method == "latent":
+            return p.astype(np.float32)
+        if self.pca is not None:
+            return self.pca.inverse_transform(p).astype(np.float32)
+        raise ValueError(f"a {TITLES[self.method]} plane has no inverse; use the nearest point")
+
+    def place(self, z: np.ndarray) -> np.ndarray:
+        """Where a latent point z (d,) goes on the map: (2,).
+
+        Linear planes project it; t-SNE and UMAP have no out-of-sample map here, so
+        it takes the position of its nearest encoded point (Euclidean in latent space).
+        """
+        z = np.asarray(z, dtype=np.float64).ravel()
+        if self.method == "latent":
+            return z[:2].copy()
+        if self.pca is not None:
+            return self.pca.transform(z)[0]
+        d2 = np.sum((self.mu - z) ** 2, axis=1)
+        return self.xy[int(np.argmin(d2))].astype(np.float64)
+
+
+def make_plane(
+    mu: np.ndarray, method: str = "pca", cache: str | Path | None = None, seed: int = 0
+) -> Plane:
+    """The map's plane for encoded points mu (N, d); d == 2 is shown as it is.
+
+    cache: a folder for t-SNE/UMAP embeddings (None computes every time).
+    """
+    mu = np.asarray(mu, dtype=np.float32)
+    if mu.shape[1] == 2:
+        return Plane("latent", mu, mu)
+    if method == "pca":
+        pca = fit_pca(mu)
+        return Plane("pca", mu, pca.transform(mu).astype(np.float32), pca)
+    if method not in EMBEDDINGS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    xy = cached_embedding(mu, method, cache, seed) if cache else EMBEDDINGS[method](mu, seed)
+    return Plane(method, mu, xy)
+
+
+def projected_ellipse(
+    pca: PCA, mu: np.ndarray, logvar: np.ndarray, k: float = 1.0, n: int = 64
+) -> np.ndarray:
+    """The k-sigma contour of q(z|x) = N(mu, diag(exp(logvar))) seen on the PCA plane: (n + 1, 2).
+
+    A linear map of a Gaussian is Gaussian: on the plane it is N(C (mu - mean), C S C^T)
+    with C the (2, d) components and S the diagonal covariance, a tilted ellipse in
+    general. The first point is repeated at the end so a line trace closes.
+    """
+    mu = np.asarray(mu, dtype=np.float64).ravel()
+    var = np.exp(np.asarray(logvar, dtype=np.float64).ravel())
+    if mu.shape != var.shape or mu.shape != pca.mean.shape:
+        raise ValueError(f"mu and logvar must both be ({len(pca.mean)},)")
+    if k <= 0 or n < 3:
+        raise ValueError("ellipse needs k > 0 and n >= 3")
+    cov = (pca.components * var) @ pca.components.T  # (2, 2)
+    eigval, eigvec = np.linalg.eigh(cov)
+    angle = np.linspace(0, 2 * np.pi, n + 1)
+    angle[-1] = 0.0
+    circle = np.stack([np.cos(angle), np.sin(angle)], 1)  # (n + 1, 2)
+    return pca.transform(mu)[0] + k * (circle * np.sqrt(np.maximum(eigval, 0))) @ eigvec.T
