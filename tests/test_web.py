@@ -67,3 +67,34 @@ def test_points_blob_layout():
     assert list(blob[4 + 8 * n :]) == [7, 0, 9]
     with pytest.raises(ValueError, match="2-D"):
         web.points_blob(np.zeros((3, 4)), labels)
+
+
+@pytest.mark.parametrize("latent_dim", [3, 8, 16])
+def test_pca_folded_decoder_decodes_the_plane(latent_dim):
+    """The exported 2-input decoder is decode(mean + p @ components), to float32 precision."""
+    from vae.projection import fit_pca
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=latent_dim, hidden=(64, 32))).eval()
+    rng = np.random.default_rng(0)
+    pca = fit_pca(rng.normal(0, 1, (500, latent_dim)) * np.linspace(2, 0.3, latent_dim) + 0.5)
+    blob, manifest = web.export_decoder(model, affine=(pca.mean, pca.components))
+    assert manifest["latent_dim"] == 2 and manifest["layers"][0]["in"] == 2
+    p = rng.normal(0, 3, (40, 2))
+    ref = web.decode_reference(model, pca.inverse_transform(p).astype(np.float32))
+    assert np.abs(numpy_decode(blob, manifest, p) - ref).max() < 1e-5
+
+
+def test_affine_of_the_wrong_size_is_refused():
+    model = VAE(VAEConfig(latent_dim=4, hidden=(8,)))
+    with pytest.raises(ValueError, match="affine"):
+        web.export_decoder(model, affine=(np.zeros(3), np.zeros((2, 3))))
+
+
+def test_matrix_blob_layout():
+    z = np.arange(12, dtype=np.float32).reshape(4, 3) / 7
+    blob = web.matrix_blob(z)
+    assert list(np.frombuffer(blob[:8], "<u4")) == [4, 3]
+    np.testing.assert_array_equal(np.frombuffer(blob, "<f4", 12, 8).reshape(4, 3), z)
+    with pytest.raises(ValueError):
+        web.matrix_blob(np.zeros(3))

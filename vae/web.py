@@ -8,6 +8,11 @@ and a retrained model at the same path can never be served stale.
 
 Only MLP decoders (Linear, ReLU, ..., Linear, then sigmoid) export; a conv
 decoder gets `None` and the page decodes in Python instead.
+
+A larger latent space is shown on a PCA plane, where the point p stands for
+z = mean + p @ components. That map is affine, so it folds into the decoder's
+first Linear layer: the exported decoder then takes the 2 plane coordinates and
+the page needs no change to decode anywhere on the plane.
 """
 
 from __future__ import annotations
@@ -40,20 +45,44 @@ def mlp_decoder_layers(model: VAE) -> list[nn.Linear] | None:
     return layers if layers and not others else None
 
 
-def export_decoder(model: VAE) -> tuple[bytes, dict] | None:
+def export_decoder(
+    model: VAE, affine: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[bytes, dict] | None:
     """(float32 blob, manifest) for an MLP decoder; None if the browser cannot run it.
 
     Manifest: {format, latent_dim, layers: [{in, out, weight, bias}], activation,
     output, hash}, with weight/bias as float32 offsets into the blob. ReLU follows
     every layer but the last; the last is followed by a sigmoid.
+
+    affine = (mean (d,), components (k, d)) exports p -> decode(mean + p @ components)
+    instead, a decoder of k inputs: W1' = W1 @ components.T, b1' = b1 + W1 @ mean,
+    computed in float64 so the folded layer loses nothing before its float32 store.
     """
     layers = mlp_decoder_layers(model)
     if layers is None:
         return None
+    weights = [
+        (layer.weight.detach().cpu().double().numpy(), layer.bias.detach().cpu().double().numpy())
+        for layer in layers
+    ]  # (out, in), (out,)
+    if affine is not None:
+        mean = np.asarray(affine[0], np.float64)
+        components = np.asarray(affine[1], np.float64)
+        w1, b1 = weights[0]
+        if (
+            components.ndim != 2
+            or components.shape[1] != w1.shape[1]
+            or mean.shape != (w1.shape[1],)
+        ):
+            raise ValueError(
+                f"affine must be mean ({w1.shape[1]},) and components (k, {w1.shape[1]}), "
+                f"got {mean.shape} and {components.shape}"
+            )
+        weights[0] = (w1 @ components.T, b1 + w1 @ mean)
     chunks, specs, offset = [], [], 0
-    for layer in layers:
-        w = layer.weight.detach().cpu().numpy().astype("<f4")  # (out, in), row-major
-        b = layer.bias.detach().cpu().numpy().astype("<f4")  # (out,)
+    for weight, bias in weights:
+        w = weight.astype("<f4")  # (out, in), row-major
+        b = bias.astype("<f4")  # (out,)
         specs.append(
             {"in": w.shape[1], "out": w.shape[0], "weight": offset, "bias": offset + w.size}
         )
@@ -62,7 +91,7 @@ def export_decoder(model: VAE) -> tuple[bytes, dict] | None:
     blob = b"".join(chunks)
     manifest = {
         "format": DECODER_FORMAT,
-        "latent_dim": model.config.latent_dim,
+        "latent_dim": int(specs[0]["in"]),
         "layers": specs,
         "activation": "relu",
         "output": "sigmoid",
@@ -85,6 +114,15 @@ def points_blob(mu: np.ndarray, labels: np.ndarray) -> bytes:
     return n.tobytes() + mu[:, 0].tobytes() + mu[:, 1].tobytes() + labels.tobytes()
 
 
+def matrix_blob(z: np.ndarray) -> bytes:
+    """Latent points (N, d) for the page, little-endian: N, d (uint32 each), then N * d float32
+    row by row."""
+    z = np.asarray(z, dtype="<f4")
+    if z.ndim != 2:
+        raise ValueError(f"expected (N, d) points, got {z.shape}")
+    return np.array(z.shape, dtype="<u4").tobytes() + np.ascontiguousarray(z).tobytes()
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
@@ -99,9 +137,14 @@ def write_asset(folder: str | Path, stem: str, suffix: str, data: bytes) -> str:
     return name
 
 
-def write_decoder(model: VAE, folder: str | Path) -> dict | None:
-    """Write the decoder blob and return its manifest with a `file` entry, or None (conv)."""
-    exported = export_decoder(model)
+def write_decoder(
+    model: VAE, folder: str | Path, affine: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict | None:
+    """Write the decoder blob and return its manifest with a `file` entry, or None (conv).
+
+    affine: see export_decoder (a decoder of PCA-plane points).
+    """
+    exported = export_decoder(model, affine)
     if exported is None:
         return None
     blob, manifest = exported
