@@ -50,6 +50,7 @@ for key, value in {
     "pick_seed": 0,
     "grid": None,
     "session_id": None,
+    "projection": "pca",  # how a latent space of more than 2 dimensions is laid on the map
 }.items():
     st.session_state.setdefault(key, value)
 if st.session_state.session_id is None:
@@ -102,24 +103,70 @@ def get_encoded(path: str, mtime: float) -> dict:
     out = {"mu": encoded.mu, "logvar": encoded.logvar, "labels": labels, "assets": None}
     if ckpt.config.latent_dim == 2:
         STATIC.mkdir(exist_ok=True)
-        defaults = {}
-        for which, digit in (("a", 1), ("b", 7)):  # a 1 morphing into a 7
-            i = int(np.flatnonzero(labels == digit)[0]) if (labels == digit).any() else 0
-            defaults[which] = {
-                "z": encoded.mu[i].tolist(),
-                "label": f"#{i} “{splits.classes[digit]}”",
-            }
         assets = {
             "points": web.write_asset(
                 STATIC, "points", ".bin", web.points_blob(encoded.mu, labels)
             ),
             "decoder": web.write_decoder(ckpt.model, STATIC),
             "classes": splits.classes,
-            "defaults": defaults,
+            "defaults": morph_defaults(encoded.mu, labels, splits.classes),
         }
         write_map_assets(path, mtime, assets)
         out["assets"] = assets
     return out
+
+
+def morph_defaults(xy: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
+    """The first morph: from the first test 1 to the first test 7, at their map positions."""
+    defaults = {}
+    for which, digit in (("a", 1), ("b", 7)):
+        i = int(np.flatnonzero(labels == digit)[0]) if (labels == digit).any() else 0
+        defaults[which] = {"z": [float(v) for v in xy[i]], "label": f"#{i} “{classes[digit]}”"}
+    return defaults
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def get_plane(path: str, mtime: float, method: str) -> projection.Plane:
+    """The map's plane for a model: its latent space if 2-D, else a projection of the test μ.
+
+    t-SNE and UMAP are also kept on disk (static/projections/, named by a hash of μ), so a
+    restarted server never pays for them again, and a retrained model never gets stale ones.
+    """
+    mu = get_encoded(path, mtime)["mu"]
+    return projection.make_plane(mu, method, cache=STATIC / "projections")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def get_plane_assets(path: str, mtime: float, method: str) -> dict:
+    """The map's files for a model of more than 2 latent dimensions, seen through a projection.
+
+    PCA: the points are the projected μ and the decoder has the PCA inverse folded in
+    (vae/web.py), so the page decodes any point of the plane. t-SNE/UMAP: the page
+    gets the full μ and the plain decoder, and decodes the test digit nearest the pointer.
+    """
+    ckpt = get_checkpoint(path, mtime)
+    enc = get_encoded(path, mtime)
+    plane = get_plane(path, mtime, method)
+    classes = get_splits(ckpt.meta.get("dataset", "mnist")).classes
+    pca = plane.pca
+    STATIC.mkdir(exist_ok=True)
+    affine = (pca.mean, pca.components) if pca is not None else None
+    return {
+        "points": web.write_asset(
+            STATIC, "points", ".bin", web.points_blob(plane.xy, enc["labels"])
+        ),
+        "decoder": web.write_decoder(ckpt.model, STATIC, affine=affine),
+        "classes": classes,
+        "defaults": morph_defaults(plane.xy, enc["labels"], classes),
+        "axes": plane.axis_titles(),
+        "decode_mode": "plane" if plane.invertible else "nearest",
+        "mu": None
+        if plane.invertible
+        else web.write_asset(STATIC, "mu", ".bin", web.matrix_blob(enc["mu"])),
+        "pca": None
+        if pca is None
+        else {"mean": pca.mean.tolist(), "components": pca.components.tolist()},
+    }
 
 
 def write_map_assets(path: str, mtime: float, assets: dict) -> None:
@@ -176,6 +223,11 @@ def on_map_click() -> None:
         st.session_state.pin = {k: click.get(k) for k in ("x", "y", "index", "label", "nonce")}
 
 
+def forget_points() -> None:
+    """Another projection is another plane: points picked on the old one mean nothing here."""
+    st.session_state.update(pin=None, morph_a=None, morph_b=None, grid=None)
+
+
 def set_endpoint(which: str) -> None:
     pin = st.session_state.pin
     if pin:
@@ -187,10 +239,11 @@ def endpoint_from_digit(which: str) -> None:
     st.session_state[f"morph_{which}"] = st.session_state.get(f"pick_{which}_target")
 
 
-def use_digit_as(which: str) -> None:
+def use_digit_as(which: str, xy: list[float] | None = None) -> None:
+    """xy: the digit's place on the map when that is not its μ (a projected latent space)."""
     digit = st.session_state.digit
     if digit:
-        st.session_state[f"morph_{which}"] = {"z": digit["mu"][:2], "label": "your digit"}
+        st.session_state[f"morph_{which}"] = {"z": xy or digit["mu"][:2], "label": "your digit"}
 
 
 # ---- model picker -----------------------------------------------------------------------------
@@ -318,20 +371,34 @@ def training_progress() -> None:
 
 
 # ---- panels under the map ----------------------------------------------------------------------
-def clicked_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
+def pin_latent(plane: projection.Plane, pin: dict) -> np.ndarray:
+    """The latent point (d,) a map pin decodes: the plane's inverse, or on a t-SNE/UMAP
+    plane (no inverse) the μ of its test digit, the one nearest to the click."""
+    p = [pin["x"], pin["y"]]
+    if plane.invertible:
+        return plane.to_latent(p)[0]
+    i = pin.get("index")
+    return plane.mu[int(i) if i is not None else int(latent.nearest(plane.xy, p, 1)[0])]
+
+
+def clicked_panel(ckpt: Checkpoint, enc: dict, splits: Splits, plane: projection.Plane) -> None:
     pin = st.session_state.pin
     if not pin:
         st.info("Click anywhere on the map, on a digit or in empty space, to decode that point.")
         return
-    z = np.array([pin["x"], pin["y"]], np.float32)
+    z = pin_latent(plane, pin)  # in the latent space; (x, y) is on the map's plane
     recon = latent.decode(ckpt.model, z)[0]
-    cols = st.columns([1, 1, 2])
+    projected = plane.method == "pca"
+    cols = st.columns([1, 1, 1, 1.6] if projected and pin.get("index") is not None else [1, 1, 2])
     if pin.get("index") is not None:
         i = int(pin["index"])
         cols[0].image(
             crisp(splits.test.images[i].numpy() / 255.0), caption=f"original: test #{i}", width=196
         )
-        cols[1].image(crisp(recon), caption="reconstruction, decode(μ)", width=196)
+        full = latent.decode(ckpt.model, enc["mu"][i])[0]
+        cols[1].image(crisp(full), caption="reconstruction, decode(μ)", width=196)
+        if projected:  # what the map decodes: μ flattened onto the plane
+            cols[2].image(crisp(recon), caption="decode(μ projected on the plane)", width=196)
     else:
         cols[0].image(crisp(recon), caption="decoded", width=196)
         near = latent.nearest(enc["mu"], z, 5)
@@ -339,22 +406,47 @@ def clicked_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
             "Nearest test digits: "
             + ", ".join(f"**{splits.classes[enc['labels'][j]]}**" for j in near)
         )
-    with cols[2]:
-        st.markdown(f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**")
+    with cols[-1]:
+        if plane.method == "latent":
+            st.markdown(f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**")
+        else:
+            titles = [t.split(" (")[0] for t in plane.axis_titles()]
+            st.markdown(f"**{titles[0]}, {titles[1]} = ({pin['x']:.3f}, {pin['y']:.3f})**")
+            st.caption(f"z ({len(z)}-D) = ({', '.join(f'{v:.2f}' for v in z)})")
+        if not plane.invertible:
+            st.caption(
+                f"{projection.TITLES[plane.method]} has no inverse: the map decoded the μ of "
+                "the test digit nearest to the click. Morph endpoints need the PCA plane."
+            )
+            return
         b1, b2 = st.columns(2)
         b1.button("Use as morph start A", key="pin_to_a", on_click=set_endpoint, args=("a",))
         b2.button("Use as morph end B", key="pin_to_b", on_click=set_endpoint, args=("b",))
 
 
-def morph_frames(ckpt: Checkpoint, n: int, a=None, b=None, method=None) -> np.ndarray:
-    """n decoded frames from A to B (endpoints from session state unless given)."""
+def morph_frames(
+    ckpt: Checkpoint, n: int, a=None, b=None, method=None, plane: projection.Plane | None = None
+) -> np.ndarray:
+    """n decoded frames from A to B (endpoints from session state unless given).
+
+    The path runs on the map's plane (as the page draws it); a projected plane maps it
+    back into the latent space before decoding.
+    """
     a = a or st.session_state.morph_a["z"]
     b = b or st.session_state.morph_b["z"]
     method = method or st.session_state.morph_method
-    return latent.decode(ckpt.model, latent.interpolate(a, b, np.linspace(0, 1, n), method))
+    path = latent.interpolate(a, b, np.linspace(0, 1, n), method)
+    return latent.decode(ckpt.model, plane.to_latent(path) if plane is not None else path)
 
 
-def morph_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
+def morph_panel(ckpt: Checkpoint, enc: dict, splits: Splits, plane: projection.Plane) -> None:
+    if not plane.invertible:
+        st.info(
+            f"Morphing walks a straight path on the map and decodes every point of it; a "
+            f"{projection.TITLES[plane.method]} map has no inverse, so its points between "
+            "digits decode to nothing. Pick PCA above the map to morph on the PCA plane."
+        )
+        return
     c1, c2, c3 = st.columns([1.2, 1.2, 1])
     with c1:
         st.radio(
@@ -384,7 +476,7 @@ def morph_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
             rng = np.random.default_rng(st.session_state.pick_seed + (0 if which == "a" else 1))
             i = int(rng.choice(candidates)) if len(candidates) else 0
             st.session_state[f"pick_{which}_target"] = {
-                "z": enc["mu"][i, :2].tolist(),
+                "z": [float(v) for v in plane.xy[i]],
                 "label": f"#{i} “{classes[digit]}”",
             }
             row[1].button(
@@ -407,14 +499,14 @@ def morph_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
         n = st.session_state.morph_n
         st.download_button(
             "Download strip (PNG)",
-            lambda: render.strip_png(morph_frames(ckpt, n, *ends)),
+            lambda: render.strip_png(morph_frames(ckpt, n, *ends, plane=plane)),
             "morph-strip.png",
             "image/png",
             key="dl_strip",
         )
         st.download_button(
             "Download morph (GIF)",
-            lambda: render.gif_bytes(morph_frames(ckpt, 24, *ends), scale=6),
+            lambda: render.gif_bytes(morph_frames(ckpt, 24, *ends, plane=plane), scale=6),
             "morph.gif",
             "image/gif",
             key="dl_gif",
@@ -514,7 +606,7 @@ def digit_input(ckpt: Checkpoint) -> None:
             )
 
 
-def digit_result(ckpt: Checkpoint) -> None:
+def digit_result(ckpt: Checkpoint, plane: projection.Plane | None = None) -> None:
     if st.session_state.digit_error:
         st.error(st.session_state.digit_error)
     digit = st.session_state.digit
@@ -536,6 +628,14 @@ def digit_result(ckpt: Checkpoint) -> None:
             else ""
         )
     )
+    if plane is not None and plane.method != "latent":
+        st.caption(
+            "The ★ on the map is μ projected onto the PCA plane, with q(z|x)'s 1σ and 2σ "
+            "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
+            if plane.pca is not None
+            else f"{projection.TITLES[plane.method]} has no out-of-sample map here: the ★ "
+            "sits at the place of the test digit whose μ is nearest to yours."
+        )
     if digit["elbo"]:
         score, recon, kl = digit["elbo"]
         test = get_test_elbo(st.session_state.model_path, mtime(st.session_state.model_path))
@@ -550,32 +650,45 @@ def digit_result(ckpt: Checkpoint) -> None:
             f"The model finds it more MNIST-like than {share:.0f}% of the test digits "
             f"(median ELBO of {len(test):,} test digits: {np.median(test):.1f})."
         )
+    if plane is not None and not plane.invertible:
+        return  # no morph on a t-SNE/UMAP map
+    xy = plane.place(mu).tolist() if plane is not None and plane.method != "latent" else None
     b1, b2 = st.columns(2)
-    b1.button("Use as morph start A", key="digit_to_a", on_click=use_digit_as, args=("a",))
-    b2.button("Use as morph end B", key="digit_to_b", on_click=use_digit_as, args=("b",))
+    b1.button("Use as morph start A", key="digit_to_a", on_click=use_digit_as, args=("a", xy))
+    b2.button("Use as morph end B", key="digit_to_b", on_click=use_digit_as, args=("b", xy))
 
 
-def manifold_panel(ckpt: Checkpoint, enc: dict) -> None:
+def manifold_panel(ckpt: Checkpoint, enc: dict, plane: projection.Plane) -> None:
+    if not plane.invertible:
+        st.info(
+            f"The manifold decodes a grid of points over the map; a "
+            f"{projection.TITLES[plane.method]} map has no inverse, so its grid points stand "
+            "for no latent point. Pick PCA above the map to decode a grid on the PCA plane."
+        )
+        return
     c1, c2 = st.columns([1, 3])
     with c1:
         n = st.slider("Grid size", 5, 30, 15, key="grid_n")
         view = map_state().get("view")
         if not view:
-            lo, hi = enc["mu"].min(0), enc["mu"].max(0)
+            lo, hi = plane.xy.min(0), plane.xy.max(0)
             view = {"x": [float(lo[0]), float(hi[0])], "y": [float(lo[1]), float(hi[1])]}
+        x_name, y_name = (t.split(" (")[0] for t in plane.axis_titles())
         st.caption(
-            f"Visible region: z₁ ∈ [{view['x'][0]:.2f}, {view['x'][1]:.2f}], "
-            f"z₂ ∈ [{view['y'][0]:.2f}, {view['y'][1]:.2f}]. Zoom or pan the map, then decode."
+            f"Visible region: {x_name} ∈ [{view['x'][0]:.2f}, {view['x'][1]:.2f}], "
+            f"{y_name} ∈ [{view['y'][0]:.2f}, {view['y'][1]:.2f}]. Zoom or pan the map, "
+            "then decode."
         )
         if st.button("Decode the visible region", key="grid_go", type="primary"):
-            z = latent.grid(view["x"], view["y"], n)
+            z = plane.to_latent(latent.grid(view["x"], view["y"], n))
             mosaic = latent.tile(latent.decode(ckpt.model, z), n, gap=1, fill=0.35)
             st.session_state.grid = render.png_bytes(mosaic, max(1, 720 // mosaic.shape[1]))
     with c2:
         if st.session_state.grid:
             st.image(
                 st.session_state.grid,
-                caption="decode(z) on a grid over the visible region (up is up)",
+                caption="decode(z) on a grid over the visible region (up is up)"
+                + ("; z = mean + p · components on the PCA plane" if plane.pca else ""),
                 width=560,
             )
             st.download_button(
@@ -587,11 +700,163 @@ def manifold_panel(ckpt: Checkpoint, enc: dict) -> None:
             )
 
 
-def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
+def projection_bar(ckpt: Checkpoint) -> projection.Plane:
+    """Choose how a latent space of more than 2 dimensions is laid on the map; say what it means."""
+    d = ckpt.config.latent_dim
+    method = st.radio(
+        f"This model's latent space has {d} dimensions. The map shows it through",
+        projection.METHODS,
+        format_func=projection.TITLES.get,
+        key="projection",
+        on_change=forget_points,
+        horizontal=True,
+        help="PCA is linear, so every point of its plane decodes. t-SNE and UMAP keep "
+        "neighbours together better but have no inverse.",
+    )
+    path, mt = st.session_state.model_path, mtime(st.session_state.model_path)
+    if method == "pca":
+        plane = get_plane(path, mt, method)
+    else:
+        # Measured on 10,000 μ of 8-D, 2 cores shared with training runs: t-SNE 283 s, UMAP
+        # 378 s (of which ~60 s compiling numba). Hence the disk cache behind get_plane.
+        n = len(get_encoded(path, mt)["mu"])
+        with st.spinner(
+            f"Computing the {projection.TITLES[method]} of the {n:,} test points. The first "
+            "time for a model this takes minutes (about 5 on two busy cores); it is then kept "
+            "on disk, so nobody waits for it again…"
+        ):
+            plane = get_plane(path, mt, method)
+    if plane.pca is not None:
+        kept = 100 * plane.pca.variance_ratio[:2].sum()
+        st.caption(
+            f"PCA of the test digits' μ: the plane through their mean along the two directions "
+            f"of most variance, which hold {kept:.0f}% of it. A point p of the plane is the latent "
+            f"point mean + p · components, so the map decodes anywhere on it; the other {d - 2} "
+            "directions stay at the mean."
+        )
+    else:
+        st.info(
+            f"**{projection.TITLES[method]} has no inverse: the preview under the pointer and a "
+            f"click decode the nearest test digit's μ** ({d}-D), not the point itself. Clusters "
+            "are meaningful here; distances between them and empty space are not. Morph and "
+            "manifold need PCA.",
+            icon="ℹ️",
+        )
+    return plane
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def model_summary(path: str, mtime: float) -> dict | None:
+    """What the latent-size table needs from a checkpoint's metadata; None if unreadable."""
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError:
+        return None
+    c, meta = ckpt.config, ckpt.meta
+    return {
+        "name": Path(path).stem,
+        "latent_dim": c.latent_dim,
+        "kind": c.kind,
+        "dataset": meta.get("dataset", "mnist"),
+        "beta": ckpt.train.get("beta"),
+        "epochs": meta.get("epochs"),
+        "test": meta.get("test") or {},
+        "active": None,
+    }
+
+
+@st.cache_data(show_spinner="Counting the active latent dimensions on the test set…")
+def active_dims(path: str, mtime: float) -> int:
+    """Active dimensions of a model on its test set; kept on disk too, since the Latent size
+    tab is built on every page's first run and encoding each test set takes seconds."""
+    record = STATIC / f"{assets_stem(path, mtime).replace('map-', 'active-')}.json"
+    try:
+        return int(json.loads(record.read_text())["active"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    ckpt = load_checkpoint(path)
+    x = get_splits(ckpt.meta.get("dataset", "mnist")).test.float_images()
+    encoded = latent.encode_images(ckpt.model, x)
+    active = latent_size.active_dimensions(encoded.mu, encoded.logvar)
+    text = json.dumps({"active": active, "threshold_nats": latent_size.ACTIVE_KL_NATS})
+    atomic_write(record, lambda f: f.write(text.encode()))
+    return active
+
+
+def latent_size_panel(models: list[str]) -> None:
+    summaries = [s for p in models if (s := model_summary(p, mtime(p))) is not None]
+    rows = latent_size.latent_size_rows(summaries)
+    if not rows:
+        st.info(
+            f"No shipped MNIST VAEs with β = 1 (files named mnist-vae-<size>d.pt) in "
+            f"{CHECKPOINTS}; `scripts/train_shipped.sh latent` trains them."
+        )
+        return
+    paths = {Path(p).stem: p for p in models}
+    for row in rows:
+        row["active dims"] = active_dims(paths[row["model"]], mtime(paths[row["model"]]))
+    st.markdown(
+        "**What more latent dimensions buy.** The shipped MNIST VAEs (β = 1, same recipe) "
+        "on the 10,000 test digits, in nats per image: reconstruction loss, the KL that pays "
+        f"for the code, and their sum −ELBO. A dimension counts as active when its average KL "
+        f"exceeds {latent_size.ACTIVE_KL_NATS} nats."
+    )
+    import pandas as pd
+
+    # A static table: a handful of rows, to read and to copy, not to scroll.
+    table = (
+        pd.DataFrame(rows)
+        .style.hide(axis="index")
+        .format({"test recon": "{:.2f}", "test KL": "{:.2f}", "test −ELBO": "{:.2f}"})
+    )
+    st.table(table)
+    first, last = rows[0], rows[-1]
+    trend = latent_size.trend(rows)
+    if trend["recon_falls"] and trend["kl_rises"]:
+        st.caption(
+            f"From {first['latent size']} to {last['latent size']} dimensions the "
+            f"reconstruction loss falls from {first['test recon']:.1f} to "
+            f"{last['test recon']:.1f} nats and the KL rises from {first['test KL']:.1f} "
+            f"to {last['test KL']:.1f}: more room to describe each digit, paid for in KL."
+        )
+    elif trend["sizes"] > 1:
+        st.caption(
+            "Here the reconstruction loss does not fall, or the KL does not rise, at every "
+            "step: see the table (models trained for fewer epochs are not comparable)."
+        )
+    st.plotly_chart(latent_size_figure(rows), key="latent_size_chart", width=820)
+
+
+def latent_size_figure(rows: list[dict]):
+    """Test reconstruction loss and KL against latent size, side by side (own y scales)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    sizes = [r["latent size"] for r in rows]
+    fig = make_subplots(1, 2, subplot_titles=("test reconstruction loss", "test KL"))
+    for col, key, color in ((1, "test recon", "#1f77b4"), (2, "test KL", "#d62728")):
+        fig.add_trace(
+            go.Scatter(
+                x=sizes, y=[r[key] for r in rows], mode="lines+markers",
+                marker={"size": 9, "color": color}, line={"color": color}, name=key,
+                hovertemplate="latent size %{x}: %{y:.2f} nats<extra></extra>",
+            ),
+            1, col,
+        )  # fmt: skip
+        fig.update_xaxes(title_text="latent size", tickvals=sizes, row=1, col=col)
+        fig.update_yaxes(title_text="nats per image", row=1, col=col)
+    fig.update_layout(height=300, showlegend=False, margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    return fig
+
+
+def map_data(
+    assets: dict, ckpt: Checkpoint | None = None, plane: projection.Plane | None = None
+) -> dict:
     """Everything the browser component needs; small (the big arrays go by URL).
 
     Needs no torch when the model's decoder runs in the browser; a conv model (no
     browser decoder) passes `ckpt` so the pin and morph frames are decoded here.
+    `plane`: how a latent space of more than 2 dimensions is laid on the map.
     """
     decoder = assets["decoder"]
     data = {
@@ -606,14 +871,27 @@ def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
         "upload": None,
         "morph": None,
     }
+    if assets.get("axes"):  # a projected plane (see get_plane_assets)
+        data.update(axes=assets["axes"], decode_mode=assets["decode_mode"], pca=assets["pca"])
+        data["mu_url"] = f"{STATIC_URL}/{assets['mu']}" if assets["mu"] else None
     pin = st.session_state.pin
     if pin and not decoder:
-        data["pin_pixels"] = latent.decode(ckpt.model, [pin["x"], pin["y"]])[0].ravel().tolist()
+        z = pin_latent(plane, pin) if plane is not None else [pin["x"], pin["y"]]
+        data["pin_pixels"] = latent.decode(ckpt.model, z)[0].ravel().tolist()
     digit = st.session_state.digit
+    projected = plane is not None and plane.method != "latent"
     if digit and digit["model"] == st.session_state.model_path and digit.get("ellipses"):
         data["upload"] = {"mu": digit["mu"], "ellipses": digit["ellipses"]}
+    elif digit and digit["model"] == st.session_state.model_path and projected:
+        data["upload"] = {"mu": plane.place(digit["mu"]).tolist(), "ellipses": []}
+        if plane.pca is not None and digit["logvar"]:
+            data["upload"]["ellipses"] = [
+                {"k": k, "xs": e[:, 0].tolist(), "ys": e[:, 1].tolist()}
+                for k in (1, 2)
+                for e in [projection.projected_ellipse(plane.pca, digit["mu"], digit["logvar"], k)]
+            ]
     a, b = st.session_state.morph_a, st.session_state.morph_b
-    if a and b:
+    if a and b and (plane is None or plane.invertible):
         data["morph"] = {
             "a": a["z"],
             "b": b["z"],
@@ -623,15 +901,17 @@ def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
             "frames": st.session_state.morph_n,
         }
         if not decoder:
-            frames = morph_frames(ckpt, st.session_state.morph_n)
+            frames = morph_frames(ckpt, st.session_state.morph_n, plane=plane)
             data["morph"]["frames_pixels"] = [f.ravel().tolist() for f in frames]
     return data
 
 
-def mount_map(assets: dict, ckpt: Checkpoint | None = None) -> None:
+def mount_map(
+    assets: dict, ckpt: Checkpoint | None = None, plane: projection.Plane | None = None
+) -> None:
     map_component()(
         key="latent_map",
-        data=map_data(assets, ckpt),
+        data=map_data(assets, ckpt, plane),
         on_click_change=on_map_click,
         on_view_change=lambda: None,
         on_ready_change=lambda: None,
@@ -692,8 +972,13 @@ else:
 
 import torch  # noqa: E402  (see the module docstring: deliberately after the map)
 
-from vae import jobs, latent, render, web  # noqa: E402
-from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint  # noqa: E402
+from vae import jobs, latent, latent_size, projection, render, web  # noqa: E402
+from vae.checkpoint import (  # noqa: E402
+    Checkpoint,
+    CheckpointError,
+    atomic_write,
+    load_checkpoint,
+)
 from vae.data import DatasetError, Splits, load_splits  # noqa: E402
 from vae.image import ImageError, from_canvas, preprocess_upload  # noqa: E402
 from vae.train import TrainConfig  # noqa: E402
@@ -713,14 +998,23 @@ if "fallback" in splits.source:
     st.warning(splits.notice)
 enc = get_encoded(st.session_state.model_path, mtime(st.session_state.model_path))
 
-if ckpt.config.latent_dim != 2:
+if ckpt.config.latent_dim < 2:
     st.info(
-        f"This model has a {ckpt.config.latent_dim}-dimensional latent space: the map, "
-        "morph and manifold need a 2-D one. You can still encode your own digit below."
+        "This model has a 1-dimensional latent space: the map needs at least 2. You can "
+        "still encode your own digit below."
     )
     digit_input(ckpt)
     digit_result(ckpt)
     st.stop()
+if ckpt.config.latent_dim > 2:
+    with map_slot:  # above the map
+        plane = projection_bar(ckpt)
+    assets = get_plane_assets(
+        st.session_state.model_path, mtime(st.session_state.model_path), plane.method
+    )
+else:
+    plane = get_plane(st.session_state.model_path, mtime(st.session_state.model_path), "latent")
+    assets = enc["assets"]
 
 if early and early != enc["assets"]:
     # The record on disk was stale (say, the data on this machine changed): fix it, redraw.
@@ -728,25 +1022,27 @@ if early and early != enc["assets"]:
     st.rerun()
 for which in ("a", "b"):
     if not st.session_state[f"morph_{which}"]:
-        st.session_state[f"morph_{which}"] = enc["assets"]["defaults"][which]
-tab_click, tab_morph, tab_digit, tab_grid = st.tabs(
-    ["Clicked point", "Morph", "Your digit", "Manifold"]
+        st.session_state[f"morph_{which}"] = assets["defaults"][which]
+tab_click, tab_morph, tab_digit, tab_grid, tab_size = st.tabs(
+    ["Clicked point", "Morph", "Your digit", "Manifold", "Latent size"]
 )
 with tab_click:
-    clicked_panel(ckpt, enc, splits)
+    clicked_panel(ckpt, enc, splits, plane)
 with tab_morph:
-    morph_panel(ckpt, enc, splits)
+    morph_panel(ckpt, enc, splits, plane)
 with tab_digit:
     left, right = st.columns([1, 1.3])
     with left:
         digit_input(ckpt)
     with right:
-        digit_result(ckpt)
+        digit_result(ckpt, plane)
 with tab_grid:
-    manifold_panel(ckpt, enc)
+    manifold_panel(ckpt, enc, plane)
+with tab_size:
+    latent_size_panel(models)
 st.caption(f"Data: {splits.source}. MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0.")
 if early is None:
     with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now
-        mount_map(enc["assets"], ckpt)
+        mount_map(assets, ckpt, plane)
 elif st.session_state.digit is not digit_before:
     st.rerun()  # a new digit was encoded below the map: show it on the map

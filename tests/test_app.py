@@ -49,7 +49,9 @@ def test_app_starts_with_the_shipped_model():
     assert at.session_state.model_path.endswith("mnist-vae-2d.pt")
     assert "**latent size**: 2" in markdown(at)
     assert not at.error
-    assert [t.label for t in at.tabs] == ["Clicked point", "Morph", "Your digit", "Manifold"]
+    assert [t.label for t in at.tabs] == [
+        "Clicked point", "Morph", "Your digit", "Manifold", "Latent size",
+    ]  # fmt: skip
     # default morph endpoints: a 1 and a 7 from the test set
     assert "“1”" in at.session_state.morph_a["label"]
     assert "“7”" in at.session_state.morph_b["label"]
@@ -96,13 +98,77 @@ def test_upload_mode_shows_the_uploader_prompt():
     assert any("Draw or upload a digit" in i.value for i in at.info)
 
 
-def test_a_model_without_a_2d_latent_explains_itself(tmp_path, monkeypatch):
+def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch):
+    # An MLP (PCA folded into the browser's decoder) and a conv model (decoded in Python).
+    torch.manual_seed(0)
+    for arch in ("conv", "mlp"):
+        model = VAE(VAEConfig(latent_dim=3, arch=arch, hidden=(32,)))
+        save_checkpoint(tmp_path / f"z3-{arch}.pt", model, {"dataset": "mnist", "epochs": 0})
+    at = run_app(monkeypatch, tmp_path)
+    for path in (str(tmp_path / "z3-conv.pt"), str(tmp_path / "z3-mlp.pt")):
+        at.selectbox(key="model_path").set_value(path).run()
+        assert at.radio(key="projection").value == "pca"
+        assert any("PCA of the test digits' μ" in c.value for c in at.caption)
+        at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None}
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "PC 1, PC 2 = (0.100, 0.200)" in markdown(at)
+        assert any(c.value.startswith("z (3-D) = (") for c in at.caption)
+        at.button(key="grid_go").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state.grid is not None
+
+
+def test_tsne_map_decodes_nearest_points_and_forgets_the_old_plane(tmp_path, monkeypatch):
+    import numpy as np
+
+    from vae import projection
+
+    # A stand-in embedding: the real t-SNE of 10,000 points takes minutes (tests/browser
+    # runs it for real); this checks the app's wiring around it.
+    def fake_embedding(points, method, folder, seed=0):
+        return np.asarray(points, np.float32)[:, ::-1][:, :2] * 10
+
+    monkeypatch.setattr(projection, "cached_embedding", fake_embedding)
     torch.manual_seed(0)
     save_checkpoint(tmp_path / "z3.pt", VAE(VAEConfig(latent_dim=3, hidden=(32,))),
                     {"dataset": "mnist", "epochs": 0})  # fmt: skip
     at = run_app(monkeypatch, tmp_path)
-    assert at.session_state.model_path.endswith("z3.pt")
-    assert any("3-dimensional latent space" in i.value for i in at.info)
+    at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None}
+    at.run()
+    at.radio(key="projection").set_value("tsne").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.pin is None  # a point of the PCA plane means nothing on t-SNE's
+    assert any("t-SNE has no inverse" in i.value for i in at.info)
+    assert any("Pick PCA above the map to morph" in i.value for i in at.info)
+    assert any("Pick PCA above the map to decode a grid" in i.value for i in at.info)
+    at.session_state.pin = {"x": 1.0, "y": 2.0, "index": 5, "label": "1"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "t-SNE 1, t-SNE 2 = (1.000, 2.000)" in markdown(at)
+    assert any("the map decoded the μ of the test digit nearest" in c.value for c in at.caption)
+
+
+def test_a_1d_latent_space_explains_itself(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path / "z1.pt", VAE(VAEConfig(latent_dim=1, hidden=(32,))),
+                    {"dataset": "mnist", "epochs": 0})  # fmt: skip
+    at = run_app(monkeypatch, tmp_path)
+    assert at.session_state.model_path.endswith("z1.pt")
+    assert any("1-dimensional latent space" in i.value for i in at.info)
+
+
+def test_latent_size_tab_tabulates_the_shipped_series(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    meta = {"dataset": "mnist", "epochs": 3, "test": {"nelbo": 150.0, "recon": 140.0, "kl": 10.0}}
+    for name, beta in (("mnist-vae-3d", 1.0), ("mnist-vae-4d", 4.0), ("mnist-vae-mlp-3d-x", 1.0)):
+        save_checkpoint(tmp_path / f"{name}.pt", VAE(VAEConfig(latent_dim=3 + (beta > 1),
+                        hidden=(32,))), meta, {"beta": beta})  # fmt: skip
+    at = run_app(monkeypatch, tmp_path)
+    (table,) = at.table
+    df = table.value
+    assert list(df["latent size"]) == [3] and list(df["model"]) == ["mnist-vae-3d"]
+    assert list(df["test −ELBO"]) == [150.0] and 0 <= int(df["active dims"][0]) <= 3
 
 
 def test_an_unreadable_checkpoint_is_reported(tmp_path, monkeypatch):

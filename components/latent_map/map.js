@@ -124,6 +124,35 @@ function parsePoints(buffer) {
 
 const fmt = (v) => (v >= 0 ? "\u2007" : "") + v.toFixed(3);
 
+// ---- projected maps (latent_dim > 2; see app.py get_plane_assets) ------------------------------
+// PCA needs nothing here: its inverse is folded into the decoder, which takes plane points.
+// t-SNE and UMAP have no inverse (data.decode_mode === "nearest"): a point of their plane
+// stands for the visible test digit nearest to it, whose full mu (data.mu_url: N, d as uint32,
+// then N * d float32, see vae/web.py matrix_blob) the d-input decoder decodes.
+function parseMatrix(buffer) {
+  const [n, d] = new Uint32Array(buffer, 0, 2);
+  return { n, d, values: new Float32Array(buffer, 8, n * d) };
+}
+
+function nearestIndex(points, visible, z) {
+  let best = -1;
+  let bestD = Infinity;
+  for (let i = 0; i < points.n; i++) {
+    if (visible && !visible[points.labels[i]]) continue;
+    const dx = points.xs[i] - z[0];
+    const dy = points.ys[i] - z[1];
+    const d = dx * dx + dy * dy;
+    if (d < bestD) { bestD = d; best = i; }
+  }
+  return best;
+}
+
+// Coordinates as text: "z = (…)" on a 2-D latent space, "PC 1, PC 2 = (…)" on a plane.
+function coordText(data, z) {
+  const names = data.axes ? data.axes.map((a) => a.replace(/ \(.*$/, "")).join(", ") : "z";
+  return `${names} = (${fmt(z[0])}, ${fmt(z[1])})`;
+}
+
 const HTML = `
 <div class="lx-main">
   <div class="lx-plot-wrap">
@@ -189,7 +218,7 @@ class LatentMap {
 
   // Called on every rerun with the latest data from Python.
   update(data) {
-    const key = `${data.points_url}|${data.decoder ? data.decoder_url : "none"}`;
+    const key = `${data.points_url}|${data.decoder ? data.decoder_url : "none"}|${data.mu_url || ""}`;
     this.data = data;
     if (key !== this.modelKey) {
       this.modelKey = key;
@@ -207,16 +236,28 @@ class LatentMap {
 
   async build(data) {
     mark("mounted");
-    const [Plotly, pointsBuf, decoderBuf] = await Promise.all([
+    const [Plotly, pointsBuf, decoderBuf, muBuf] = await Promise.all([
       loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
       fetchBuffer(data.points_url),
       data.decoder ? fetchBuffer(data.decoder_url) : Promise.resolve(null),
+      data.mu_url ? fetchBuffer(data.mu_url) : Promise.resolve(null),
     ]);
     mark("fetched");
     this.Plotly = Plotly;
     this.points = parsePoints(pointsBuf);
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
     window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
+    this.nearestMode = data.decode_mode === "nearest";
+    this.nearest = -1;
+    if (this.nearestMode && this.decode) {
+      const decodeMu = this.decode;
+      const mu = parseMatrix(muBuf);
+      this.decode = (z, out) => {
+        this.nearest = nearestIndex(this.points, this.visibleClasses(), z);
+        if (this.nearest < 0) return (out || new Float32Array(784)).fill(0); // all hidden
+        return decodeMu(mu.values.subarray(this.nearest * mu.d, (this.nearest + 1) * mu.d), out);
+      };
+    }
     this.el(".lx-card-hover").classList.toggle("lx-disabled", !this.decode);
     if (!this.decode) {
       this.el(".lx-hover-coords").textContent = "live preview needs an MLP decoder; click to decode";
@@ -257,9 +298,9 @@ class LatentMap {
       uirevision: "keep",
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fbfbfd",
-      xaxis: { title: { text: "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
+      xaxis: { title: { text: data.axes ? data.axes[0] : "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
                range: [x0 - padX, x1 + padX], constraintoward: "center" },
-      yaxis: { title: { text: "z\u2082" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
+      yaxis: { title: { text: data.axes ? data.axes[1] : "z\u2082" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
                range: [y0 - padY, y1 + padY], constraintoward: "middle",
                scaleanchor: "x", scaleratio: 1 },
       legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
@@ -345,18 +386,23 @@ class LatentMap {
     const f = this.frame();
     const sx = f.w / (f.xr[1] - f.xr[0]);
     const sy = f.h / (f.yr[1] - f.yr[0]);
-    const visible = this.plot._fullData.map((t) => t.visible === true);
+    const visible = this.visibleClasses();
     let best = -1;
     let bestD = HIT_RADIUS_PX * HIT_RADIUS_PX;
     const { xs, ys, labels, n } = this.points;
     for (let i = 0; i < n; i++) {
-      if (!visible[labels[i]]) continue;
+      if (visible && !visible[labels[i]]) continue;
       const dx = (xs[i] - z[0]) * sx;
       const dy = (ys[i] - z[1]) * sy;
       const d = dx * dx + dy * dy;
       if (d < bestD) { bestD = d; best = i; }
     }
     return best;
+  }
+
+  // Which digit classes the legend shows (all until the plot is drawn).
+  visibleClasses() {
+    return this.plot._fullData ? this.plot._fullData.map((t) => t.visible === true) : null;
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -394,14 +440,17 @@ class LatentMap {
     paint(this.hoverCanvas, this.pixels);
     stats.lastDecodeMs = performance.now() - started;
     stats.hoverFrames++;
-    this.el(".lx-hover-coords").textContent = `z = (${fmt(z[0])}, ${fmt(z[1])})`;
+    this.el(".lx-hover-coords").textContent = this.nearestMode && this.nearest >= 0
+      ? `nearest: test #${this.nearest} (“${this.data.classes[this.points.labels[this.nearest]]}”)`
+      : coordText(this.data, z);
   }
 
   onClick(e) {
     if (!this.points) return;
     const z = this.toLatent(e.clientX, e.clientY);
     if (!z) return;
-    const index = this.hitPoint(z);
+    // A t-SNE/UMAP point stands for nothing but its nearest test digit: snap to it.
+    const index = this.nearestMode ? nearestIndex(this.points, this.visibleClasses(), z) : this.hitPoint(z);
     const at = index >= 0 ? [this.points.xs[index], this.points.ys[index]] : z;
     const label = index >= 0 ? this.data.classes[this.points.labels[index]] : null;
     this.pin = { z: at, index, label };
@@ -424,9 +473,10 @@ class LatentMap {
 
   showPinText() {
     const p = this.pin;
-    const where = `z = (${fmt(p.z[0])}, ${fmt(p.z[1])})`;
-    this.el(".lx-pin-coords").textContent =
-      p.index >= 0 ? `${where} · test digit #${p.index} (“${p.label}”)` : `${where} · empty space`;
+    const where = coordText(this.data, p.z);
+    this.el(".lx-pin-coords").textContent = this.nearestMode && p.index >= 0
+      ? `test digit #${p.index} (“${p.label}”), the nearest to the click: its μ decoded`
+      : p.index >= 0 ? `${where} · test digit #${p.index} (“${p.label}”)` : `${where} · empty space`;
   }
 
   sendView() {
@@ -482,7 +532,7 @@ class LatentMap {
       const k = Math.round(this.morphT * (m.frames_pixels.length - 1));
       paint(this.morphCanvas, m.frames_pixels[k]);
     }
-    this.el(".lx-morph-t").textContent = `t = ${this.morphT.toFixed(2)} · z = (${fmt(z[0])}, ${fmt(z[1])})`;
+    this.el(".lx-morph-t").textContent = `t = ${this.morphT.toFixed(2)} · ${coordText(this.data, z)}`;
     this.markStripFrame();
     this.drawOverlay();
   }

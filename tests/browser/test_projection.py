@@ -1,0 +1,196 @@
+"""Models with more than 2 latent dimensions, on the map through PCA or t-SNE, in Chromium.
+
+Needs the shipped checkpoints/mnist-vae-8d.pt and mnist-vae-16d.pt beside mnist-vae-2d.pt.
+The first t-SNE of a model takes minutes on 2 busy cores; it is then kept in
+static/projections/, so later runs (and users) get it at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, ROOT, wait_idle
+from tests.browser.test_explorer import digit_photo, open_tab, pixels, plot_box
+
+pytestmark = pytest.mark.browser
+
+PIN = ".lx-root .lx-pin"
+HOVER = ".lx-root .lx-hover"
+TSNE_TIMEOUT_MS = 15 * 60_000
+
+
+def pick_model(page, name: str) -> None:
+    before = page.evaluate("window.__lxMap.data.points_url")
+    page.locator(".st-key-model_path").get_by_role("combobox").click()
+    page.get_by_role("option").filter(has_text=f"{name} ·").click()
+    page.wait_for_function(f"window.__lxMap.data.points_url !== '{before}'", timeout=120_000)
+    page.wait_for_selector('.lx-root[data-ready="1"]')
+    wait_idle(page)
+
+
+def pick_projection(page, title: str, timeout: float = 120_000) -> None:
+    before = page.evaluate("window.__lxMap.data.points_url")
+    page.locator(".st-key-projection").get_by_text(title, exact=True).click()
+    page.wait_for_function(
+        f"window.__lxMap.data.points_url !== '{before}'", timeout=timeout, polling=1000
+    )
+    page.wait_for_selector('.lx-root[data-ready="1"]')
+    wait_idle(page)
+
+
+def axis_titles(page) -> list[str]:
+    return page.evaluate(
+        "() => { const l = window.__lxMap.plot._fullLayout;"
+        " return [l.xaxis.title.text, l.yaxis.title.text]; }"
+    )
+
+
+def encoded_test_set(name: str):
+    """(model, mu (10000, d)) of a shipped checkpoint, as the app encodes it."""
+    from vae import latent
+    from vae.checkpoint import load_checkpoint
+    from vae.data import load_splits
+
+    model = load_checkpoint(ROOT / "checkpoints" / f"{name}.pt").model
+    return model, latent.encode_images(model, load_splits().test.float_images()).mu
+
+
+def test_8d_model_on_the_pca_plane(page):
+    import torch
+
+    from vae.projection import fit_pca
+
+    pick_model(page, "mnist-vae-8d")
+    assert page.evaluate("window.__lxMap.points.n") == 10_000
+    x_title, y_title = axis_titles(page)
+    assert x_title.startswith("PC 1 (") and x_title.endswith("% var)")
+    assert y_title.startswith("PC 2 (") and y_title.endswith("% var)")
+    page.get_by_text("A point p of the plane is the latent point mean + p · components").wait_for()
+
+    # the plane is the PCA of the test set's mu, and the page decodes it as torch does
+    model, mu = encoded_test_set("mnist-vae-8d")
+    pca = fit_pca(mu)
+    sent = page.evaluate("window.__lxMap.data.pca")
+    np.testing.assert_allclose(sent["components"], pca.components, atol=1e-4)
+    rng = np.random.default_rng(0)
+    p = np.concatenate([rng.normal(0, 1.5, (30, 2)), [[0, 0], [4, -4], [-6, 6]]])
+    js = np.array(page.evaluate("ps => ps.map(p => Array.from(window.__lxDecode(p)))", p.tolist()))
+    z = np.asarray(sent["mean"]) + p @ np.asarray(sent["components"])
+    with torch.no_grad():
+        ref = model.decode(torch.from_numpy(z.astype(np.float32))).flatten(1).numpy()
+    assert js.shape == ref.shape == (33, 784)
+    assert np.abs(js - ref).max() < 1e-4
+
+    # the live preview follows the pointer
+    box = plot_box(page)
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    first = pixels(page, HOVER)
+    frames = page.evaluate("window.__lxStats.hoverFrames")
+    for k in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * k), box["y"] + box["height"] * 0.5)
+    assert page.evaluate("window.__lxStats.hoverFrames") >= frames + 10
+    assert pixels(page, HOVER) != first
+    assert page.locator(".lx-hover-coords").text_content().startswith("PC 1, PC 2 = (")
+
+    # a click in empty space decodes that point of the plane, here and in Python
+    before = pixels(page, PIN)
+    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    page.wait_for_function(
+        "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
+    )
+    assert pixels(page, PIN) != before
+    at = page.evaluate("window.__lxMap.pin.z")
+    page.get_by_text(f"PC 1, PC 2 = ({at[0]:.3f}, {at[1]:.3f})").first.wait_for()
+    page.get_by_text("z (8-D) = (").first.wait_for()
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "projection_pca.png"))
+
+    # morph and manifold work on the plane
+    assert page.evaluate("window.__lxMap.data.morph.frames") == 9
+    open_tab(page, "Manifold")
+    page.get_by_text("Visible region: PC 1 ∈").wait_for()
+    page.get_by_role("button", name="Decode the visible region").click()
+    page.get_by_text("on the PCA plane").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_your_digit_lands_on_the_pca_plane(page):
+    from vae import latent
+    from vae.image import preprocess_upload
+    from vae.projection import fit_pca
+
+    pick_model(page, "mnist-vae-8d")
+    open_tab(page, "Your digit")
+    page.get_by_text("Upload a picture").click()
+    wait_idle(page)
+    photo = digit_photo(0)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "seven.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    # generous: the first digit also scores 2,000 test digits for its ELBO percentile
+    page.get_by_text("what the model sees (28×28)").wait_for(timeout=120_000)
+    page.wait_for_function("() => window.__lxMap.data.upload !== null", timeout=120_000)
+    wait_idle(page)
+    upload = page.evaluate("window.__lxMap.data.upload")
+    model, mu = encoded_test_set("mnist-vae-8d")
+    import torch
+
+    x = torch.from_numpy(preprocess_upload(photo).astype(np.float32)).reshape(1, 1, 28, 28)
+    star = fit_pca(mu).transform(latent.encode_images(model, x).mu[0])[0]
+    np.testing.assert_allclose(upload["mu"], star, atol=1e-3)
+    assert [e["k"] for e in upload["ellipses"]] == [1, 2]
+    page.get_by_text("The ★ on the map is μ projected onto the PCA plane").wait_for()
+
+
+def test_tsne_decodes_the_nearest_point(page):
+    import torch
+
+    pick_model(page, "mnist-vae-8d")
+    pick_projection(page, "t-SNE", timeout=TSNE_TIMEOUT_MS)
+    assert axis_titles(page) == ["t-SNE 1", "t-SNE 2"]
+    assert page.evaluate("window.__lxMap.points.n") == 10_000
+    page.get_by_text("the preview under the pointer and a click decode the nearest").wait_for()
+
+    # hovering decodes the nearest test digit, and says which
+    box = plot_box(page)
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.mouse.move(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.5)
+    assert page.locator(".lx-hover-coords").text_content().startswith("nearest: test #")
+
+    # a click anywhere snaps to the nearest test digit and decodes its full 8-D mu
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)
+    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.index >= 0")
+    index = page.evaluate("window.__lxMap.pin.index")
+    assert "the nearest to the click" in page.locator(".lx-pin-coords").text_content()
+    page.get_by_text(f"original: test #{index}").wait_for()
+    page.get_by_text("has no inverse: the map decoded the μ of the test digit nearest").wait_for()
+    model, mu = encoded_test_set("mnist-vae-8d")
+    js = np.array(page.evaluate("() => Array.from(window.__lxMap.decode(window.__lxMap.pin.z))"))
+    with torch.no_grad():
+        ref = model.decode(torch.from_numpy(mu[index : index + 1])).flatten().numpy()
+    assert np.abs(js - ref).max() < 1e-4
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "projection_tsne.png"))
+
+    # no morph on a map without an inverse: the page says why
+    assert page.evaluate("window.__lxMap.data.morph") is None
+    open_tab(page, "Morph")
+    page.get_by_text("Pick PCA above the map to morph on the PCA plane").wait_for()
+    open_tab(page, "Manifold")
+    page.get_by_text("Pick PCA above the map to decode a grid").wait_for()
+
+
+def test_latent_size_table(page):
+    open_tab(page, "Latent size")
+    table = page.locator('[data-testid="stTable"]')
+    table.wait_for()
+    rows = table.locator("tbody tr")
+    sizes = [int(rows.nth(i).locator("td, th").first.text_content()) for i in range(rows.count())]
+    assert {2, 8, 16} <= set(sizes) and sizes == sorted(sizes)
+    head = table.locator("thead").text_content()
+    for column in ("latent size", "test recon", "test KL", "test −ELBO", "epochs", "active dims"):
+        assert column in head
+    page.locator(".st-key-latent_size_chart").wait_for()
+    page.locator(".st-key-latent_size_chart").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "latent_size.png"))
