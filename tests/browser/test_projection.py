@@ -157,6 +157,8 @@ def test_tsne_decodes_the_nearest_point(page):
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     page.mouse.move(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.5)
     assert page.locator(".lx-hover-coords").text_content().startswith("nearest: test #")
+    # 10,000 distances and one decode per pointer move: still far inside a frame
+    assert page.evaluate("window.__lxStats.lastDecodeMs") < 50
 
     # a click anywhere snaps to the nearest test digit and decodes its full 8-D mu
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)
