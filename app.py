@@ -315,6 +315,8 @@ def sidebar_training() -> None:
                 jobs.start(cfg, CHECKPOINTS, st.session_state.session_id, get_splits(dataset))
             except (ValueError, RuntimeError, DatasetError) as e:
                 st.error(str(e))
+            else:
+                st.rerun()  # draw the form again with its button disabled while this runs
         training_progress()
 
 

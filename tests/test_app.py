@@ -142,6 +142,7 @@ def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     at.sidebar.button[0].click().run()  # the form's submit button
     job = jobs.current_job()
     assert job is not None and job.config.beta == 2.0 and job.config.epochs == 1
+    assert at.sidebar.button[0].disabled  # drawn again at once: no second start meanwhile
     deadline = time.monotonic() + 120
     while not job.finished and time.monotonic() < deadline:
         time.sleep(0.2)
