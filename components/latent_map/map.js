@@ -6,7 +6,9 @@
 // paints a 28 x 28 canvas scaled up with `image-rendering: pixelated`. Clicks paint at once
 // and are also sent to Python (trigger "click") so the page can show the original digit,
 // set morph endpoints, and so on. Overlays (clicked pin, your digit's ellipses, the morph
-// path) are drawn on a canvas over the plot so the 10,000-point scene is never re-plotted.
+// path, the clicked digit's posterior ellipses) are drawn on a canvas over the plot so the
+// 10,000-point scene is never re-plotted. The points' posterior sigmas arrive as a file
+// too, so a click draws its ellipses at once, without a trip to Python.
 //
 // The data from Python changes on reruns; Streamlit then calls this module again without
 // any cleanup, so one instance lives per parent element and later calls only update it.
@@ -112,6 +114,22 @@ function paint(canvas, pixels) {
     image.data[4 * i + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
+}
+
+// Posterior standard deviations of the points (vae/web.py sigma_blob): sigma_1 (n), sigma_2 (n).
+function parseSigma(buffer, n) {
+  return { x: new Float32Array(buffer, 0, n), y: new Float32Array(buffer, 4 * n, n) };
+}
+
+// The k-sigma contour of N(mu, diag(sigma^2)), as vae.latent.ellipse draws it (n + 1 points).
+function ellipsePoints(mu, sigma, k, n = 64) {
+  const xs = [], ys = [];
+  for (let i = 0; i <= n; i++) {
+    const a = i === n ? 0 : (2 * Math.PI * i) / n;
+    xs.push(mu[0] + k * sigma[0] * Math.cos(a));
+    ys.push(mu[1] + k * sigma[1] * Math.sin(a));
+  }
+  return { k, xs, ys };
 }
 
 function parsePoints(buffer) {
@@ -236,15 +254,17 @@ class LatentMap {
 
   async build(data) {
     mark("mounted");
-    const [Plotly, pointsBuf, decoderBuf, muBuf] = await Promise.all([
+    const [Plotly, pointsBuf, decoderBuf, sigmaBuf, muBuf] = await Promise.all([
       loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
       fetchBuffer(data.points_url),
       data.decoder ? fetchBuffer(data.decoder_url) : Promise.resolve(null),
-      data.mu_url ? fetchBuffer(data.mu_url) : Promise.resolve(null),
+      data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
+      data.mu_url ? fetchBuffer(data.mu_url) : Promise.resolve(null), // t-SNE/UMAP maps only
     ]);
     mark("fetched");
     this.Plotly = Plotly;
     this.points = parsePoints(pointsBuf);
+    this.sigma = sigmaBuf ? parseSigma(sigmaBuf, this.points.n) : null;
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
     window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
     this.nearestMode = data.decode_mode === "nearest";
@@ -304,7 +324,7 @@ class LatentMap {
                range: [y0 - padY, y1 + padY], constraintoward: "middle",
                scaleanchor: "x", scaleratio: 1 },
       legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
-                bgcolor: "rgba(0,0,0,0)", title: { text: "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
+                bgcolor: "rgba(0,0,0,0)", title: { text: data.legend_title || "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
       font: { family: "Source Sans Pro, sans-serif", size: 12 },
       modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
     };
@@ -474,9 +494,10 @@ class LatentMap {
   showPinText() {
     const p = this.pin;
     const where = coordText(this.data, p.z);
+    const label = p.label ? ` (“${p.label}”)` : ""; // a pin from a link has its class a moment later
     this.el(".lx-pin-coords").textContent = this.nearestMode && p.index >= 0
-      ? `test digit #${p.index} (“${p.label}”), the nearest to the click: its μ decoded`
-      : p.index >= 0 ? `${where} · test digit #${p.index} (“${p.label}”)` : `${where} · empty space`;
+      ? `test digit #${p.index}${label}, the nearest to the click: its μ decoded`
+      : p.index >= 0 ? `${where} · test digit #${p.index}${label}` : `${where} · empty space`;
   }
 
   sendView() {
@@ -573,6 +594,15 @@ class LatentMap {
     ctx.fillRect(k * (cell + gap), cell + 1, cell, 3);
   }
 
+  // q(z|x) of the clicked test digit: its 1- and 2-sigma ellipses, or null (empty space, an AE).
+  pinPosterior() {
+    const p = this.pin;
+    const s = this.sigma;
+    if (!p || !s || !(p.index >= 0) || p.index >= this.points.n) return null;
+    const mu = [this.points.xs[p.index], this.points.ys[p.index]];
+    return [1, 2].map((k) => ellipsePoints(mu, [s.x[p.index], s.y[p.index]], k));
+  }
+
   resizeOverlay() {
     const rect = this.plot.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
@@ -614,20 +644,11 @@ class LatentMap {
       dot(ctx, P(this.morphZ(this.morphT)), 6, "#ff4b4b", "#fff");
     }
     if (d.upload) {
-      ctx.lineWidth = 2;
-      for (const e of d.upload.ellipses) {
-        ctx.strokeStyle = e.k === 1 ? "rgba(0,0,0,0.9)" : "rgba(0,0,0,0.5)";
-        ctx.setLineDash(e.k === 1 ? [] : [4, 3]);
-        ctx.beginPath();
-        e.xs.forEach((x, i) => {
-          const [px, py] = P([x, e.ys[i]]);
-          i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
-        });
-        ctx.stroke();
-      }
-      ctx.setLineDash([]);
+      strokeEllipses(ctx, P, d.upload.ellipses, "0,0,0");
       star(ctx, P(d.upload.mu), 9, "#ffd400", "#000");
     }
+    this.pinEllipses = this.pinPosterior(); // kept for tests
+    if (this.pinEllipses) strokeEllipses(ctx, P, this.pinEllipses, "190,0,90");
     if (this.pin) {
       const [x, y] = P(this.pin.z);
       ctx.strokeStyle = "#000";
@@ -642,6 +663,22 @@ class LatentMap {
     }
     ctx.restore();
   }
+}
+
+// 1-sigma solid, 2-sigma dashed and fainter; rgb is "r,g,b".
+function strokeEllipses(ctx, P, ellipses, rgb) {
+  ctx.lineWidth = 2;
+  for (const e of ellipses) {
+    ctx.strokeStyle = `rgba(${rgb},${e.k === 1 ? 0.9 : 0.5})`;
+    ctx.setLineDash(e.k === 1 ? [] : [4, 3]);
+    ctx.beginPath();
+    e.xs.forEach((x, i) => {
+      const [px, py] = P([x, e.ys[i]]);
+      i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+    });
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
 }
 
 function dot(ctx, [x, y], r, fill, stroke) {
