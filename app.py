@@ -1050,29 +1050,33 @@ def latent_size_panel(models: list[str]) -> None:
             "Here the reconstruction loss does not fall, or the KL does not rise, at every "
             "step: see the table (models trained for fewer epochs are not comparable)."
         )
-    st.plotly_chart(latent_size_figure(rows), key="latent_size_chart", width=820)
+    latent_size_charts(rows)
 
 
-def latent_size_figure(rows: list[dict]):
-    """Test reconstruction loss and KL against latent size, side by side (own y scales)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+def latent_size_charts(rows: list[dict]) -> None:
+    """Test reconstruction loss and KL against latent size, side by side (own y scales).
 
-    sizes = [r["latent size"] for r in rows]
-    fig = make_subplots(1, 2, subplot_titles=("test reconstruction loss", "test KL"))
-    for col, key, color in ((1, "test recon", "#1f77b4"), (2, "test KL", "#d62728")):
-        fig.add_trace(
-            go.Scatter(
-                x=sizes, y=[r[key] for r in rows], mode="lines+markers",
-                marker={"size": 9, "color": color}, line={"color": color}, name=key,
-                hovertemplate="latent size %{x}: %{y:.2f} nats<extra></extra>",
-            ),
-            1, col,
-        )  # fmt: skip
-        fig.update_xaxes(title_text="latent size", tickvals=sizes, row=1, col=col)
-        fig.update_yaxes(title_text="nats per image", row=1, col=col)
-    fig.update_layout(height=300, showlegend=False, margin={"l": 50, "r": 10, "t": 40, "b": 40})
-    return fig
+    Vega-Lite, not st.plotly_chart: Streamlit's Plotly would replace window.Plotly, which
+    the map component loads and uses itself.
+    """
+    import altair as alt
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    charts = []
+    for key, color in (("test recon", "#1f77b4"), ("test KL", "#d62728")):
+        charts.append(
+            alt.Chart(table, title=key.replace("test recon", "test reconstruction loss"))
+            .mark_line(point=alt.OverlayMarkDef(size=80, color=color), color=color)
+            .encode(
+                x=alt.X("latent size:Q", axis=alt.Axis(values=list(table["latent size"]))),
+                y=alt.Y(f"{key}:Q", title="nats per image", scale=alt.Scale(zero=False)),
+                tooltip=["latent size", alt.Tooltip(f"{key}:Q", format=".2f")],
+            )
+            .properties(width=300, height=240)
+        )
+    with st.container(key="latent_size_chart"):
+        st.altair_chart(alt.hconcat(*charts), width="content")
 
 
 def map_data(
