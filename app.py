@@ -115,6 +115,7 @@ def get_encoded(path: str, mtime: float) -> dict:
             ),
             "decoder": web.write_decoder(ckpt.model, STATIC),
             "classes": splits.classes,
+            "item": DATASETS[splits.name]["item"],
             "defaults": defaults,
         }
         write_map_assets(path, mtime, assets)
@@ -195,15 +196,35 @@ def use_digit_as(which: str) -> None:
 
 # ---- model picker -----------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=256)
-def checkpoint_label(path: str, mtime: float) -> str:
-    """One line per checkpoint for the picker (loads each file once per change)."""
+def checkpoint_summary(path: str, mtime: float) -> tuple[str, str | None]:
+    """(one line for the picker, dataset name or None if unreadable); loads each file once."""
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError:
-        return f"{Path(path).name} (unreadable)"
+        return f"{Path(path).name} (unreadable)", None
     c, test = ckpt.config, ckpt.meta.get("test") or {}
     nelbo = f", test loss {test['nelbo']:.1f}" if "nelbo" in test else ""
-    return f"{Path(path).stem} · {c.kind.upper()} {c.arch} z={c.latent_dim}{nelbo}"
+    beta = ckpt.train.get("beta", 1.0)
+    beta = f" β={beta:g}" if c.kind == "vae" and beta != 1.0 else ""
+    label = f"{Path(path).stem} · {c.kind.upper()} {c.arch} z={c.latent_dim}{beta}{nelbo}"
+    return label, ckpt.meta.get("dataset", "mnist")
+
+
+def models_by_dataset(options: list[str]) -> dict[str, list[str]]:
+    """Checkpoint paths grouped by the dataset they were trained on (unreadable ones apart)."""
+    groups: dict[str, list[str]] = {}
+    for path in options:
+        dataset = checkpoint_summary(path, mtime(path))[1] or "unreadable"
+        groups.setdefault(dataset, []).append(path)
+    return groups
+
+
+def pick_dataset() -> None:
+    """A new dataset: switch to its main model (the <dataset>-vae-2d one if shipped)."""
+    paths = models_by_dataset(list_models()).get(st.session_state.dataset, [])
+    main = [p for p in paths if Path(p).name == f"{st.session_state.dataset}-vae-2d.pt"]
+    if main or paths:
+        st.session_state.model_path = (main or paths)[0]
 
 
 def sidebar_models(options: list[str]) -> Checkpoint | None:
@@ -211,11 +232,25 @@ def sidebar_models(options: list[str]) -> Checkpoint | None:
     if not options:
         st.sidebar.error(f"No checkpoints in {CHECKPOINTS}. Train one below or with `vae-train`.")
         return None
+    groups = models_by_dataset(options)
+    current = checkpoint_summary(st.session_state.model_path, mtime(st.session_state.model_path))
+    st.session_state.dataset = current[1] or "unreadable"
+    names = [d for d in DATASETS if d in groups] + [d for d in groups if d not in DATASETS]
+    st.sidebar.radio(
+        "Dataset",
+        names,
+        key="dataset",
+        format_func=lambda d: DATASETS[d]["title"] if d in DATASETS else d,
+        horizontal=True,
+        on_change=pick_dataset,
+        help="Models are grouped by the data they were trained on.",
+    )
+    options = groups[st.session_state.dataset]
     st.sidebar.selectbox(
         "Checkpoint",
         options,
         key="model_path",
-        format_func=lambda p: checkpoint_label(p, mtime(p)),
+        format_func=lambda p: checkpoint_summary(p, mtime(p))[0],
         help="Every .pt file in checkpoints/. The shipped model is mnist-vae-2d.pt.",
     )
     try:
@@ -262,6 +297,9 @@ def sidebar_training() -> None:
                 help="ae: a plain autoencoder, no KL term, for comparison",
             )
             beta = st.number_input("β (weight on KL)", 0.0, 10.0, 1.0, 0.5, key="train_beta")
+            dataset = st.session_state.get("dataset")
+            dataset = dataset if dataset in DATASETS else "mnist"
+            st.caption(f"Data: {DATASETS[dataset]['title']} (the dataset picked above).")
             start = st.form_submit_button("Start training", disabled=busy, type="primary")
         if start:
             try:
@@ -272,10 +310,13 @@ def sidebar_training() -> None:
                     kind=kind,
                     beta=float(beta),
                     warmup_epochs=min(1.0, epochs),
+                    dataset=dataset,
                 )
-                jobs.start(cfg, CHECKPOINTS, st.session_state.session_id, get_splits("mnist"))
+                jobs.start(cfg, CHECKPOINTS, st.session_state.session_id, get_splits(dataset))
             except (ValueError, RuntimeError, DatasetError) as e:
                 st.error(str(e))
+            else:
+                st.rerun()  # draw the form again with its button disabled while this runs
         training_progress()
 
 
@@ -600,6 +641,7 @@ def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
         "decoder": decoder,
         "decoder_url": f"{STATIC_URL}/{decoder['file']}" if decoder else None,
         "classes": assets["classes"],
+        "legend_title": f"{assets.get('item', 'digit')}:",
         "height": 560,
         "pin": st.session_state.pin,
         "pin_pixels": None,
@@ -660,9 +702,9 @@ if models and st.session_state.model_path not in models:
 
 st.title("Latent Explorer")
 st.caption(
-    "A variational autoencoder squeezed every MNIST digit into two numbers. Each dot is a "
-    "test digit at its posterior mean μ; move over the map to decode any point live, click "
-    "to pin it, scroll to zoom, drag to pan, click the legend to hide digits."
+    "A variational autoencoder squeezed every test image into two numbers. Each dot is one "
+    "image at its posterior mean μ; move over the map to decode any point live, click "
+    "to pin it, scroll to zoom, drag to pan, click the legend to hide a class."
 )
 map_slot = st.container()
 if st.session_state.get("map_model") != st.session_state.model_path:
@@ -695,7 +737,7 @@ import torch  # noqa: E402  (see the module docstring: deliberately after the ma
 import compare_view  # noqa: E402
 from vae import jobs, latent, render, web  # noqa: E402
 from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint  # noqa: E402
-from vae.data import DatasetError, Splits, load_splits  # noqa: E402
+from vae.data import DATASETS, DatasetError, Splits, load_splits  # noqa: E402
 from vae.image import ImageError, from_canvas, preprocess_upload  # noqa: E402
 from vae.train import TrainConfig  # noqa: E402
 
@@ -760,7 +802,7 @@ with tab_compare:
                 static_url=STATIC_URL,
             ),
         )
-st.caption(f"Data: {splits.source}. MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0.")
+st.caption(f"Data: {splits.source}. {DATASETS[splits.name]['credit']}.")
 if early is None:
     with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now
         mount_map(enc["assets"], ckpt)

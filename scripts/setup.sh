@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# Create .venv and install the project into it. With --test, also the test tools and
-# Debian's Chromium for the browser tests (playwright cannot download browsers here).
+# Create .venv and install the project into it, with Debian's Fashion-MNIST. With --test,
+# also the test tools and Debian's Chromium for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# Debian packages: Fashion-MNIST (complete, for the shipped Fashion-MNIST model) always;
+# Chromium for the browser tests with --test (playwright cannot download browsers here).
+DEBS=()
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || DEBS+=(dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
-    if [ ! -x /usr/bin/chromium ]; then
-        SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-    fi
+    [ -x /usr/bin/chromium ] || DEBS+=(chromium)
 else
     .venv/bin/python -m pip install -q -e .
+fi
+if [ ${#DEBS[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null; then
+        SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${DEBS[@]}" >/dev/null
+    else
+        echo "setup: no apt-get; install ${DEBS[*]} yourself (Fashion-MNIST: or use --download)" >&2
+        [[ " ${DEBS[*]} " != *" chromium "* ]]  # the browser tests cannot run without it
+    fi
 fi
 # Write the shipped model's map and decoder files into ./static so the first page load
 # is fast (the app would otherwise build them, ~2.5 s, on its first run).

@@ -12,6 +12,8 @@ run() {  # name, then vae-train flags
     if [ $# -gt 0 ] && { [ ${#WANT[@]} -eq 0 ] || [[ " ${WANT[*]} " == *" $name "* ]]; }; then
         echo "== $name: vae-train $*" >&2
         "$TRAIN" "$@"
+        # Ship weights only: the optimizer state (2x the weights) is for --resume.
+        .venv/bin/python -m vae.checkpoint strip "${@: -1}"
     fi
 }
 WANT=("$@")

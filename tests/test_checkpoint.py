@@ -172,3 +172,32 @@ def test_non_plain_metadata_is_refused_before_writing(tmp_path):
     with pytest.raises(TypeError, match="TorchVersion"):
         save_checkpoint(tmp_path / "x.pt", VAE(), {"torch": torch.__version__})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_strip_removes_only_the_optimizer_state(tmp_path, capsys):
+    from vae.checkpoint import main
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=2, hidden=(64,)))
+    optimizer = torch.optim.AdamW(model.parameters())
+    model(torch.rand(4, 1, 28, 28))[0].sum().backward()  # any step fills Adam's moments
+    optimizer.step()
+    state = {"optimizer": optimizer.state_dict(), "raw_model": None}
+    path = save_checkpoint(tmp_path / "m.pt", model, {"epochs": 3}, {"beta": 2.0}, state)
+    assert main(["strip", str(path)]) == 0
+    assert "MB ->" in capsys.readouterr().out
+    ckpt = load_checkpoint(path)
+    assert ckpt.train_state is None
+    assert ckpt.meta == {"epochs": 3} and ckpt.train == {"beta": 2.0}
+    for name, value in model.state_dict().items():
+        assert torch.equal(ckpt.model.state_dict()[name], value)
+
+
+def test_strip_reports_a_bad_file(tmp_path, capsys):
+    from vae.checkpoint import main
+
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert main(["strip", str(bad)]) == 1
+    assert "corrupt or not a checkpoint" in capsys.readouterr().err
+    assert bad.read_bytes() == b"not a checkpoint"

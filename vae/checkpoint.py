@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -161,3 +162,38 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         train_state=payload.get("train_state"),
         path=path,
     )
+
+
+def strip_train_state(path: str | Path) -> tuple[int, int]:
+    """Rewrite a checkpoint without its optimizer state, for shipping; (bytes before, after).
+
+    The Adam moments double the file and only matter for --resume. The rewrite is
+    atomic like every save, and the weights, config and metadata stay identical.
+    """
+    path = Path(path)
+    before = path.stat().st_size if path.is_file() else 0
+    ckpt = load_checkpoint(path)
+    save_checkpoint(path, ckpt.model, ckpt.meta, ckpt.train, None)
+    return before, path.stat().st_size
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m vae.checkpoint strip PATH...`: make checkpoints small enough to ship."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m vae.checkpoint", description=main.__doc__)
+    p.add_argument("command", choices=["strip"])
+    p.add_argument("paths", nargs="+")
+    args = p.parse_args(argv)
+    for path in args.paths:
+        try:
+            before, after = strip_train_state(path)
+        except CheckpointError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        print(f"{path}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB (optimizer state removed)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

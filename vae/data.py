@@ -27,11 +27,17 @@ DOWNLOAD_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) /
 
 DATASETS = {
     "mnist": {
+        "title": "MNIST",
+        "item": "digit",  # what one image is, for the UI ("click a digit")
+        "credit": "MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0",
         "torchvision": "MNIST",
         "classes": [str(i) for i in range(10)],
         "system_dirs": [],
     },
     "fashion-mnist": {
+        "title": "Fashion-MNIST",
+        "item": "item",
+        "credit": "Fashion-MNIST by Zalando Research (Xiao, Rasul and Vollgraf 2017), MIT licence",
         "torchvision": "FashionMNIST",
         "classes": [
             "T-shirt/top",

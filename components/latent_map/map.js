@@ -273,7 +273,7 @@ class LatentMap {
                range: [y0 - padY, y1 + padY], constraintoward: "middle",
                scaleanchor: "x", scaleratio: 1 },
       legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
-                bgcolor: "rgba(0,0,0,0)", title: { text: "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
+                bgcolor: "rgba(0,0,0,0)", title: { text: data.legend_title || "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
       font: { family: "Source Sans Pro, sans-serif", size: 12 },
       modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
     };
