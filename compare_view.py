@@ -202,6 +202,7 @@ def map_data(which: str, assets: dict, ckpt: Checkpoint, load: Loaders) -> dict:
         "decoder": decoder,
         "decoder_url": f"{load.static_url}/{decoder['file']}" if decoder else None,
         "classes": assets["classes"],
+        "legend_title": f"{assets.get('item', 'digit')}:",
         "height": MAP_HEIGHT,
         "pin": pin,
         "pin_pixels": (
@@ -229,7 +230,7 @@ def clicked(side: dict[str, dict], splits: Splits) -> None:
         return
     z = np.array([pin["x"], pin["y"]], np.float32)
     cols = st.columns([1, 1, 1, 1.4])
-    for col, which in zip(cols, "ab", strict=True):
+    for col, which in zip(cols[:2], "ab", strict=True):
         s = side[which]
         col.image(
             render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 8),
