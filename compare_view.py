@@ -76,6 +76,10 @@ def model_facts(path: str, mtime: float) -> dict | None:
     }
 
 
+def short(facts: dict) -> str:
+    return "AE" if facts["kind"] == "ae" else f"β = {facts['beta']:g}"
+
+
 def describe(facts: dict) -> str:
     """One short line naming the model: "AE, no KL" or "VAE, β = 4"."""
     if facts["kind"] == "ae":
@@ -256,11 +260,18 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
     st.subheader("Samples from the prior, z ~ N(0, I)")
     seed = st.session_state.cmp_seed
     top = st.columns([3, 1])
+    kinds = {side[w]["facts"]["kind"] for w in "ab"}
     top[0].caption(
         f"The same {PRIOR_GRID * PRIOR_GRID} draws (seed {seed}) through both decoders. A "
         "VAE is trained so that this is how to generate: its samples look like digits, of "
-        "every kind. An autoencoder is not a generative model: N(0, I) means nothing to it, so "
-        "its samples come from whatever patch of its map the dashed circle covers."
+        "every kind. "
+        + (
+            "An autoencoder is not a generative model: N(0, I) means nothing to it, so its "
+            "samples come from whatever patch of its map the dashed circle covers."
+            if "ae" in kinds
+            else "Higher β: the codes fill N(0, I) more tightly, so fewer samples land in "
+            "empty places, but each is blurrier."
+        )
     )
     if top[1].button("Resample", key="cmp_resample", help="Draw new z with the next seed"):
         st.session_state.cmp_seed += 1
@@ -277,7 +288,8 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
                 width=460,
             )
     figures = {which: side[which]["figures"] for which in "ab"}
-    names = {which: f"{which.upper()}: {side[which]['facts']['name']}" for which in "ab"}
+    # short series names: long ones overlap in the chart's legend
+    names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
         "**Measured.** Share of the test digits whose code lies inside the disc that holds "
         f"{PRIOR_MASS:.0%} of N(0, I): "

@@ -114,6 +114,18 @@ def test_hover_in_a_gap_decodes_through_both_and_marks_the_other_map(page):
     assert page.evaluate(f"{MAP}.a.remoteZ") == pytest.approx(zb)
     r, g, b, alpha = overlay_rgba(page, "a", zb)
     assert alpha > 200 and r > 200 and g < 120, f"no red crosshair at z on map A: {r, g, b, alpha}"
+    # display rate: one linked frame (decode on both maps, place z on both, redraw the
+    # crosshair) must fit well inside a 60 Hz frame
+    ms = page.evaluate(
+        f"""() => {{ const m = {MAP}.b, r = m.plot.getBoundingClientRect(), f = m.frame();
+            const t0 = performance.now();
+            for (let k = 0; k < 60; k++) m.plot.dispatchEvent(new PointerEvent('pointermove', {{
+                clientX: r.left + f.l + f.w * (0.2 + 0.01 * k), clientY: r.top + f.t + f.h / 2,
+                bubbles: true }}));
+            return (performance.now() - t0) / 60; }}"""
+    )
+    print(f"linked hover frame: {ms:.2f} ms")
+    assert ms < 8, f"a linked hover frame took {ms:.1f} ms"
     # the pointer leaves: the crosshair goes
     page.mouse.move(5, 5)
     assert page.evaluate(f"{MAP}.a.remoteZ") is None
