@@ -162,7 +162,8 @@ def lesson(facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict) -> str:
         return (
             "**The autoencoder** has no KL term: nothing says where its codes should go. "
             f"Its test digits spread over {spread(ae)} (99% of them), with wide empty gaps its "
-            "decoder never saw in training, so a point there decodes to garbage or a smear. "
+            "decoder never saw in training: what a point there decodes to is anybody's guess, "
+            "often a smear, sometimes a digit unrelated to the clusters around it. "
             "**The VAE**'s KL term pulls every q(z|x) toward N(0, I), so its codes fill the "
             f"prior's disc ({spread(vae)}; dashed circle: 99% of N(0, I)) and a point between "
             "clusters decodes to a blend of its neighbours. Move the pointer over either map: "
