@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from vae import share  # no torch: the link is read before the model loads
+
 ROOT = Path(__file__).resolve().parent
 # The folder of models the picker lists (an environment variable lets tests use another).
 CHECKPOINTS = Path(os.environ.get("LATENT_EXPLORER_CHECKPOINTS", ROOT / "checkpoints"))
@@ -35,6 +37,8 @@ COMPONENT = ROOT / "components" / "latent_map"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 ELBO_SAMPLES = 8
 ELBO_REFERENCE = 2000  # test digits scored to place a user's ELBO (enough for a percentile)
+POSTERIOR_SAMPLES = 8  # decodings of z ~ q(z|x) shown for one image
+NEIGHBOURS = 8  # nearest encoded test digits shown for one latent point
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
 
@@ -50,6 +54,8 @@ for key, value in {
     "pick_seed": 0,
     "grid": None,
     "session_id": None,
+    "link_read": False,  # the view in the URL is applied once, on the session's first run
+    "link_notice": None,  # what of that link could not be used
 }.items():
     st.session_state.setdefault(key, value)
 if st.session_state.session_id is None:
@@ -113,6 +119,9 @@ def get_encoded(path: str, mtime: float) -> dict:
             "points": web.write_asset(
                 STATIC, "points", ".bin", web.points_blob(encoded.mu, labels)
             ),
+            "sigma": web.write_asset(STATIC, "sigma", ".bin", web.sigma_blob(encoded.logvar))
+            if encoded.logvar is not None
+            else None,
             "decoder": web.write_decoder(ckpt.model, STATIC),
             "classes": splits.classes,
             "item": DATASETS[splits.name]["item"],
@@ -145,6 +154,7 @@ def map_assets(path: str, mtime: float) -> dict | None:
         except (OSError, ValueError):
             return None
         files = [assets["points"]] + ([assets["decoder"]["file"]] if assets["decoder"] else [])
+        files += [assets["sigma"]] if assets.get("sigma") else []
         if all((STATIC / f).is_file() for f in files):
             return assets
     return None
@@ -175,6 +185,7 @@ def on_map_click() -> None:
     click = map_state().get("click")
     if click:
         st.session_state.pin = {k: click.get(k) for k in ("x", "y", "index", "label", "nonce")}
+        st.session_state.link_notice = None  # the view is the user's own now
 
 
 def set_endpoint(which: str) -> None:
@@ -192,6 +203,93 @@ def use_digit_as(which: str) -> None:
     digit = st.session_state.digit
     if digit:
         st.session_state[f"morph_{which}"] = {"z": digit["mu"][:2], "label": "your digit"}
+
+
+# ---- the link: the view lives in the query string (see vae/share.py) --------------------------
+def read_link(models: list[str]) -> None:
+    """On a session's first run, before the map is mounted: open the view the URL names."""
+    if st.session_state.link_read:
+        return
+    st.session_state.link_read = True
+    by_name = {Path(p).name: p for p in models}
+    view, notices = share.parse_link(st.query_params.to_dict(), by_name)
+    if view.model:
+        st.session_state.model_path = by_name[view.model]
+    st.session_state.map_model = st.session_state.model_path  # so the linked points are kept
+    if view.pin:
+        x, y = view.pin  # label None: filled in (and the index checked) by resolve_linked_pin
+        st.session_state.pin = {"x": x, "y": y, "index": view.index, "label": None, "nonce": None}
+    for which, z in (("a", view.a), ("b", view.b)):
+        if z:
+            st.session_state[f"morph_{which}"] = {"z": list(z), "label": "from the link"}
+    if view.path:
+        st.session_state.morph_method = view.path
+    st.session_state.link_notice = notices or None
+
+
+def write_link() -> None:
+    """Keep the URL in step with the view, so the address bar is always a link to it.
+
+    Only the keys vae.share owns are touched; other query keys are left as they are.
+    """
+    pin, a, b = st.session_state.pin, st.session_state.morph_a, st.session_state.morph_b
+    method = st.session_state.get("morph_method")
+    view = share.LinkView(
+        model=Path(st.session_state.model_path).name,
+        pin=(pin["x"], pin["y"]) if pin else None,
+        index=pin.get("index") if pin else None,
+        a=tuple(a["z"][:2]) if a else None,
+        b=tuple(b["z"][:2]) if b else None,
+        path=method if method and method != "linear" else None,
+    )
+    wanted, current = share.link_query(view), st.query_params.to_dict()
+    for key in share.KEYS:
+        if key in wanted and current.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and key in current:
+            del st.query_params[key]
+
+
+def resolve_linked_pin(enc: dict, splits: Splits) -> None:
+    """A pin from a link names a test digit by number: check it, then take its place and class."""
+    pin = st.session_state.pin
+    if not pin or pin.get("index") is None or pin.get("label") is not None:
+        return
+    i = int(pin["index"])
+    if i < len(enc["mu"]):
+        x, y = (float(v) for v in enc["mu"][i, :2])
+        label = splits.classes[int(enc["labels"][i])]
+        st.session_state.pin = {**pin, "x": x, "y": y, "label": label}
+    else:
+        st.session_state.pin = {**pin, "index": None}
+        notice = f"i = {i} is past the last test digit (#{len(enc['mu']) - 1})"
+        st.session_state.link_notice = (st.session_state.link_notice or []) + [notice]
+    write_link()
+
+
+def link_notice() -> None:
+    if st.session_state.link_notice:
+        st.warning(
+            "Parts of this link were ignored: " + "; ".join(st.session_state.link_notice) + ".",
+            icon=":material/link_off:",
+        )
+
+
+def sidebar_share(enc: dict, splits: Splits) -> None:
+    st.sidebar.header("Share")
+    st.sidebar.caption(
+        "The address bar always holds this view (model, clicked point, morph): copy it to "
+        "share what you see."
+    )
+    columns = "index, label, class, μ" + (", σ" if enc["logvar"] is not None else "")
+    st.sidebar.download_button(
+        "Latent coordinates (CSV)",
+        lambda: share.latent_csv(enc["mu"], enc["logvar"], enc["labels"], splits.classes),
+        f"{Path(st.session_state.model_path).stem}-latent.csv",
+        "text/csv",
+        key="dl_latent_csv",
+        help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
+    )
 
 
 # ---- model picker -----------------------------------------------------------------------------
@@ -367,24 +465,98 @@ def clicked_panel(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
     z = np.array([pin["x"], pin["y"]], np.float32)
     recon = latent.decode(ckpt.model, z)[0]
     cols = st.columns([1, 1, 2])
-    if pin.get("index") is not None:
-        i = int(pin["index"])
+    i = pin.get("index")
+    if i is not None:
+        i = int(i)
         cols[0].image(
             crisp(splits.test.images[i].numpy() / 255.0), caption=f"original: test #{i}", width=196
         )
         cols[1].image(crisp(recon), caption="reconstruction, decode(μ)", width=196)
     else:
         cols[0].image(crisp(recon), caption="decoded", width=196)
-        near = latent.nearest(enc["mu"], z, 5)
-        cols[1].markdown(
-            "Nearest test digits: "
-            + ", ".join(f"**{splits.classes[enc['labels'][j]]}**" for j in near)
-        )
     with cols[2]:
         st.markdown(f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**")
         b1, b2 = st.columns(2)
         b1.button("Use as morph start A", key="pin_to_a", on_click=set_endpoint, args=("a",))
         b2.button("Use as morph end B", key="pin_to_b", on_click=set_endpoint, args=("b",))
+    if i is not None:
+        logvar = enc["logvar"][i] if enc["logvar"] is not None else None
+        posterior_row(enc["mu"][i], logvar, "pin")
+    neighbours_row(enc, splits, z, "pin", exclude=i)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def posterior_pngs(
+    path: str, mtime: float, mu: tuple, logvar: tuple, seed: int, scale: int
+) -> list[bytes]:
+    """PNGs of decode(μ) and of POSTERIOR_SAMPLES decoded z ~ q(z|x).
+
+    Cached because every pan or zoom of the map reruns the page, and a batched decode
+    costs ~35 ms on two busy cores (one image: ~0.5 ms).
+    """
+    z = latent.posterior_samples(mu, logvar, POSTERIOR_SAMPLES, seed)
+    images = latent.decode(get_checkpoint(path, mtime).model, np.concatenate([np.float32([mu]), z]))
+    return [crisp(image, scale) for image in images]
+
+
+def posterior_row(mu, logvar, key: str, width: int = 56) -> None:
+    """decode(μ), then decodings of z ~ q(z|x): what the model is unsure about in this image.
+
+    mu, logvar: (latent_dim,); logvar None for a plain autoencoder. The seed is shown
+    and kept per panel (`key`), so the row is the same on every rerun until resampled.
+    """
+    if logvar is None:
+        st.info(
+            "This is a plain autoencoder: it has no posterior q(z|x). The code of an image is "
+            "one point, not a distribution, so there is nothing to sample."
+        )
+        return
+    mu, logvar = np.asarray(mu, np.float32), np.asarray(logvar, np.float32)
+    seed = st.session_state.setdefault(f"{key}_seed", 0)
+    path = st.session_state.model_path
+    posterior = (tuple(mu.tolist()), tuple(logvar.tolist()), seed, width // 28)
+    pngs = posterior_pngs(path, mtime(path), *posterior)
+    sigma = ", ".join(f"{v:.3f}" for v in np.exp(0.5 * logvar)[:8]) + (", …" if len(mu) > 8 else "")
+    ellipses = ""
+    if len(mu) == 2:
+        ellipses = " (the ellipses on the map: 1σ and 2σ"
+        view = map_state().get("view")
+        if view and 4 * np.exp(0.5 * logvar).max() < 0.03 * abs(view["x"][1] - view["x"][0]):
+            ellipses += "; they are small at this zoom: scroll on the map to zoom in"
+        ellipses += ")"
+    st.markdown(
+        f"**This image is a distribution, q(z|x)**: σ = ({sigma}){ellipses}. "
+        f"First decode(μ), then decodings of {len(pngs) - 1} draws z = μ + σ·ε:"
+    )
+    with st.container(key=f"{key}_posterior"):
+        st.image(pngs, caption=["μ"] + [f"z{k + 1}" for k in range(len(pngs) - 1)], width=width)
+    left, right = st.columns([1, 4], vertical_alignment="center")
+    left.button("Resample", key=f"{key}_resample", on_click=next_seed, args=(key,))
+    right.caption(f"seed {seed}")
+
+
+def next_seed(key: str) -> None:
+    st.session_state[f"{key}_seed"] += 1
+
+
+def neighbours_row(enc: dict, splits: Splits, z, key: str, exclude: int | None = None) -> None:
+    """The NEIGHBOURS test digits whose μ is nearest to z (d,), as the images themselves."""
+    z = np.asarray(z, np.float32)
+    near = [j for j in latent.nearest(enc["mu"], z, NEIGHBOURS + 1) if j != exclude][:NEIGHBOURS]
+    distance = np.linalg.norm(enc["mu"][near] - z, axis=1)
+    st.markdown(
+        "**Nearest test digits** (distance from z to their μ"
+        + (", this one left out)" if exclude is not None else ")")
+    )
+    with st.container(key=f"{key}_neighbours"):
+        st.image(
+            [crisp(splits.test.images[j].numpy() / 255.0, 3) for j in near],
+            caption=[
+                f"“{splits.classes[int(enc['labels'][j])]}” #{j}, {d:.2f}"
+                for j, d in zip(near, distance, strict=True)
+            ],
+            width=84,
+        )
 
 
 def morph_frames(ckpt: Checkpoint, n: int, a=None, b=None, method=None) -> np.ndarray:
@@ -596,6 +768,14 @@ def digit_result(ckpt: Checkpoint) -> None:
     b2.button("Use as morph end B", key="digit_to_b", on_click=use_digit_as, args=("b",))
 
 
+def digit_posterior(ckpt: Checkpoint, enc: dict, splits: Splits) -> None:
+    """Below the digit's two columns, full width: its q(z|x) and its nearest test digits."""
+    digit = st.session_state.digit
+    if digit and digit["model"] == st.session_state.model_path:  # else μ is in another space
+        posterior_row(digit["mu"], digit["logvar"], "digit")
+        neighbours_row(enc, splits, digit["mu"], "digit")
+
+
 def manifold_panel(ckpt: Checkpoint, enc: dict) -> None:
     c1, c2 = st.columns([1, 3])
     with c1:
@@ -640,6 +820,7 @@ def map_data(assets: dict, ckpt: Checkpoint | None = None) -> dict:
         "points_url": f"{STATIC_URL}/{assets['points']}",
         "decoder": decoder,
         "decoder_url": f"{STATIC_URL}/{decoder['file']}" if decoder else None,
+        "sigma_url": f"{STATIC_URL}/{assets['sigma']}" if assets.get("sigma") else None,
         "classes": assets["classes"],
         "legend_title": f"{assets.get('item', 'digit')}:",
         "height": 560,
@@ -699,6 +880,7 @@ st.session_state.setdefault("morph_n", 9)
 models = list_models()
 if models and st.session_state.model_path not in models:
     st.session_state.model_path = str(DEFAULT_MODEL) if str(DEFAULT_MODEL) in models else models[0]
+read_link(models)
 
 st.title("Latent Explorer")
 st.caption(
@@ -706,11 +888,14 @@ st.caption(
     "image at its posterior mean μ; move over the map to decode any point live, click "
     "to pin it, scroll to zoom, drag to pan, click the legend to hide a class."
 )
+with st.empty():  # always one slot here, so the notice coming or going never moves the map
+    link_notice()
 map_slot = st.container()
 if st.session_state.get("map_model") != st.session_state.model_path:
     # Another model has another latent space: points picked in the old one mean nothing here.
     st.session_state.map_model = st.session_state.model_path
-    st.session_state.update(pin=None, morph_a=None, morph_b=None, grid=None)
+    st.session_state.update(pin=None, morph_a=None, morph_b=None, grid=None, link_notice=None)
+write_link()
 
 # Fast path: this model's map files exist from an earlier run, so mount the map before torch.
 early = (
@@ -722,7 +907,7 @@ if early and early["decoder"]:
             st.session_state[f"morph_{which}"] = early["defaults"][which]
     with map_slot:
         mount_map(early)
-    digit_before = st.session_state.digit
+    digit_before, pin_before = st.session_state.digit, st.session_state.pin
     if "torch" not in sys.modules and not map_state().get("ready"):
         # A cold server: let the browser load plotly.js and draw the map before this
         # process spends two seconds importing torch (which would starve the file
@@ -755,6 +940,7 @@ except DatasetError as e:
 if "fallback" in splits.source:
     st.warning(splits.notice)
 enc = get_encoded(st.session_state.model_path, mtime(st.session_state.model_path))
+sidebar_share(enc, splits)
 
 if ckpt.config.latent_dim != 2:
     st.info(
@@ -763,6 +949,7 @@ if ckpt.config.latent_dim != 2:
     )
     digit_input(ckpt)
     digit_result(ckpt)
+    digit_posterior(ckpt, enc, splits)
     st.stop()
 
 if early and early != enc["assets"]:
@@ -772,6 +959,7 @@ if early and early != enc["assets"]:
 for which in ("a", "b"):
     if not st.session_state[f"morph_{which}"]:
         st.session_state[f"morph_{which}"] = enc["assets"]["defaults"][which]
+resolve_linked_pin(enc, splits)
 # on_change="rerun" so a tab knows it is open: Compare only builds its two maps when shown.
 tab_click, tab_morph, tab_digit, tab_grid, tab_compare = st.tabs(
     ["Clicked point", "Morph", "Your digit", "Manifold", "Compare"], key="tab", on_change="rerun"
@@ -786,6 +974,7 @@ with tab_digit:
         digit_input(ckpt)
     with right:
         digit_result(ckpt)
+    digit_posterior(ckpt, enc, splits)
 with tab_grid:
     manifold_panel(ckpt, enc)
 with tab_compare:
@@ -806,5 +995,5 @@ st.caption(f"Data: {splits.source}. {DATASETS[splits.name]['credit']}.")
 if early is None:
     with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now
         mount_map(enc["assets"], ckpt)
-elif st.session_state.digit is not digit_before:
-    st.rerun()  # a new digit was encoded below the map: show it on the map
+elif st.session_state.digit is not digit_before or st.session_state.pin is not pin_before:
+    st.rerun()  # a new digit was encoded, or a linked pin resolved, below the map: show it

@@ -206,6 +206,8 @@ def map_data(which: str, assets: dict, ckpt: Checkpoint, load: Loaders) -> dict:
         "points_url": f"{load.static_url}/{assets['points']}",
         "decoder": decoder,
         "decoder_url": f"{load.static_url}/{decoder['file']}" if decoder else None,
+        # a clicked test digit's q(z|x) ellipses (none for an autoencoder: no sigma file)
+        "sigma_url": f"{load.static_url}/{assets['sigma']}" if assets.get("sigma") else None,
         "classes": assets["classes"],
         "legend_title": f"{assets.get('item', 'digit')}:",
         "height": MAP_HEIGHT,

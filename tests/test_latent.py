@@ -187,3 +187,37 @@ def test_nearest_labels_is_a_one_nearest_neighbour_classifier():
     assert latent.nearest_labels(noisy, reference, labels, batch_size=2).tolist() == [3, 7, 2]
     with pytest.raises(ValueError):
         latent.nearest_labels(noisy, reference[:, :14], labels)
+
+
+def test_posterior_samples_are_seeded_and_shaped():
+    mu, logvar = np.array([0.5, -1.0, 2.0]), np.array([-2.0, 0.0, 1.0])
+    a = latent.posterior_samples(mu, logvar, 8, seed=3)
+    assert a.shape == (8, 3) and a.dtype == np.float32
+    np.testing.assert_array_equal(a, latent.posterior_samples(mu, logvar, 8, seed=3))
+    assert not np.allclose(a, latent.posterior_samples(mu, logvar, 8, seed=4))
+    assert latent.posterior_samples(mu, logvar, 0, seed=0).shape == (0, 3)
+
+
+def test_posterior_samples_match_mu_and_sigma_for_large_n():
+    mu, logvar = np.array([1.5, -0.25]), np.log(np.array([0.04, 2.25]))  # sigma 0.2 and 1.5
+    z = latent.posterior_samples(mu, logvar, 200_000, seed=0)
+    # standard errors are sigma / sqrt(n) ~ 0.0034 for the wider axis: 5 of them is ~0.017
+    np.testing.assert_allclose(z.mean(0), mu, atol=0.02)
+    np.testing.assert_allclose(z.std(0), [0.2, 1.5], rtol=0.01)
+    assert abs(np.corrcoef(z.T)[0, 1]) < 0.01  # diagonal covariance: independent axes
+
+
+def test_posterior_samples_reject_bad_input():
+    with pytest.raises(ValueError):
+        latent.posterior_samples(np.zeros(2), np.zeros(3), 4, seed=0)
+    with pytest.raises(ValueError):
+        latent.posterior_samples(np.zeros(2), np.zeros(2), -1, seed=0)
+
+
+def test_nearest_neighbours_of_an_encoded_point_start_with_itself():
+    points = np.random.default_rng(1).normal(size=(500, 2)).astype(np.float32)
+    idx = latent.nearest(points, points[42], 8)
+    assert idx[0] == 42 and len(set(idx.tolist())) == 8
+    d = np.linalg.norm(points[idx] - points[42], axis=1)
+    assert np.all(np.diff(d) >= 0)
+    assert d[-1] <= np.sort(np.linalg.norm(points - points[42], axis=1))[7] + 1e-7

@@ -67,3 +67,13 @@ def test_points_blob_layout():
     assert list(blob[4 + 8 * n :]) == [7, 0, 9]
     with pytest.raises(ValueError, match="2-D"):
         web.points_blob(np.zeros((3, 4)), labels)
+
+
+def test_sigma_blob_layout():
+    logvar = np.log(np.array([[0.04, 1.0], [0.25, 9.0], [1.0, 0.01]]))
+    blob = web.sigma_blob(logvar)
+    assert len(blob) == 3 * 2 * 4
+    sigma = np.frombuffer(blob, "<f4").reshape(2, 3)
+    np.testing.assert_allclose(sigma, [[0.2, 0.5, 1.0], [1.0, 3.0, 0.1]], rtol=1e-6)
+    with pytest.raises(ValueError):
+        web.sigma_blob(np.zeros((3, 8)))

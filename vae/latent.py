@@ -1,4 +1,4 @@
-"""Geometry of the latent space: encoding a dataset, paths, ellipses, grids, neighbours.
+"""Geometry of the latent space: encoding a dataset, paths, posteriors, grids, neighbours.
 
 Pure functions on numpy arrays (plus one batched pass through a model), so the
 app and the tests share them. A latent point is z: (latent_dim,) and a set of
@@ -118,6 +118,23 @@ def ellipse(mu: np.ndarray, logvar: np.ndarray, k: float = 1.0, n: int = 64) -> 
     angle = np.linspace(0, 2 * np.pi, n + 1)
     angle[-1] = 0.0  # exactly closed
     return np.stack([mu[0] + k * sigma[0] * np.cos(angle), mu[1] + k * sigma[1] * np.sin(angle)], 1)
+
+
+def posterior_samples(mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n draws of z ~ q(z|x) = N(mu, diag(exp(logvar))): (n, latent_dim) float32.
+
+    mu, logvar: (latent_dim,). z = mu + sigma * eps with eps from a numpy generator
+    seeded by `seed`, so the same (mu, logvar, n, seed) always gives the same z and
+    the page can show the seed and let the user draw again with another one.
+    """
+    mu = np.asarray(mu, dtype=np.float64).ravel()
+    logvar = np.asarray(logvar, dtype=np.float64).ravel()
+    if mu.shape != logvar.shape:
+        raise ValueError(f"mu and logvar differ in shape: {mu.shape} vs {logvar.shape}")
+    if n < 0:
+        raise ValueError("posterior_samples needs n >= 0")
+    eps = np.random.default_rng(seed).standard_normal((n, len(mu)))
+    return (mu + np.exp(0.5 * logvar) * eps).astype(np.float32)
 
 
 def grid(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:

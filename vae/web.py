@@ -85,6 +85,20 @@ def points_blob(mu: np.ndarray, labels: np.ndarray) -> bytes:
     return n.tobytes() + mu[:, 0].tobytes() + mu[:, 1].tobytes() + labels.tobytes()
 
 
+def sigma_blob(logvar: np.ndarray) -> bytes:
+    """Posterior standard deviations of the map's points, so the browser can draw the
+    ellipses of q(z|x) for any clicked test digit without asking Python.
+
+    logvar (N, 2) -> sigma = exp(logvar / 2), little-endian float32: sigma_1 (N), sigma_2 (N),
+    in the order of `points_blob`.
+    """
+    logvar = np.asarray(logvar, dtype=np.float64)
+    if logvar.ndim != 2 or logvar.shape[1] != 2:
+        raise ValueError(f"the map needs 2-D posteriors, got {logvar.shape}")
+    sigma = np.exp(0.5 * logvar).astype("<f4")
+    return sigma[:, 0].tobytes() + sigma[:, 1].tobytes()
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 

@@ -6,7 +6,9 @@
 // paints a 28 x 28 canvas scaled up with `image-rendering: pixelated`. Clicks paint at once
 // and are also sent to Python (trigger "click") so the page can show the original digit,
 // set morph endpoints, and so on. Overlays (clicked pin, your digit's ellipses, the morph
-// path) are drawn on a canvas over the plot so the 10,000-point scene is never re-plotted.
+// path, the clicked digit's posterior ellipses) are drawn on a canvas over the plot so the
+// 10,000-point scene is never re-plotted. The points' posterior sigmas arrive as a file
+// too, so a click draws its ellipses at once, without a trip to Python.
 //
 // Two or more maps can be linked (data.sync = {group, name}, as the Compare tab does): the
 // pointer over one decodes the same z through every map's decoder and marks it on the others,
@@ -119,6 +121,22 @@ function paint(canvas, pixels) {
   ctx.putImageData(image, 0, 0);
 }
 
+// Posterior standard deviations of the points (vae/web.py sigma_blob): sigma_1 (n), sigma_2 (n).
+function parseSigma(buffer, n) {
+  return { x: new Float32Array(buffer, 0, n), y: new Float32Array(buffer, 4 * n, n) };
+}
+
+// The k-sigma contour of N(mu, diag(sigma^2)), as vae.latent.ellipse draws it (n + 1 points).
+function ellipsePoints(mu, sigma, k, n = 64) {
+  const xs = [], ys = [];
+  for (let i = 0; i <= n; i++) {
+    const a = i === n ? 0 : (2 * Math.PI * i) / n;
+    xs.push(mu[0] + k * sigma[0] * Math.cos(a));
+    ys.push(mu[1] + k * sigma[1] * Math.sin(a));
+  }
+  return { k, xs, ys };
+}
+
 function parsePoints(buffer) {
   const n = new Uint32Array(buffer, 0, 1)[0];
   const xs = new Float32Array(buffer, 4, n);
@@ -217,14 +235,16 @@ class LatentMap {
 
   async build(data) {
     mark("mounted");
-    const [Plotly, pointsBuf, decoderBuf] = await Promise.all([
+    const [Plotly, pointsBuf, decoderBuf, sigmaBuf] = await Promise.all([
       loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
       fetchBuffer(data.points_url),
       data.decoder ? fetchBuffer(data.decoder_url) : Promise.resolve(null),
+      data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
     ]);
     mark("fetched");
     this.Plotly = Plotly;
     this.points = parsePoints(pointsBuf);
+    this.sigma = sigmaBuf ? parseSigma(sigmaBuf, this.points.n) : null;
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
     if (!data.sync) window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
     this.el(".lx-card-hover").classList.toggle("lx-disabled", !this.decode);
@@ -493,9 +513,10 @@ class LatentMap {
   showPinText() {
     const p = this.pin;
     const where = `z = (${fmt(p.z[0])}, ${fmt(p.z[1])})`;
+    const label = p.label ? ` (“${p.label}”)` : ""; // a pin from a link has its class a moment later
     this.el(".lx-pin-coords").textContent = p.peer
       ? `${where} · clicked on the other map`
-      : p.index >= 0 ? `${where} · test digit #${p.index} (“${p.label}”)` : `${where} · empty space`;
+      : p.index >= 0 ? `${where} · test digit #${p.index}${label}` : `${where} · empty space`;
   }
 
   sendView() {
@@ -592,6 +613,15 @@ class LatentMap {
     ctx.fillRect(k * (cell + gap), cell + 1, cell, 3);
   }
 
+  // q(z|x) of the clicked test digit: its 1- and 2-sigma ellipses, or null (empty space, an AE).
+  pinPosterior() {
+    const p = this.pin;
+    const s = this.sigma;
+    if (!p || !s || !(p.index >= 0) || p.index >= this.points.n) return null;
+    const mu = [this.points.xs[p.index], this.points.ys[p.index]];
+    return [1, 2].map((k) => ellipsePoints(mu, [s.x[p.index], s.y[p.index]], k));
+  }
+
   resizeOverlay() {
     const rect = this.plot.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
@@ -633,20 +663,11 @@ class LatentMap {
       dot(ctx, P(this.morphZ(this.morphT)), 6, "#ff4b4b", "#fff");
     }
     if (d.upload) {
-      ctx.lineWidth = 2;
-      for (const e of d.upload.ellipses) {
-        ctx.strokeStyle = e.k === 1 ? "rgba(0,0,0,0.9)" : "rgba(0,0,0,0.5)";
-        ctx.setLineDash(e.k === 1 ? [] : [4, 3]);
-        ctx.beginPath();
-        e.xs.forEach((x, i) => {
-          const [px, py] = P([x, e.ys[i]]);
-          i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
-        });
-        ctx.stroke();
-      }
-      ctx.setLineDash([]);
+      strokeEllipses(ctx, P, d.upload.ellipses, "0,0,0");
       star(ctx, P(d.upload.mu), 9, "#ffd400", "#000");
     }
+    this.pinEllipses = this.pinPosterior(); // kept for tests
+    if (this.pinEllipses) strokeEllipses(ctx, P, this.pinEllipses, "190,0,90");
     if (d.prior_ring) {
       // The disc that holds a given mass of N(0, I): where a VAE's codes are pulled to.
       const [cx, cy] = P([0, 0]);
@@ -690,6 +711,22 @@ class LatentMap {
     }
     ctx.restore();
   }
+}
+
+// 1-sigma solid, 2-sigma dashed and fainter; rgb is "r,g,b".
+function strokeEllipses(ctx, P, ellipses, rgb) {
+  ctx.lineWidth = 2;
+  for (const e of ellipses) {
+    ctx.strokeStyle = `rgba(${rgb},${e.k === 1 ? 0.9 : 0.5})`;
+    ctx.setLineDash(e.k === 1 ? [] : [4, 3]);
+    ctx.beginPath();
+    e.xs.forEach((x, i) => {
+      const [px, py] = P([x, e.ys[i]]);
+      i ? ctx.lineTo(px, py) : ctx.moveTo(px, py);
+    });
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
 }
 
 function dot(ctx, [x, y], r, fill, stroke) {

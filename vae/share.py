@@ -1,0 +1,197 @@
+"""Sharing a view of the explorer: the link that reproduces it, and the map as CSV.
+
+The view lives in the page's query string (`?model=mnist-vae-2d.pt&x=0.5&y=-1.2&i=42`),
+so a pasted link opens the same model, pin and morph. Links are typed by people and
+pasted from chats, so parsing never raises: what cannot be used is dropped and named
+in a notice. Each key is parsed on its own (cross-key rules only where two keys mean
+one thing, like x and y); a feature that adds a key adds a field to `LinkView`, a line
+in `parse_link` and one in `link_query`, and lists it in `KEYS`. Keys that are not in
+`KEYS` are left alone, so other parts of the app may keep their own.
+
+No streamlit here: the app passes `st.query_params.to_dict()` in and writes the
+returned dict back. Pure standard library plus numpy, so the app can read a link
+before it imports torch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Every query key this module owns: the app writes these and only these.
+KEYS = ("model", "x", "y", "i", "a", "b", "path")
+PATHS = ("linear", "spherical")  # = vae.latent.INTERPOLATIONS (not imported: that needs torch)
+MAX_CHARS = 64  # a longer value is not something this app wrote
+LATENT_LIMIT = 1e4  # |coordinate| beyond this is no place a decoder was trained near
+MAX_INDEX = 10_000_000  # the real bound (test-set size) is checked once the data is loaded
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+_INDEX = re.compile(r"\d{1,8}")
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """The shareable part of the view. None means "not in the link": keep the default.
+
+    model: checkpoint file name (no folder); pin: the clicked latent point (x, y);
+    index: the test-set index of the clicked digit (only with a pin); a, b: morph
+    endpoints (x, y); path: "linear" or "spherical" interpolation.
+    """
+
+    model: str | None = None
+    pin: tuple[float, float] | None = None
+    index: int | None = None
+    a: tuple[float, float] | None = None
+    b: tuple[float, float] | None = None
+    path: str | None = None
+
+
+def parse_link(
+    params: Mapping[str, str | Sequence[str]], models: Iterable[str]
+) -> tuple[LinkView, list[str]]:
+    """Read a view from query parameters; never raises.
+
+    params: key -> value (or list of values; the last wins, as in the address bar).
+    models: the checkpoint file names this server offers. Returns the view and a
+    list of notices, one short sentence per ignored value (empty when all was used).
+    """
+    notices: list[str] = []
+    raw: dict[str, str] = {}
+    too_long = set()
+    for key in KEYS:
+        if key not in params:
+            continue
+        value = params[key]
+        if not isinstance(value, str):
+            value = value[-1] if len(value) else ""
+        if len(value) > MAX_CHARS:
+            notices.append(f"{key} is too long ({len(value):,} characters)")
+            too_long.add(key)
+            continue
+        raw[key] = value
+
+    model = raw.get("model")
+    if model is not None and model not in set(models):
+        notices.append(f"model {_preview(model)} is not one of the models here")
+        model = None
+
+    pin = index = None
+    pin_given = bool({"x", "y"} & (set(raw) | too_long))
+    if pin_given and not {"x", "y"} & too_long:
+        x, x_error = _coordinate(raw.get("x"))
+        y, y_error = _coordinate(raw.get("y"))
+        if x_error or y_error:
+            notices.append(f"the clicked point: {x_error or y_error}")
+        else:
+            pin = (x, y)
+    if "i" in raw:
+        if pin is None:
+            if not pin_given:  # else the pin's own notice says enough
+                notices.append("i (a test digit) needs x and y")
+        elif not _INDEX.fullmatch(raw["i"]) or int(raw["i"]) >= MAX_INDEX:
+            notices.append(f"i = {_preview(raw['i'])} is not a test-digit number")
+        else:
+            index = int(raw["i"])
+
+    ends = {}
+    for key in ("a", "b"):
+        if key in raw:
+            ends[key], error = _pair(raw[key])
+            if error:
+                notices.append(f"morph {key.upper()}: {error}")
+
+    path = raw.get("path")
+    if path is not None and path not in PATHS:
+        notices.append(f"path {_preview(path)} is not one of {', '.join(PATHS)}")
+        path = None
+
+    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path)
+    return view, notices
+
+
+def link_query(view: LinkView) -> dict[str, str]:
+    """The query parameters of a view: only the keys that have a value (a subset of KEYS)."""
+    query = {}
+    if view.model is not None:
+        query["model"] = view.model
+    if view.pin is not None:
+        query["x"], query["y"] = (format_number(v) for v in view.pin)
+        if view.index is not None:
+            query["i"] = str(int(view.index))
+    for key, end in (("a", view.a), ("b", view.b)):
+        if end is not None:
+            query[key] = ",".join(format_number(v) for v in end)
+    if view.path is not None:
+        query["path"] = view.path
+    return query
+
+
+def format_number(value: float) -> str:
+    """A latent coordinate for a URL: 5 decimals (1e-5 is far below what a pixel shows)."""
+    text = f"{float(value):.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _coordinate(text: str | None) -> tuple[float | None, str | None]:
+    """(value, None) or (None, why not)."""
+    if text is None:
+        return None, "x and y must both be given"
+    if not _NUMBER.fullmatch(text.strip()):
+        return None, f"{_preview(text)} is not a number"
+    value = float(text)
+    if not math.isfinite(value) or abs(value) > LATENT_LIMIT:
+        return None, f"{_preview(text)} is out of range (|z| ≤ {LATENT_LIMIT:g})"
+    return value, None
+
+
+def _pair(text: str) -> tuple[tuple[float, float] | None, str | None]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        return None, f"{_preview(text)} is not two numbers “x,y”"
+    (x, x_error), (y, y_error) = _coordinate(parts[0]), _coordinate(parts[1])
+    if x_error or y_error:
+        return None, x_error or y_error
+    return (x, y), None
+
+
+def _preview(text: str) -> str:
+    """A value as it may be shown back on the page: short, and no markup can ride along."""
+    safe = re.sub(r"[^\w.+\-]", "?", text[:24])
+    return f"“{safe}{'…' if len(text) > 24 else ''}”"
+
+
+def latent_csv(
+    mu: np.ndarray, logvar: np.ndarray | None, labels: np.ndarray, classes: Sequence[str]
+) -> bytes:
+    """The encoded test set as CSV (UTF-8): one row per image, in test-set order.
+
+    mu, logvar: (N, d); logvar None for a plain autoencoder (then no sigma columns).
+    labels: (N,) class numbers; classes: their names. Columns: index, label, class,
+    mu_1..mu_d, then sigma_1..sigma_d = exp(logvar / 2). Floats are written with 9
+    significant digits, which is enough to read every float32 back exactly.
+    """
+    mu = np.asarray(mu, dtype=np.float32)
+    labels = np.asarray(labels)
+    if mu.ndim != 2 or len(labels) != len(mu):
+        raise ValueError(f"need mu (N, d) and N labels, got {mu.shape} and {labels.shape}")
+    columns = [mu]
+    header = ["index", "label", "class"] + [f"mu_{k + 1}" for k in range(mu.shape[1])]
+    if logvar is not None:
+        logvar = np.asarray(logvar, dtype=np.float32)
+        if logvar.shape != mu.shape:
+            raise ValueError(f"logvar {logvar.shape} does not match mu {mu.shape}")
+        columns.append(np.exp(0.5 * logvar))
+        header += [f"sigma_{k + 1}" for k in range(mu.shape[1])]
+    values = np.concatenate(columns, axis=1)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for i, (label, row) in enumerate(zip(labels.tolist(), values, strict=True)):
+        writer.writerow([i, label, classes[label], *(f"{v:.9g}" for v in row.tolist())])
+    return out.getvalue().encode()
