@@ -330,7 +330,7 @@ class LatentMap {
     // Python waits for this on a cold server before importing torch (see app.py).
     setTimeout(() => {
       this.sendView();
-      this.setStateValue("ready", true);
+      if (!data.sync) this.setStateValue("ready", true);
     }, 0);
     if (stats.readyAt === null) stats.readyAt = performance.now();
     mark("plotted");
@@ -523,6 +523,9 @@ class LatentMap {
     const f = this.frame();
     if (!f) return;
     this.drawOverlay();
+    // Linked maps keep their view to themselves: Python never reads it, and every report
+    // reruns the page (and reloads its images) for nothing.
+    if (this.data.sync) return;
     this.setStateValue("view", { x: [...f.xr], y: [...f.yr] });
   }
 
