@@ -236,23 +236,26 @@ def clicked(side: dict[str, dict], splits: Splits) -> None:
         )
         return
     z = np.array([pin["x"], pin["y"]], np.float32)
-    cols = st.columns([1, 1, 1, 1.4])
+    cols = st.columns([1, 1, 1, 1.2], gap="medium")
     for col, which in zip(cols[:2], "ab", strict=True):
         s = side[which]
         col.image(
-            render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 8),
+            render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 7),
             caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
-            width=224,
+            width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
         )
     where = f"map {pin['source'].upper()}"
+    text = cols[3]
     if pin.get("index") is not None:
         i = int(pin["index"])
         cols[2].image(
-            render.png_bytes(splits.test.images[i].numpy() / 255.0, 8),
+            render.png_bytes(splits.test.images[i].numpy() / 255.0, 7),
             caption=f"test #{i}, clicked on {where}",
-            width=224,
+            width=196,
         )
-    cols[3].markdown(
+    else:
+        text = cols[2]
+    text.markdown(
         f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**, clicked on {where}.  \n"
         "The same two numbers go into both decoders."
     )
