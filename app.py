@@ -987,6 +987,7 @@ with tab_compare:
                 splits=get_splits,
                 encoded=get_encoded,
                 component=map_component,
+                mtime=mtime,
                 plotly_url=f"{STATIC_URL}/{plotly_js_name()}",
                 static_url=STATIC_URL,
             ),

@@ -45,15 +45,9 @@ class Loaders:
     splits: Callable[[str], Splits]
     encoded: Callable[[str, float], dict]  # {"mu", "logvar", "labels", "assets"}
     component: Callable[[], Callable]  # the registered latent map component
+    mtime: Callable[[str], float]  # a file's modification time, 0.0 if missing (cache key)
     plotly_url: str
     static_url: str
-
-
-def mtime(path: str) -> float:
-    try:
-        return Path(path).stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -77,11 +71,12 @@ def model_facts(path: str, mtime: float) -> dict | None:
 
 
 def short(facts: dict) -> str:
+    """A few characters naming the model, for a chart's legend: "AE" or "β = 4"."""
     return "AE" if facts["kind"] == "ae" else f"β = {facts['beta']:g}"
 
 
 def describe(facts: dict) -> str:
-    """One short line naming the model: "AE, no KL" or "VAE, β = 4"."""
+    """One short line naming the model: "plain autoencoder (no KL)" or "VAE, β = 4"."""
     if facts["kind"] == "ae":
         return "plain autoencoder (no KL)"
     return f"VAE, β = {facts['beta']:g}"
@@ -111,7 +106,7 @@ def prior_figures(path: str, mtime: float, _load: Loaders) -> dict:
 
 
 # ---- choosing the two models ----------------------------------------------------------------
-def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
+def pick_pair(models: list[str], folder: Path, load: Loaders) -> tuple[str, str] | None:
     """The two checkpoint paths to compare, or None (with a message saying why)."""
     preset = st.radio("Compare", list(PRESETS), key="cmp_preset", horizontal=True)
     names = PRESETS[preset]
@@ -127,7 +122,7 @@ def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
             )
             return None
         return paths[0], paths[1]
-    facts = {p: model_facts(p, mtime(p)) for p in models}
+    facts = {p: model_facts(p, load.mtime(p)) for p in models}
     two_d = [p for p in models if facts[p] and facts[p]["latent_dim"] == 2]
     if len(two_d) < 2:
         st.warning("Comparing needs at least two readable checkpoints with a 2-D latent space.")
@@ -353,7 +348,7 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
     """The whole Compare tab; every missing piece is a message, never an exception."""
     st.session_state.setdefault("cmp_pin", None)
     st.session_state.setdefault("cmp_seed", 0)
-    pair = pick_pair(models, folder)
+    pair = pick_pair(models, folder, load)
     if pair is None:
         return
     if st.session_state.get("cmp_pair") != pair:
@@ -362,7 +357,7 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
     side: dict[str, dict] = {}
     for which, path in zip("ab", pair, strict=True):
         try:
-            ckpt = load.checkpoint(path, mtime(path))
+            ckpt = load.checkpoint(path, load.mtime(path))
             splits = load.splits(ckpt.meta.get("dataset", "mnist"))
         except CheckpointError as e:
             st.error(str(e))
@@ -376,8 +371,8 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
                 "the side-by-side maps need 2-D ones."
             )
             return
-        enc = load.encoded(path, mtime(path))
-        facts = model_facts(path, mtime(path))
+        enc = load.encoded(path, load.mtime(path))
+        facts = model_facts(path, load.mtime(path))
         side[which] = {"path": path, "ckpt": ckpt, "enc": enc, "facts": facts, "splits": splits}
     st.markdown(lesson(side["a"]["facts"], side["b"]["facts"], side["a"]["enc"], side["b"]["enc"]))
     cols = st.columns(2, gap="medium")
@@ -394,6 +389,6 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
             )
     clicked(side, side["a"]["splits"])
     for s in side.values():
-        s["figures"] = prior_figures(s["path"], mtime(s["path"]), load)
+        s["figures"] = prior_figures(s["path"], load.mtime(s["path"]), load)
     prior_panel(side, side["a"]["splits"].classes)
     recon_panel(side, side["a"]["splits"])
