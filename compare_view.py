@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -289,7 +290,6 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
                 width=460,
             )
     figures = {which: side[which]["figures"] for which in "ab"}
-    # short series names: long ones overlap in the chart's legend
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
         "**Measured.** Share of the test digits whose code lies inside the disc that holds "
@@ -298,8 +298,27 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
         + f". Which digits {COVERAGE_SAMPLES} prior samples (seed 0) look like, each labelled "
         "by its nearest test image in pixels:"
     )
-    chart = pd.DataFrame({names[w]: figures[w]["shares"] for w in "ab"}, index=classes)
-    st.bar_chart(chart, stack=False, height=220, x_label="digit", y_label="share of samples")
+    shares = pd.DataFrame(
+        [
+            {"model": names[w], "digit": name, "share": figures[w]["shares"][c]}
+            for w in "ab"
+            for c, name in enumerate(classes)
+        ]
+    )
+    # Altair rather than st.bar_chart: its bottom legend overlapped long series names.
+    chart = (
+        alt.Chart(shares)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:N", sort=list(classes), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("model:N"),
+            y=alt.Y("share:Q", title="share of samples", axis=alt.Axis(format="%")),
+            color=alt.Color("model:N", legend=alt.Legend(orient="top", title=None)),
+            tooltip=["model", "digit", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=220)
+    )
+    st.altair_chart(chart, width="stretch")
 
 
 def recon_panel(side: dict[str, dict], splits: Splits) -> None:
