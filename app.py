@@ -919,6 +919,7 @@ else:
 
 import torch  # noqa: E402  (see the module docstring: deliberately after the map)
 
+import compare_view  # noqa: E402
 from vae import jobs, latent, render, web  # noqa: E402
 from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint  # noqa: E402
 from vae.data import DATASETS, DatasetError, Splits, load_splits  # noqa: E402
@@ -959,8 +960,9 @@ for which in ("a", "b"):
     if not st.session_state[f"morph_{which}"]:
         st.session_state[f"morph_{which}"] = enc["assets"]["defaults"][which]
 resolve_linked_pin(enc, splits)
-tab_click, tab_morph, tab_digit, tab_grid = st.tabs(
-    ["Clicked point", "Morph", "Your digit", "Manifold"]
+# on_change="rerun" so a tab knows it is open: Compare only builds its two maps when shown.
+tab_click, tab_morph, tab_digit, tab_grid, tab_compare = st.tabs(
+    ["Clicked point", "Morph", "Your digit", "Manifold", "Compare"], key="tab", on_change="rerun"
 )
 with tab_click:
     clicked_panel(ckpt, enc, splits)
@@ -975,6 +977,21 @@ with tab_digit:
     digit_posterior(ckpt, enc, splits)
 with tab_grid:
     manifold_panel(ckpt, enc)
+with tab_compare:
+    if tab_compare.open:
+        compare_view.render_compare(
+            models,
+            CHECKPOINTS,
+            compare_view.Loaders(
+                checkpoint=get_checkpoint,
+                splits=get_splits,
+                encoded=get_encoded,
+                component=map_component,
+                mtime=mtime,
+                plotly_url=f"{STATIC_URL}/{plotly_js_name()}",
+                static_url=STATIC_URL,
+            ),
+        )
 st.caption(f"Data: {splits.source}. {DATASETS[splits.name]['credit']}.")
 if early is None:
     with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now
