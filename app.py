@@ -1208,6 +1208,7 @@ else:
 
 import torch  # noqa: E402  (see the module docstring: deliberately after the map)
 
+import compare_view  # noqa: E402
 from vae import jobs, latent, latent_size, projection, render, web  # noqa: E402
 from vae.checkpoint import (  # noqa: E402
     Checkpoint,
@@ -1262,8 +1263,11 @@ for which in ("a", "b"):
     if not st.session_state[f"morph_{which}"]:
         st.session_state[f"morph_{which}"] = assets["defaults"][which]
 resolve_linked_pin(enc, splits, plane)
-tab_click, tab_morph, tab_digit, tab_grid, tab_size = st.tabs(
-    ["Clicked point", "Morph", "Your digit", "Manifold", "Latent size"]
+# on_change="rerun" so a tab knows it is open: Compare only builds its two maps when shown.
+tab_click, tab_morph, tab_digit, tab_grid, tab_compare, tab_size = st.tabs(
+    ["Clicked point", "Morph", "Your digit", "Manifold", "Compare", "Latent size"],
+    key="tab",
+    on_change="rerun",
 )
 with tab_click:
     clicked_panel(ckpt, enc, splits, plane)
@@ -1278,8 +1282,24 @@ with tab_digit:
     digit_posterior(ckpt, enc, splits)
 with tab_grid:
     manifold_panel(ckpt, enc, plane)
+with tab_compare:
+    if tab_compare.open:
+        compare_view.render_compare(
+            models,
+            CHECKPOINTS,
+            compare_view.Loaders(
+                checkpoint=get_checkpoint,
+                splits=get_splits,
+                encoded=get_encoded,
+                component=map_component,
+                mtime=mtime,
+                plotly_url=f"{STATIC_URL}/{plotly_js_name()}",
+                static_url=STATIC_URL,
+            ),
+        )
 with tab_size:
-    latent_size_panel(models)
+    if tab_size.open:  # it encodes each shipped model's test set once: only when shown
+        latent_size_panel(models)
 st.caption(f"Data: {splits.source}. {DATASETS[splits.name]['credit']}.")
 if early is None:
     with map_slot:  # slow path (first run for this model, or a conv decoder): mount it now

@@ -51,8 +51,13 @@ def test_app_starts_with_the_shipped_model():
     assert "**latent size**: 2" in markdown(at)
     assert not at.error
     assert [t.label for t in at.tabs] == [
-        "Clicked point", "Morph", "Your digit", "Manifold", "Latent size",
-    ]  # fmt: skip
+        "Clicked point",
+        "Morph",
+        "Your digit",
+        "Manifold",
+        "Compare",
+        "Latent size",
+    ]
     # default morph endpoints: a 1 and a 7 from the test set
     assert "“1”" in at.session_state.morph_a["label"]
     assert "“7”" in at.session_state.morph_b["label"]

@@ -137,6 +137,58 @@ def test_decode_and_elbo_shapes_and_determinism():
     np.testing.assert_array_equal(score, latent.elbo(model, x, samples=4, seed=1)[0])
 
 
+def test_prior_samples_are_seeded_and_shaped():
+    a = latent.prior_samples(2, 64, seed=7)
+    assert a.shape == (64, 2) and a.dtype == np.float32
+    assert np.array_equal(a, latent.prior_samples(2, 64, seed=7))
+    assert not np.array_equal(a, latent.prior_samples(2, 64, seed=8))
+    # the first rows do not depend on how many are drawn (one stream per seed)
+    assert np.array_equal(latent.prior_samples(2, 8, seed=7), a[:8])
+    assert latent.prior_samples(16, 0, seed=0).shape == (0, 16)
+
+
+def test_prior_samples_have_standard_normal_moments():
+    z = latent.prior_samples(3, 200_000, seed=0).astype(np.float64)
+    assert np.abs(z.mean(0)).max() < 0.01  # standard error 1/sqrt(200k) = 0.0022
+    assert np.abs(z.std(0) - 1).max() < 0.01
+    assert np.abs(np.corrcoef(z.T) - np.eye(3)).max() < 0.01
+    assert np.abs(np.mean(z**4, axis=0) - 3).max() < 0.1  # Gaussian kurtosis
+
+
+def test_prior_samples_reject_bad_sizes():
+    with pytest.raises(ValueError):
+        latent.prior_samples(0, 4, seed=0)
+    with pytest.raises(ValueError):
+        latent.prior_samples(2, -1, seed=0)
+
+
+def test_prior_radius_matches_closed_form_and_sampling():
+    assert latent.prior_radius(2, 0.99) == pytest.approx(np.sqrt(-2 * np.log(0.01)))
+    assert latent.prior_radius(1, 0.95) == pytest.approx(1.959964, abs=1e-5)
+    z = latent.prior_samples(8, 100_000, seed=1)
+    r = latent.prior_radius(8, 0.9)
+    assert latent.share_inside(z, r) == pytest.approx(0.9, abs=0.005)
+    with pytest.raises(ValueError):
+        latent.prior_radius(2, 1.0)
+
+
+def test_share_inside_counts_points_in_the_ball():
+    points = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 4.0], [0.0, -2.0]])
+    assert latent.share_inside(points, 2.5) == 0.75
+    assert latent.share_inside(points, 0.5) == 0.25
+    assert latent.share_inside(np.zeros((0, 2)), 1.0) == 0.0
+
+
+def test_nearest_labels_is_a_one_nearest_neighbour_classifier():
+    rng = np.random.default_rng(0)
+    reference = rng.random((50, 28, 28)).astype(np.float32)
+    labels = np.arange(50) % 10
+    noisy = reference[[3, 17, 42]] + rng.normal(0, 0.01, (3, 28, 28)).astype(np.float32)
+    assert latent.nearest_labels(noisy, reference, labels, batch_size=2).tolist() == [3, 7, 2]
+    with pytest.raises(ValueError):
+        latent.nearest_labels(noisy, reference[:, :14], labels)
+
+
 def test_posterior_samples_are_seeded_and_shaped():
     mu, logvar = np.array([0.5, -1.0, 2.0]), np.array([-2.0, 0.0, 1.0])
     a = latent.posterior_samples(mu, logvar, 8, seed=3)

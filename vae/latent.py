@@ -176,3 +176,60 @@ def nearest(points: np.ndarray, z: np.ndarray, k: int = 1) -> np.ndarray:
     k = min(k, len(points))
     idx = np.argpartition(d2, k - 1)[:k]
     return idx[np.argsort(d2[idx])]
+
+
+def prior_samples(latent_dim: int, n: int, seed: int) -> np.ndarray:
+    """n draws of z ~ N(0, I) from a seeded generator: (n, latent_dim) float32.
+
+    The same seed gives the same z, so two models decode the very same points
+    (a fair side-by-side of their samples) and a page can show the seed it used.
+    """
+    if latent_dim < 1 or n < 0:
+        raise ValueError(f"need latent_dim >= 1 and n >= 0, got {latent_dim} and {n}")
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, latent_dim)).astype(np.float32)
+
+
+def prior_radius(latent_dim: int, mass: float = 0.99) -> float:
+    """Radius of the ball round the origin that holds `mass` of N(0, I) in latent_dim dims.
+
+    |z|^2 is chi-squared with latent_dim degrees of freedom, so the radius is the
+    square root of its `mass` quantile (3.035 for 99% in 2-D, where the quantile is
+    -2 ln(1 - mass) exactly).
+    """
+    from scipy.special import gammaincinv  # scipy comes with scikit-learn
+
+    if latent_dim < 1 or not 0 < mass < 1:
+        raise ValueError(f"need latent_dim >= 1 and 0 < mass < 1, got {latent_dim}, {mass}")
+    return float(np.sqrt(2.0 * gammaincinv(latent_dim / 2.0, mass)))
+
+
+def share_inside(points: np.ndarray, radius: float) -> float:
+    """Fraction of points (N, d) within Euclidean `radius` of the origin (0.0 for none)."""
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) == 0:
+        return 0.0
+    return float(np.mean(np.linalg.norm(points, axis=1) < radius))
+
+
+def nearest_labels(
+    images: np.ndarray, reference: np.ndarray, labels: np.ndarray, batch_size: int = 256
+) -> np.ndarray:
+    """Label of the nearest reference image to each image, in pixel (L2) distance: (N,).
+
+    images (N, ...) and reference (M, ...) are flattened to pixels; labels (M,).
+    A 1-nearest-neighbour classifier: crude, but it needs no second model, and for
+    "which digit does this decoded sample look like" it is what a viewer does too.
+    """
+    x = np.asarray(images, dtype=np.float32).reshape(len(images), -1)
+    ref = np.asarray(reference, dtype=np.float32).reshape(len(reference), -1)
+    if x.shape[1] != ref.shape[1] or len(ref) != len(labels):
+        raise ValueError(f"shapes do not match: {x.shape}, {ref.shape}, {np.shape(labels)}")
+    ref_sq = np.sum(ref**2, axis=1)
+    out = np.empty(len(x), dtype=np.asarray(labels).dtype)
+    for i in range(0, len(x), batch_size):
+        chunk = x[i : i + batch_size]
+        # |x - r|^2 = |x|^2 + |r|^2 - 2 x.r; |x|^2 is the same along a row, so it is dropped
+        d2 = ref_sq[None, :] - 2.0 * chunk @ ref.T
+        out[i : i + batch_size] = np.asarray(labels)[np.argmin(d2, axis=1)]
+    return out

@@ -10,6 +10,11 @@
 // 10,000-point scene is never re-plotted. The points' posterior sigmas arrive as a file
 // too, so a click draws its ellipses at once, without a trip to Python.
 //
+// Two or more maps can be linked (data.sync = {group, name}, as the Compare tab does): the
+// pointer over one decodes the same z through every map's decoder and marks it on the others,
+// and a click pins the same z on all of them. Components run in the page, not in iframes, so
+// linked instances find each other in a window-level registry (window.__lxSync[group]).
+//
 // The data from Python changes on reruns; Streamlit then calls this module again without
 // any cleanup, so one instance lives per parent element and later calls only update it.
 
@@ -238,6 +243,11 @@ class LatentMap {
   update(data) {
     const key = `${data.points_url}|${data.decoder ? data.decoder_url : "none"}|${data.mu_url || ""}`;
     this.data = data;
+    if (data.sync) {
+      const group = ((window.__lxSync = window.__lxSync || {})[data.sync.group] ||= {});
+      group[data.sync.name] = this;
+      this.root.classList.add("lx-compact");
+    }
     if (key !== this.modelKey) {
       this.modelKey = key;
       this.root.dataset.ready = "0";
@@ -266,7 +276,7 @@ class LatentMap {
     this.points = parsePoints(pointsBuf);
     this.sigma = sigmaBuf ? parseSigma(sigmaBuf, this.points.n) : null;
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
-    window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
+    if (!data.sync) window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
     this.nearestMode = data.decode_mode === "nearest";
     this.nearest = -1;
     if (this.nearestMode && this.decode) {
@@ -361,7 +371,7 @@ class LatentMap {
     // Python waits for this on a cold server before importing torch (see app.py).
     setTimeout(() => {
       this.sendView();
-      this.setStateValue("ready", true);
+      if (!data.sync) this.setStateValue("ready", true);
     }, 0);
     if (stats.readyAt === null) stats.readyAt = performance.now();
     mark("plotted");
@@ -428,7 +438,10 @@ class LatentMap {
   // ---- events --------------------------------------------------------------------------------
   bindEvents() {
     this.plot.addEventListener("pointermove", (e) => this.onMove(e));
-    this.plot.addEventListener("pointerleave", () => this.root.classList.remove("lx-hovering"));
+    this.plot.addEventListener("pointerleave", () => {
+      this.root.classList.remove("lx-hovering");
+      for (const peer of this.peers()) peer.showRemote(null);
+    });
     this.plot.addEventListener("pointerdown", (e) => {
       if (e.button === 0) this.press = { x: e.clientX, y: e.clientY };
     }, { capture: true });
@@ -463,6 +476,53 @@ class LatentMap {
     this.el(".lx-hover-coords").textContent = this.nearestMode && this.nearest >= 0
       ? `nearest: test #${this.nearest} (“${this.data.classes[this.points.labels[this.nearest]]}”)`
       : coordText(this.data, z);
+    if (this.data.sync) {
+      this.el(".lx-hover-coords").textContent += ` · ${this.placeOf(z)}`;
+      for (const peer of this.peers()) peer.showRemote(z);
+    }
+  }
+
+  // ---- linked maps (data.sync) ---------------------------------------------------------------
+  peers() {
+    const sync = this.data && this.data.sync;
+    const group = sync && window.__lxSync && window.__lxSync[sync.group];
+    if (!group) return [];
+    return Object.values(group).filter((m) => m !== this && m.root.isConnected && m.points);
+  }
+
+  // Where z falls on this map, in words: among which digits, in a gap, or out of view.
+  placeOf(z) {
+    const f = this.frame();
+    if (!f) return "";
+    const inX = z[0] >= Math.min(...f.xr) && z[0] <= Math.max(...f.xr);
+    const inY = z[1] >= Math.min(...f.yr) && z[1] <= Math.max(...f.yr);
+    if (!inX || !inY) return "outside this map's view";
+    const sx = f.w / (f.xr[1] - f.xr[0]);
+    const sy = f.h / (f.yr[1] - f.yr[0]);
+    const { xs, ys, labels, n } = this.points;
+    let best = -1, bestD = Infinity;
+    for (let i = 0; i < n; i++) {
+      const d = ((xs[i] - z[0]) * sx) ** 2 + ((ys[i] - z[1]) * sy) ** 2;
+      if (d < bestD) { bestD = d; best = i; }
+    }
+    const px = Math.sqrt(bestD);
+    return px <= 2 * HIT_RADIUS_PX
+      ? `among the “${this.data.classes[labels[best]]}”s`
+      : `in a gap: nearest test digit ${Math.round(px)} px away`;
+  }
+
+  // The pointer is over a linked map at z (null: it left): decode z here and mark it.
+  showRemote(z) {
+    this.remoteZ = z;
+    if (z && this.decode) {
+      this.hoverCanvas.classList.remove("lx-empty");
+      this.decode(z, this.pixels);
+      paint(this.hoverCanvas, this.pixels);
+      stats.hoverFrames++;
+      this.el(".lx-hover-coords").textContent =
+        `z = (${fmt(z[0])}, ${fmt(z[1])}) · from the other map, ${this.placeOf(z)}`;
+    }
+    this.drawOverlay();
   }
 
   onClick(e) {
@@ -483,6 +543,14 @@ class LatentMap {
     const latency = performance.now() - e.timeStamp;
     const click = { x: at[0], y: at[1], index: index >= 0 ? index : null, label, nonce: Date.now() };
     this.lastNonce = click.nonce;
+    for (const peer of this.peers()) {
+      peer.pin = { z: at, index: -1, label: null, peer: true };
+      peer.lastNonce = click.nonce; // so an older pin from Python cannot flicker back
+      if (peer.decode) paint(peer.pinCanvas, peer.decode(at, new Float32Array(784)));
+      peer.pinCanvas.classList.remove("lx-empty");
+      peer.showPinText();
+      peer.drawOverlay();
+    }
     // Present the painted frame first, then tell Python: sending re-renders Streamlit's React
     // tree, which would otherwise delay the frame that shows the new image.
     requestAnimationFrame(() => {
@@ -495,7 +563,9 @@ class LatentMap {
     const p = this.pin;
     const where = coordText(this.data, p.z);
     const label = p.label ? ` (“${p.label}”)` : ""; // a pin from a link has its class a moment later
-    this.el(".lx-pin-coords").textContent = this.nearestMode && p.index >= 0
+    this.el(".lx-pin-coords").textContent = p.peer
+      ? `${where} · clicked on the other map`
+      : this.nearestMode && p.index >= 0
       ? `test digit #${p.index}${label}, the nearest to the click: its μ decoded`
       : p.index >= 0 ? `${where} · test digit #${p.index}${label}` : `${where} · empty space`;
   }
@@ -504,6 +574,9 @@ class LatentMap {
     const f = this.frame();
     if (!f) return;
     this.drawOverlay();
+    // Linked maps keep their view to themselves: Python never reads it, and every report
+    // reruns the page (and reloads its images) for nothing.
+    if (this.data.sync) return;
     this.setStateValue("view", { x: [...f.xr], y: [...f.yr] });
   }
 
@@ -516,7 +589,7 @@ class LatentMap {
       const same = this.pin && Math.abs(this.pin.z[0] - d.pin.x) < 1e-6 && Math.abs(this.pin.z[1] - d.pin.y) < 1e-6;
       const stale = d.pin.nonce && this.lastNonce && d.pin.nonce < this.lastNonce;
       if (!same && !stale) {
-        this.pin = { z: [d.pin.x, d.pin.y], index: d.pin.index ?? -1, label: d.pin.label };
+        this.pin = { z: [d.pin.x, d.pin.y], index: d.pin.index ?? -1, label: d.pin.label, peer: d.pin.peer };
         if (this.decode) paint(this.pinCanvas, this.decode(this.pin.z, new Float32Array(784)));
         this.showPinText();
       }
@@ -649,6 +722,35 @@ class LatentMap {
     }
     this.pinEllipses = this.pinPosterior(); // kept for tests
     if (this.pinEllipses) strokeEllipses(ctx, P, this.pinEllipses, "190,0,90");
+    if (d.prior_ring) {
+      // The disc that holds a given mass of N(0, I): where a VAE's codes are pulled to.
+      const [cx, cy] = P([0, 0]);
+      const [ex] = P([d.prior_ring.r, 0]);
+      ctx.strokeStyle = "rgba(20,20,30,0.7)";
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.arc(cx, cy, Math.abs(ex - cx), 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "rgba(20,20,30,0.8)";
+      ctx.font = "12px sans-serif";
+      ctx.textAlign = "left";
+      ctx.textBaseline = "bottom";
+      ctx.fillText(d.prior_ring.label, cx + 4, cy - Math.abs(ex - cx) - 3);
+    }
+    if (this.remoteZ) {
+      const [x, y] = P(this.remoteZ);
+      ctx.strokeStyle = "rgba(255,75,75,0.9)";
+      ctx.lineWidth = 1;
+      ctx.setLineDash([4, 4]);
+      ctx.beginPath();
+      ctx.moveTo(f.l, y); ctx.lineTo(f.l + f.w, y);
+      ctx.moveTo(x, f.t); ctx.lineTo(x, f.t + f.h);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      dot(ctx, [x, y], 5, "#ff4b4b", "#fff");
+    }
     if (this.pin) {
       const [x, y] = P(this.pin.z);
       ctx.strokeStyle = "#000";
@@ -728,7 +830,7 @@ export default function (component) {
     instance = new LatentMap(root, setStateValue, setTriggerValue);
     INSTANCES.set(parentElement, instance);
   }
-  window.__lxMap = instance; // for tests and bench/ui_latency.py
+  if (!data || !data.sync) window.__lxMap = instance; // for tests and bench/ui_latency.py
   instance.setStateValue = setStateValue;
   instance.setTriggerValue = setTriggerValue;
   if (data) instance.update(data);

@@ -1,0 +1,413 @@
+"""The Compare tab: two models' latent spaces side by side (UI only).
+
+Autoencoder vs VAE, or one β against another. Two linked instances of the latent map
+component: the pointer over either one decodes the same z through both decoders in the
+browser, and a click pins that z on both. Under them: both decodings of the clicked z,
+samples from N(0, I) through both decoders with the same seed, and the same test digits
+reconstructed by each. The science is in `vae/latent.py`; app.py passes its cached
+loaders in, so this module never imports app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from vae import latent, render
+from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from vae.data import DatasetError, Splits
+
+# Presets name shipped files (see scripts/train_shipped.sh); None means "pick any two".
+PRESETS: dict[str, tuple[str, str] | None] = {
+    "Autoencoder vs VAE": ("mnist-ae-2d.pt", "mnist-vae-2d.pt"),
+    "β = 0.25 vs β = 4": ("mnist-vae-2d-beta0.25.pt", "mnist-vae-2d-beta4.pt"),
+    "β = 1 vs β = 4": ("mnist-vae-2d.pt", "mnist-vae-2d-beta4.pt"),
+    "Any two models": None,
+}
+SYNC_GROUP = "compare"
+MAP_HEIGHT = 430
+PRIOR_GRID = 8  # an 8 x 8 grid of samples per model
+PRIOR_MASS = 0.99  # the dashed disc on each map holds this much of N(0, I)
+COVERAGE_SAMPLES = 500  # prior samples labelled to measure which digits a model generates
+RECON_DIGITS = 10
+
+
+@dataclass(frozen=True)
+class Loaders:
+    """app.py's cached loaders (shared with the explorer, so nothing is loaded twice)."""
+
+    checkpoint: Callable[[str, float], Checkpoint]
+    splits: Callable[[str], Splits]
+    encoded: Callable[[str, float], dict]  # {"mu", "logvar", "labels", "assets"}
+    component: Callable[[], Callable]  # the registered latent map component
+    mtime: Callable[[str], float]  # a file's modification time, 0.0 if missing (cache key)
+    plotly_url: str
+    static_url: str
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def model_facts(path: str, mtime: float) -> dict | None:
+    """What the pickers and the table need about a checkpoint; None if it is unreadable."""
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError:
+        return None
+    c = ckpt.config
+    return {
+        "name": Path(path).stem,
+        "kind": c.kind,
+        "arch": c.arch,
+        "latent_dim": c.latent_dim,
+        "dataset": ckpt.meta.get("dataset", "mnist"),
+        "beta": float(ckpt.train.get("beta", 1.0)),
+        "test": ckpt.meta.get("test") or {},
+        "epochs": ckpt.meta.get("epochs"),
+    }
+
+
+def short(facts: dict) -> str:
+    """A few characters naming the model, for a chart's legend: "AE" or "β = 4"."""
+    return "AE" if facts["kind"] == "ae" else f"β = {facts['beta']:g}"
+
+
+def describe(facts: dict) -> str:
+    """One short line naming the model: "plain autoencoder (no KL)" or "VAE, β = 4"."""
+    if facts["kind"] == "ae":
+        return "plain autoencoder (no KL)"
+    return f"VAE, β = {facts['beta']:g}"
+
+
+@st.cache_data(show_spinner="Measuring what each model generates…", max_entries=8)
+def prior_figures(path: str, mtime: float, _load: Loaders) -> dict:
+    """Two measured figures on how well N(0, I) covers a model's data (see the caption).
+
+    inside: share of test codes within the disc holding PRIOR_MASS of N(0, I);
+    shares: per class, the share of COVERAGE_SAMPLES decoded prior samples (seed 0)
+    whose nearest test image (pixels) has that label.
+    """
+    ckpt = _load.checkpoint(path, mtime)
+    enc = _load.encoded(path, mtime)
+    splits = _load.splits(ckpt.meta.get("dataset", "mnist"))
+    d = ckpt.config.latent_dim
+    z = latent.prior_samples(d, COVERAGE_SAMPLES, seed=0)
+    labels = latent.nearest_labels(
+        latent.decode(ckpt.model, z), splits.test.float_images().numpy(), enc["labels"]
+    )
+    counts = np.bincount(labels, minlength=len(splits.classes))
+    return {
+        "inside": latent.share_inside(enc["mu"], latent.prior_radius(d, PRIOR_MASS)),
+        "shares": (counts / counts.sum()).tolist(),
+    }
+
+
+# ---- choosing the two models ----------------------------------------------------------------
+def pick_pair(models: list[str], folder: Path, load: Loaders) -> tuple[str, str] | None:
+    """The two checkpoint paths to compare, or None (with a message saying why)."""
+    preset = st.radio("Compare", list(PRESETS), key="cmp_preset", horizontal=True)
+    names = PRESETS[preset]
+    if names is not None:
+        paths = [str(folder / n) for n in names]
+        missing = [n for n, p in zip(names, paths, strict=True) if p not in models]
+        if missing:
+            st.warning(
+                f"This comparison needs {' and '.join(f'`{n}`' for n in missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} not in {folder}. Train "
+                f"{'it' if len(missing) == 1 else 'them'} with `scripts/train_shipped.sh` (or "
+                "pick “Any two models”)."
+            )
+            return None
+        return paths[0], paths[1]
+    facts = {p: model_facts(p, load.mtime(p)) for p in models}
+    two_d = [p for p in models if facts[p] and facts[p]["latent_dim"] == 2]
+    if len(two_d) < 2:
+        st.warning("Comparing needs at least two readable checkpoints with a 2-D latent space.")
+        return None
+    label = {p: f"{facts[p]['name']} · {describe(facts[p])}" for p in two_d}
+    for which, default in (("a", 0), ("b", 1)):
+        if st.session_state.get(f"cmp_{which}") not in two_d:
+            st.session_state[f"cmp_{which}"] = two_d[default]
+    left, right = st.columns(2)
+    left.selectbox("Model A", two_d, key="cmp_a", format_func=label.get)
+    right.selectbox("Model B", two_d, key="cmp_b", format_func=label.get)
+    a, b = st.session_state.cmp_a, st.session_state.cmp_b
+    if facts[a]["dataset"] != facts[b]["dataset"]:
+        st.warning(
+            f"{facts[a]['name']} was trained on {facts[a]['dataset']} and {facts[b]['name']} on "
+            f"{facts[b]['dataset']}: pick two models of the same dataset."
+        )
+        return None
+    return a, b
+
+
+def lesson(facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict) -> str:
+    """What to look for, for this pair (the ranges are read from the encoded test sets)."""
+
+    def spread(enc: dict) -> str:
+        lo, hi = np.percentile(enc["mu"], [0.5, 99.5], axis=0)
+        return f"z₁ ∈ [{lo[0]:.0f}, {hi[0]:.0f}], z₂ ∈ [{lo[1]:.0f}, {hi[1]:.0f}]"
+
+    kinds = {facts_a["kind"], facts_b["kind"]}
+    if kinds == {"ae", "vae"}:
+        ae, vae = (enc_a, enc_b) if facts_a["kind"] == "ae" else (enc_b, enc_a)
+        return (
+            "**The autoencoder** has no KL term: nothing says where its codes should go. "
+            f"Its test digits spread over {spread(ae)} (99% of them), with wide empty gaps its "
+            "decoder never saw in training: what a point there decodes to is anybody's guess, "
+            "often a smear, sometimes a digit unrelated to the clusters around it. "
+            "**The VAE**'s KL term pulls every q(z|x) toward N(0, I), so its codes fill the "
+            f"prior's disc ({spread(vae)}; dashed circle: 99% of N(0, I)) and a point between "
+            "clusters decodes to a blend of its neighbours. Move the pointer over either map: "
+            "both decoders decode the same z (the red crosshair on the other map). The two "
+            "maps' axes mean different things; what tells them apart is whether a point away "
+            "from the data still decodes to a digit."
+        )
+    if kinds == {"vae"} and facts_a["beta"] != facts_b["beta"]:
+        lo, hi = sorted((facts_a, facts_b), key=lambda f: f["beta"])
+        return (
+            f"β weighs the KL term. **Higher β ({hi['beta']:g})** pulls every q(z|x) harder "
+            "toward N(0, I): a tighter map whose clusters overlap more, and blurrier "
+            f"reconstructions. **Lower β ({lo['beta']:g})** lets the codes spread out: sharper "
+            "reconstructions, paid for with more KL. The table under the reconstructions "
+            "shows the trade in nats."
+        )
+    return "Move the pointer over either map: both decoders decode the same z."
+
+
+# ---- the maps -------------------------------------------------------------------------------
+def on_click(which: str) -> None:
+    """A click on map `which` pins the same z on both (both decodings appear below)."""
+    value = st.session_state.get(f"cmp_map_{which}")
+    click = value.get("click") if hasattr(value, "get") else None
+    if click:
+        st.session_state.cmp_pin = {
+            **{k: click.get(k) for k in ("x", "y", "index", "label", "nonce")},
+            "source": which,
+        }
+
+
+def map_data(which: str, assets: dict, ckpt: Checkpoint, load: Loaders) -> dict:
+    """The latent map component's data for one side, linked to the other by SYNC_GROUP."""
+    decoder = assets["decoder"]
+    pin = st.session_state.cmp_pin
+    if pin and pin["source"] != which:  # the same z, but no test digit of this map
+        pin = {**pin, "index": None, "label": None, "peer": True}
+    return {
+        "plotly_url": load.plotly_url,
+        "points_url": f"{load.static_url}/{assets['points']}",
+        "decoder": decoder,
+        "decoder_url": f"{load.static_url}/{decoder['file']}" if decoder else None,
+        # a clicked test digit's q(z|x) ellipses (none for an autoencoder: no sigma file)
+        "sigma_url": f"{load.static_url}/{assets['sigma']}" if assets.get("sigma") else None,
+        "classes": assets["classes"],
+        "legend_title": f"{assets.get('item', 'digit')}:",
+        "height": MAP_HEIGHT,
+        "pin": pin,
+        "pin_pixels": (
+            latent.decode(ckpt.model, [pin["x"], pin["y"]])[0].ravel().tolist()
+            if pin and not decoder
+            else None
+        ),
+        "upload": None,
+        "morph": None,
+        "sync": {"group": SYNC_GROUP, "name": which},
+        "prior_ring": {
+            "r": latent.prior_radius(2, PRIOR_MASS),
+            "label": f"{PRIOR_MASS:.0%} of N(0, I)",
+        },
+    }
+
+
+def clicked(side: dict[str, dict], splits: Splits) -> None:
+    """Both decodings of the pinned z, large (and the clicked test digit, if one was hit)."""
+    pin = st.session_state.cmp_pin
+    if not pin:
+        st.info(
+            "Click either map, on a digit or in a gap, to decode that z through both models here."
+        )
+        return
+    z = np.array([pin["x"], pin["y"]], np.float32)
+    cols = st.columns([1, 1, 1, 1.2], gap="medium")
+    for col, which in zip(cols[:2], "ab", strict=True):
+        s = side[which]
+        col.image(
+            render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 7),
+            caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
+            width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
+        )
+    where = f"map {pin['source'].upper()}"
+    text = cols[3]
+    if pin.get("index") is not None:
+        i = int(pin["index"])
+        cols[2].image(
+            render.png_bytes(splits.test.images[i].numpy() / 255.0, 7),
+            caption=f"test #{i}, clicked on {where}",
+            width=196,
+        )
+    else:
+        text = cols[2]
+    text.markdown(
+        f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**, clicked on {where}.  \n"
+        "The same two numbers go into both decoders."
+    )
+
+
+# ---- samples and reconstructions --------------------------------------------------------------
+def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
+    st.subheader("Samples from the prior, z ~ N(0, I)")
+    seed = st.session_state.cmp_seed
+    top = st.columns([3, 1])
+    kinds = {side[w]["facts"]["kind"] for w in "ab"}
+    top[0].caption(
+        f"The same {PRIOR_GRID * PRIOR_GRID} draws (seed {seed}) through both decoders. A "
+        "VAE is trained so that this is how to generate: its samples look like digits, of "
+        "every kind. "
+        + (
+            "An autoencoder is not a generative model: N(0, I) means nothing to it, so its "
+            "samples come from whatever patch of its map the dashed circle covers."
+            if "ae" in kinds
+            else "Higher β: the codes fill N(0, I) more tightly, so fewer samples land in "
+            "empty places, but each is blurrier."
+        )
+    )
+    if top[1].button("Resample", key="cmp_resample", help="Draw new z with the next seed"):
+        st.session_state.cmp_seed += 1
+        st.rerun()
+    z = latent.prior_samples(2, PRIOR_GRID * PRIOR_GRID, seed=st.session_state.cmp_seed)
+    cols = st.columns(2)
+    for col, which in zip(cols, "ab", strict=True):
+        s = side[which]
+        mosaic = latent.tile(latent.decode(s["ckpt"].model, z), PRIOR_GRID, gap=1, fill=0.35)
+        with col.container(key=f"cmp_prior_{which}"):
+            st.image(
+                render.png_bytes(mosaic, 2),
+                caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
+                width=460,
+            )
+    figures = {which: side[which]["figures"] for which in "ab"}
+    names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
+    st.markdown(
+        "**Measured.** Share of the test digits whose code lies inside the disc that holds "
+        f"{PRIOR_MASS:.0%} of N(0, I): "
+        + "; ".join(f"{names[w]} **{figures[w]['inside']:.0%}**" for w in "ab")
+        + f". Which digits {COVERAGE_SAMPLES} prior samples (seed 0) look like, each labelled "
+        "by its nearest test image in pixels:"
+    )
+    shares = pd.DataFrame(
+        [
+            {"model": names[w], "digit": name, "share": figures[w]["shares"][c]}
+            for w in "ab"
+            for c, name in enumerate(classes)
+        ]
+    )
+    # Altair rather than st.bar_chart: its bottom legend overlapped long series names.
+    chart = (
+        alt.Chart(shares)
+        .mark_bar()
+        .encode(
+            x=alt.X("digit:N", sort=list(classes), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("model:N"),
+            y=alt.Y("share:Q", title="share of samples", axis=alt.Axis(format="%")),
+            color=alt.Color("model:N", legend=alt.Legend(orient="top", title=None)),
+            tooltip=["model", "digit", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=220)
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def recon_panel(side: dict[str, dict], splits: Splits) -> None:
+    st.subheader("Reconstructions of the same test digits")
+    labels = splits.test.labels.numpy()
+    # the first test digit of each class, so every digit is in the row
+    index = [
+        int(np.flatnonzero(labels == c)[0])
+        for c in range(len(splits.classes))
+        if (labels == c).any()
+    ]
+    index = index[:RECON_DIGITS]
+    x = splits.test.float_images()[index]
+    rows = [("originals", x.squeeze(1).numpy())]
+    for which in "ab":
+        s = side[which]
+        mu = latent.encode_images(s["ckpt"].model, x).mu
+        rows.append((f"{which.upper()}: {s['facts']['name']}", latent.decode(s["ckpt"].model, mu)))
+    for name, images in rows:
+        left, right = st.columns([1, 5])
+        left.markdown(f"**{name}**")
+        right.image(render.strip_png(images, scale=3), width=min(900, 90 * len(images)))
+    table = {}
+    for which in "ab":
+        f = side[which]["facts"]
+        test = f["test"]
+        table[f"{which.upper()}: {f['name']}"] = {
+            "model": describe(f),
+            "test reconstruction loss (nats)": f"{test['recon']:.1f}" if "recon" in test else "?",
+            "test KL (nats)": f"{test['kl']:.2f}" if f["kind"] == "vae" and "kl" in test else "—",
+            "test −ELBO (nats)": f"{test['nelbo']:.1f}"
+            if f["kind"] == "vae" and "nelbo" in test
+            else "— (no KL: not a bound)",
+        }
+    st.table(pd.DataFrame(table))
+    st.caption(
+        "Reconstruction loss: Bernoulli cross-entropy summed over the 784 pixels, lower is "
+        "sharper. KL: what q(z|x) pays for leaving N(0, I). Both are means over the 10,000 "
+        "test digits, read from each checkpoint. Higher β buys a smaller KL with a larger "
+        "reconstruction loss."
+    )
+
+
+# ---- the tab --------------------------------------------------------------------------------
+def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
+    """The whole Compare tab; every missing piece is a message, never an exception."""
+    st.session_state.setdefault("cmp_pin", None)
+    st.session_state.setdefault("cmp_seed", 0)
+    pair = pick_pair(models, folder, load)
+    if pair is None:
+        return
+    if st.session_state.get("cmp_pair") != pair:
+        st.session_state.cmp_pair = pair  # another pair: a z pinned in the old one is stale
+        st.session_state.cmp_pin = None
+    side: dict[str, dict] = {}
+    for which, path in zip("ab", pair, strict=True):
+        try:
+            ckpt = load.checkpoint(path, load.mtime(path))
+            splits = load.splits(ckpt.meta.get("dataset", "mnist"))
+        except CheckpointError as e:
+            st.error(str(e))
+            return
+        except DatasetError as e:
+            st.error(f"The data for {Path(path).name} is not on this machine: {e}")
+            return
+        if ckpt.config.latent_dim != 2:
+            st.warning(
+                f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
+                "the side-by-side maps need 2-D ones."
+            )
+            return
+        enc = load.encoded(path, load.mtime(path))
+        facts = model_facts(path, load.mtime(path))
+        side[which] = {"path": path, "ckpt": ckpt, "enc": enc, "facts": facts, "splits": splits}
+    st.markdown(lesson(side["a"]["facts"], side["b"]["facts"], side["a"]["enc"], side["b"]["enc"]))
+    cols = st.columns(2, gap="medium")
+    for col, which in zip(cols, "ab", strict=True):
+        s = side[which]
+        with col:
+            st.markdown(f"**{which.upper()}: {s['facts']['name']}** · {describe(s['facts'])}")
+            load.component()(
+                key=f"cmp_map_{which}",
+                data=map_data(which, s["enc"]["assets"], s["ckpt"], load),
+                on_click_change=lambda w=which: on_click(w),
+                on_view_change=lambda: None,
+                on_ready_change=lambda: None,
+            )
+    clicked(side, side["a"]["splits"])
+    for s in side.values():
+        s["figures"] = prior_figures(s["path"], load.mtime(s["path"]), load)
+    prior_panel(side, side["a"]["splits"].classes)
+    recon_panel(side, side["a"]["splits"])
