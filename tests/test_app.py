@@ -171,6 +171,9 @@ def test_latent_size_tab_tabulates_the_shipped_series(tmp_path, monkeypatch):
         save_checkpoint(tmp_path / f"{name}.pt", VAE(VAEConfig(latent_dim=3 + (beta > 1),
                         hidden=(32,))), meta, {"beta": beta})  # fmt: skip
     at = run_app(monkeypatch, tmp_path)
+    assert not at.table  # the tab builds only when opened (it encodes each model's test set)
+    at.session_state["tab"] = "Latent size"  # the tab row's key: the tab the user opened
+    at.run()
     (table,) = at.table
     df = table.value
     assert list(df["latent size"]) == [3] and list(df["model"]) == ["mnist-vae-3d"]

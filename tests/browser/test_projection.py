@@ -186,7 +186,7 @@ def test_tsne_decodes_the_nearest_point(page):
 def test_latent_size_table(page):
     open_tab(page, "Latent size")
     table = page.locator('[data-testid="stTable"]')
-    table.wait_for()
+    table.wait_for(timeout=120_000)  # the tab builds when opened: a rerun, maybe an encoding
     rows = table.locator("tbody tr")
     sizes = [int(rows.nth(i).locator("td, th").first.text_content()) for i in range(rows.count())]
     assert {2, 8, 16} <= set(sizes) and sizes == sorted(sizes)
