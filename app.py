@@ -126,12 +126,22 @@ def get_encoded(path: str, mtime: float) -> dict:
     return out
 
 
-def morph_defaults(xy: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
-    """The first morph: from the first test 1 to the first test 7, at their map positions."""
+def morph_defaults(
+    xy: np.ndarray, labels: np.ndarray, classes: list[str], projected: bool = False
+) -> dict:
+    """The first morph: from the first test 1 to the first test 7, at their map positions.
+
+    On a projected plane a 1 and a 7 can overlap (the 8-D VAE's PCA puts them together),
+    so there it runs between the two classes that lie farthest apart on the plane.
+    """
+    if projected:
+        picks = projection.distant_examples(xy, labels)
+    else:
+        picks = [int(np.flatnonzero(labels == d)[0]) if (labels == d).any() else 0 for d in (1, 7)]
     defaults = {}
-    for which, digit in (("a", 1), ("b", 7)):
-        i = int(np.flatnonzero(labels == digit)[0]) if (labels == digit).any() else 0
-        defaults[which] = {"z": [float(v) for v in xy[i]], "label": f"#{i} “{classes[digit]}”"}
+    for which, i in zip(("a", "b"), picks, strict=True):
+        label = classes[int(labels[i])]
+        defaults[which] = {"z": [float(v) for v in xy[i]], "label": f"#{i} “{label}”"}
     return defaults
 
 
@@ -169,7 +179,7 @@ def get_plane_assets(path: str, mtime: float, method: str) -> dict:
         "decoder": web.write_decoder(ckpt.model, STATIC, affine=affine),
         "classes": classes,
         "item": DATASETS[splits.name]["item"],
-        "defaults": morph_defaults(plane.xy, enc["labels"], classes),
+        "defaults": morph_defaults(plane.xy, enc["labels"], classes, projected=True),
         "axes": plane.axis_titles(),
         "decode_mode": "plane" if plane.invertible else "nearest",
         "mu": None

@@ -175,3 +175,17 @@ def test_projected_ellipse_is_the_projected_gaussian():
     np.testing.assert_allclose(m, 2.0, atol=1e-9)
     with pytest.raises(ValueError):
         projected_ellipse(pca, z[:3], logvar[:3])
+
+
+def test_distant_examples_pick_the_classes_farthest_apart():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0.0], [0.5, 0.0], [10.0, 0.0]])
+    xy = np.concatenate([c + rng.normal(0, 0.1, (20, 2)) for c in centres])
+    labels = np.repeat([3, 5, 8], 20)
+    a, b = projection.distant_examples(xy, labels)
+    assert {labels[a], labels[b]} == {3, 8}
+    for i in (a, b):  # each is its class's most central point
+        members = labels == labels[i]
+        d = np.linalg.norm(xy[members] - xy[members].mean(0), axis=1)
+        assert np.linalg.norm(xy[i] - xy[members].mean(0)) == pytest.approx(d.min())
+    assert projection.distant_examples(xy[:3], np.zeros(3)) == (0, 1)

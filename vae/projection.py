@@ -241,3 +241,25 @@ def projected_ellipse(
     angle[-1] = 0.0
     circle = np.stack([np.cos(angle), np.sin(angle)], 1)  # (n + 1, 2)
     return pca.transform(mu)[0] + k * (circle * np.sqrt(np.maximum(eigval, 0))) @ eigvec.T
+
+
+def distant_examples(xy: np.ndarray, labels: np.ndarray) -> tuple[int, int]:
+    """Two test points for a first morph on a plane: (index a, index b).
+
+    On a projection, fixed classes (a 1 and a 7) can land on top of each other, and a
+    morph between them shows nothing. Take the two classes whose centres on the plane
+    lie farthest apart, and from each the point nearest its class centre.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        return 0, min(1, len(xy) - 1)
+    centres = np.stack([xy[labels == c].mean(0) for c in classes])  # (C, 2)
+    gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+    ca, cb = np.unravel_index(np.argmax(gaps), gaps.shape)
+    picks = []
+    for c in (ca, cb):
+        members = np.flatnonzero(labels == classes[c])
+        picks.append(int(members[np.argmin(np.linalg.norm(xy[members] - centres[c], axis=1))]))
+    return picks[0], picks[1]
