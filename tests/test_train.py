@@ -188,6 +188,8 @@ def test_module_entry_point_and_sigint(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         cwd=os.getcwd(),
+        # as a shell starts a background job (`vae-train ... &`): SIGINT ignored on entry
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     deadline = time.time() + 120
     seen = False

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -363,6 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config_from_args(args)
     except ValueError as e:
         parser.error(str(e))
+    # A shell starts background jobs (`cmd &`, nohup) with SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt: `kill -INT` would do nothing. The CLI always wants
+    # SIGINT to mean "save a checkpoint and stop", wherever it was started from.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         path = train(cfg)
     except KeyboardInterrupt:
