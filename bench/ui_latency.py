@@ -94,6 +94,8 @@ def main() -> int:
             page.wait_for_selector(IDLE, state="attached", timeout=120_000)
             print(f"streamlit run -> server healthy       {healthy:6.2f} s")
             print(f"streamlit run -> map drawn in page     {drawn:6.2f} s")
+            bundle = page.evaluate("window.__lxMap.data.plotly_url.split('/').pop()")
+            print(f"  (plotly.js bundle: {bundle})")
 
             # -- clicks ------------------------------------------------------------------------
             plot = page.locator(".lx-root .lx-plot")

@@ -25,6 +25,8 @@ if [ ${#DEBS[@]} -gt 0 ]; then
         [[ " ${DEBS[*]} " != *" chromium "* ]]  # the browser tests cannot run without it
     fi
 fi
+# plotly.js's small gl2d bundle from the npm registry (optional: the full one is the fallback)
+.venv/bin/python scripts/fetch_plotly.py
 # Write the shipped model's map and decoder files into ./static so the first page load
 # is fast (the app would otherwise build them, ~2.5 s, on its first run).
 .venv/bin/python scripts/warm_static.py
