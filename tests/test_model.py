@@ -166,3 +166,16 @@ def test_refined_posterior_tightens_the_elbo(mnist):
 def test_refine_refuses_a_plain_autoencoder(batch):
     with pytest.raises(ValueError, match="no posterior"):
         VAE(VAEConfig(kind="ae")).refine_posterior(batch)
+
+
+def test_encoder_loss_trains_the_encoder_and_leaves_the_decoder_alone(batch):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=2, hidden=(32,)))
+    loss = model.encoder_loss(batch, generator=torch.Generator().manual_seed(0))
+    loss.backward()
+    assert torch.isfinite(loss) and loss > 0
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
+    assert all(p.grad is None for p in model.decoder.parameters())
+    # the same number as the ordinary negative ELBO with the same noise
+    full = model.loss(batch, generator=torch.Generator().manual_seed(0)).total
+    assert torch.allclose(loss, full)

@@ -120,6 +120,7 @@ def test_learning_rate_warms_up_then_decays():
         {"limit_batches": 0},
         {"ema": 1.0},
         {"weight_decay": -1},
+        {"encoder_shift": 9},
     ],
 )
 def test_absurd_settings_are_refused(kwargs):
@@ -232,3 +233,15 @@ def test_iwae_with_a_refined_proposal_is_at_least_as_tight(tmp_path, small_mnist
     plain = iwae_nll(model, x, k=50).mean().item()
     refined = iwae_nll(model, x, k=50, refine_steps=20).mean().item()
     assert refined < plain + 0.2, (plain, refined)
+
+
+def test_encoder_shift_changes_only_how_the_encoder_learns(tmp_path, small_mnist):
+    plain = weights(
+        train(quick(tmp_path, "a.pt", limit_batches=5), small_mnist, show_progress=False)
+    )
+    shifted = train(
+        quick(tmp_path, "b.pt", limit_batches=5, encoder_shift=1), small_mnist, show_progress=False
+    )
+    assert load_checkpoint(shifted).train["encoder_shift"] == 1
+    changed = {k for k, v in weights(shifted).items() if not torch.equal(v, plain[k])}
+    assert any(k.startswith("encoder.") for k in changed)

@@ -228,6 +228,25 @@ class VAE(nn.Module):
         kl = kl_to_standard_normal(mu, logvar) if logvar is not None else torch.zeros_like(recon)
         return recon, kl
 
+    def encoder_loss(
+        self, x: torch.Tensor, beta: float = 1.0, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Negative ELBO of x (batch mean) whose gradient reaches only the encoder.
+
+        The decoder runs with detached weights, so training on this teaches amortized
+        inference for x without teaching the generative model x. With a few thousand
+        training images the encoder overfits far more than the decoder; feeding it
+        shifted copies of the data this way (vae.train's encoder_shift) regularizes it
+        while the decoder still models the real, centred digits.
+        """
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar, generator)
+        frozen = {name: p.detach() for name, p in self.decoder.named_parameters()}
+        logits = torch.func.functional_call(self.decoder, frozen, (z,))
+        recon = bce_per_image(logits, x)
+        kl = kl_to_standard_normal(mu, logvar) if logvar is not None else torch.zeros_like(recon)
+        return (recon + beta * kl).mean()
+
     def loss(
         self, x: torch.Tensor, beta: float = 1.0, generator: torch.Generator | None = None
     ) -> LossParts:
