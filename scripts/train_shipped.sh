@@ -18,11 +18,11 @@ run() {  # name, then vae-train flags
 }
 WANT=("$@")
 # MNIST: ../shared/data holds 24,680 of the 60,000 training images.
-run vae2d  --dataset mnist --latent-dim 2  --epochs 80 --out checkpoints/mnist-vae-2d.pt
+run vae2d  --dataset mnist --latent-dim 2  --epochs 80 --encoder-shift 1 --out checkpoints/mnist-vae-2d.pt
 run ae     --dataset mnist --latent-dim 2  --epochs 80 --kind ae --out checkpoints/mnist-ae-2d.pt
 run beta   --dataset mnist --latent-dim 2  --epochs 80 --beta 0.25 --out checkpoints/mnist-vae-2d-beta0.25.pt
 run beta   --dataset mnist --latent-dim 2  --epochs 80 --beta 4 --out checkpoints/mnist-vae-2d-beta4.pt
-run latent --dataset mnist --latent-dim 8  --epochs 80 --out checkpoints/mnist-vae-8d.pt
-run latent --dataset mnist --latent-dim 16 --epochs 80 --out checkpoints/mnist-vae-16d.pt
+run latent --dataset mnist --latent-dim 8  --epochs 80 --encoder-shift 1 --out checkpoints/mnist-vae-8d.pt
+run latent --dataset mnist --latent-dim 16 --epochs 80 --encoder-shift 1 --out checkpoints/mnist-vae-16d.pt
 # Fashion-MNIST: all 60,000 training images (Debian's dataset-fashion-mnist, or --download).
 run fashion --dataset fashion-mnist --latent-dim 2 --epochs 40 --out checkpoints/fashion-mnist-vae-2d.pt
