@@ -368,19 +368,19 @@ def sidebar_share(enc: dict, splits: Splits) -> None:
 
 
 # ---- model picker -----------------------------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=256)
 def checkpoint_summary(path: str, mtime: float) -> tuple[str, str | None]:
-    """(one line for the picker, dataset name or None if unreadable); loads each file once."""
-    try:
-        ckpt = load_checkpoint(path)
-    except CheckpointError:
+    """(one line for the picker, dataset name or None if unreadable), from the cached facts."""
+    facts = compare_view.model_facts(path, mtime)
+    if facts is None:
         return f"{Path(path).name} (unreadable)", None
-    c, test = ckpt.config, ckpt.meta.get("test") or {}
+    test = facts["test"]
     nelbo = f", test loss {test['nelbo']:.1f}" if "nelbo" in test else ""
-    beta = ckpt.train.get("beta", 1.0)
-    beta = f" β={beta:g}" if c.kind == "vae" and beta != 1.0 else ""
-    label = f"{Path(path).stem} · {c.kind.upper()} {c.arch} z={c.latent_dim}{beta}{nelbo}"
-    return label, ckpt.meta.get("dataset", "mnist")
+    beta = f" β={facts['beta']:g}" if facts["kind"] == "vae" and facts["beta"] != 1.0 else ""
+    label = (
+        f"{facts['name']} · {facts['kind'].upper()} {facts['arch']} "
+        f"z={facts['latent_dim']}{beta}{nelbo}"
+    )
+    return label, facts["dataset"]
 
 
 def models_by_dataset(options: list[str]) -> dict[str, list[str]]:
@@ -988,26 +988,6 @@ def projection_bar(ckpt: Checkpoint) -> projection.Plane:
     return plane
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def model_summary(path: str, mtime: float) -> dict | None:
-    """What the latent-size table needs from a checkpoint's metadata; None if unreadable."""
-    try:
-        ckpt = load_checkpoint(path)
-    except CheckpointError:
-        return None
-    c, meta = ckpt.config, ckpt.meta
-    return {
-        "name": Path(path).stem,
-        "latent_dim": c.latent_dim,
-        "kind": c.kind,
-        "dataset": meta.get("dataset", "mnist"),
-        "beta": ckpt.train.get("beta"),
-        "epochs": meta.get("epochs"),
-        "test": meta.get("test") or {},
-        "active": None,
-    }
-
-
 @st.cache_data(show_spinner="Counting the active latent dimensions on the test set…")
 def active_dims(path: str, mtime: float) -> int:
     """Active dimensions of a model on its test set; kept on disk too, since the Latent size
@@ -1027,7 +1007,7 @@ def active_dims(path: str, mtime: float) -> int:
 
 
 def latent_size_panel(models: list[str]) -> None:
-    summaries = [s for p in models if (s := model_summary(p, mtime(p))) is not None]
+    summaries = [f for p in models if (f := compare_view.model_facts(p, mtime(p))) is not None]
     rows = latent_size.latent_size_rows(summaries)
     if not rows:
         st.info(

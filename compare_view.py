@@ -53,7 +53,8 @@ class Loaders:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def model_facts(path: str, mtime: float) -> dict | None:
-    """What the pickers and the table need about a checkpoint; None if it is unreadable."""
+    """A checkpoint's config and metadata for pickers and tables (the model picker, the
+    Compare tab, the Latent size table), read once per file version; None if unreadable."""
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError:
