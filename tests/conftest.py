@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 import torch
 
 from vae.data import Split, Splits, load_splits
+
+# The app run in-process (AppTest) writes its map files here, not into the repo's static/
+# (set before views.config is first imported; the browser tests' server unsets it).
+os.environ.setdefault("LATENT_EXPLORER_STATIC", tempfile.mkdtemp(prefix="lx-static-"))
 
 
 @pytest.fixture(scope="session")

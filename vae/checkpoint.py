@@ -19,17 +19,16 @@ Layout (format_version 1):
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from vae.files import atomic_write  # noqa: F401  (re-exported: callers import it from here)
 from vae.model import VAE, VAEConfig
 
 FORMAT = "latent-explorer-checkpoint"
@@ -51,26 +50,6 @@ class Checkpoint:
     @property
     def config(self) -> VAEConfig:
         return self.model.config
-
-
-def atomic_write(path: str | Path, write) -> None:
-    """Call write(file_object) on a temp file beside `path`, then rename it into place.
-
-    The rename is atomic on POSIX, so a crash or kill at any moment leaves either
-    the old file or the complete new one, never a half-written checkpoint.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 PLAIN_SCALARS = (str, int, float, bool, type(None))

@@ -22,38 +22,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vae.datasets import DATASETS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOWNLOAD_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "latent-explorer"
 
-DATASETS = {
-    "mnist": {
-        "title": "MNIST",
-        "item": "digit",  # what one image is, for the UI ("click a digit")
-        "credit": "MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0",
-        "torchvision": "MNIST",
-        "classes": [str(i) for i in range(10)],
-        "system_dirs": [],
-    },
-    "fashion-mnist": {
-        "title": "Fashion-MNIST",
-        "item": "item",
-        "credit": "Fashion-MNIST by Zalando Research (Xiao, Rasul and Vollgraf 2017), MIT licence",
-        "torchvision": "FashionMNIST",
-        "classes": [
-            "T-shirt/top",
-            "Trouser",
-            "Pullover",
-            "Dress",
-            "Coat",
-            "Sandal",
-            "Shirt",
-            "Sneaker",
-            "Bag",
-            "Ankle boot",
-        ],
-        "system_dirs": ["/usr/share/datasets/fashion-mnist"],  # Debian: dataset-fashion-mnist
-    },
-}
 SPLIT_PREFIX = {"train": "train", "test": "t10k"}
 IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # images (N, 28, 28) and labels (N,), uint8
 

@@ -370,3 +370,12 @@ def from_canvas(rgba: np.ndarray) -> np.ndarray:
 def preprocess_upload(data: bytes) -> np.ndarray:
     """Bytes of an uploaded picture -> (28, 28) float32 in [0, 1], ready for the encoder."""
     return to_mnist(to_grayscale_array(load_image(data)))
+
+
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif")
+UPLOAD_HELP = f"PNG, JPEG, WebP, BMP or GIF, up to {MAX_UPLOAD_BYTES // 2**20} MB"
+
+
+def preprocess_upload_report(data: bytes) -> tuple[np.ndarray, list[str]]:
+    """preprocess_upload, with notes for the user about the picture (none yet)."""
+    return preprocess_upload(data), []

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from vae import prng
 from vae.model import VAE
 
 INTERPOLATIONS = ("linear", "spherical")
@@ -123,9 +124,9 @@ def ellipse(mu: np.ndarray, logvar: np.ndarray, k: float = 1.0, n: int = 64) -> 
 def posterior_samples(mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> np.ndarray:
     """n draws of z ~ q(z|x) = N(mu, diag(exp(logvar))): (n, latent_dim) float32.
 
-    mu, logvar: (latent_dim,). z = mu + sigma * eps with eps from a numpy generator
-    seeded by `seed`, so the same (mu, logvar, n, seed) always gives the same z and
-    the page can show the seed and let the user draw again with another one.
+    mu, logvar: (latent_dim,). z = mu + sigma * eps, eps row by row from vae.prng seeded
+    by `seed`: the page draws the same eps in JavaScript, so a seed shown on the page
+    means the same samples wherever they are decoded.
     """
     mu = np.asarray(mu, dtype=np.float64).ravel()
     logvar = np.asarray(logvar, dtype=np.float64).ravel()
@@ -133,22 +134,26 @@ def posterior_samples(mu: np.ndarray, logvar: np.ndarray, n: int, seed: int) -> 
         raise ValueError(f"mu and logvar differ in shape: {mu.shape} vs {logvar.shape}")
     if n < 0:
         raise ValueError("posterior_samples needs n >= 0")
-    eps = np.random.default_rng(seed).standard_normal((n, len(mu)))
+    eps = prng.normals(seed, n * len(mu)).reshape(n, len(mu))
     return (mu + np.exp(0.5 * logvar) * eps).astype(np.float32)
 
 
-def grid(x_range: tuple[float, float], y_range: tuple[float, float], n: int) -> np.ndarray:
-    """Centres of an n x n grid of cells over a rectangle, as z (n * n, 2), row-major.
+def grid(
+    x_range: tuple[float, float], y_range: tuple[float, float], n: int, rows: int | None = None
+) -> np.ndarray:
+    """Centres of an n (columns) x rows grid of cells over a rectangle, as z (n * rows, 2),
+    row-major; rows defaults to n.
 
     Rows go from the top (largest y) down, so reshaping the decoded images to
-    (n, n) and tiling them gives a picture with up as up (like keras-io's
+    (rows, n) and tiling them gives a picture with up as up (like keras-io's
     plot_latent_space).
     """
-    if n < 1:
-        raise ValueError("grid needs n >= 1")
+    rows = n if rows is None else rows
+    if n < 1 or rows < 1:
+        raise ValueError("grid needs n >= 1 and rows >= 1")
     (x0, x1), (y0, y1) = sorted(x_range), sorted(y_range)
     xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
-    ys = y1 - (np.arange(n) + 0.5) * (y1 - y0) / n  # top row first
+    ys = y1 - (np.arange(rows) + 0.5) * (y1 - y0) / rows  # top row first
     gx, gy = np.meshgrid(xs, ys)
     return np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
 
@@ -232,4 +237,29 @@ def nearest_labels(
         # |x - r|^2 = |x|^2 + |r|^2 - 2 x.r; |x|^2 is the same along a row, so it is dropped
         d2 = ref_sq[None, :] - 2.0 * chunk @ ref.T
         out[i : i + batch_size] = np.asarray(labels)[np.argmin(d2, axis=1)]
+    return out
+
+
+def analyse_digit(model: VAE, x28: np.ndarray, elbo_samples: int = 8) -> dict:
+    """Everything the page shows about one user image x28 (28, 28) in [0, 1].
+
+    {mu (d,), logvar (d,) or None for an autoencoder, recon (28, 28) = decode(mu),
+    elbo (score, recon, kl) in nats or None, ellipses: q(z|x)'s 1- and 2-sigma contours
+    as {k, xs, ys} when the latent space is 2-D}, all plain lists or arrays.
+    """
+    x = torch.from_numpy(np.asarray(x28, np.float32)).reshape(1, 1, 28, 28)
+    enc = encode_images(model, x)
+    mu = enc.mu[0]
+    out = {"mu": mu.tolist(), "recon": decode(model, mu)[0], "logvar": None, "elbo": None}
+    out["ellipses"] = []
+    if enc.logvar is not None:
+        out["logvar"] = enc.logvar[0].tolist()
+        if len(mu) == 2:
+            out["ellipses"] = [
+                {"k": k, "xs": e[:, 0].tolist(), "ys": e[:, 1].tolist()}
+                for k in (1, 2)
+                for e in [ellipse(mu, enc.logvar[0], k)]
+            ]
+        score, recon, kl = elbo(model, x, elbo_samples)
+        out["elbo"] = (float(score[0]), float(recon[0]), float(kl[0]))
     return out

@@ -186,6 +186,21 @@ class Plane:
             return self.pca.inverse_transform(p).astype(np.float32)
         raise ValueError(f"a {TITLES[self.method]} plane has no inverse; use the nearest point")
 
+    def latent_of(self, x: float, y: float, index: int | None = None) -> np.ndarray:
+        """The latent point (d,) a click at (x, y) on this plane stands for.
+
+        A click on a test digit (`index`) stands for that digit's own mu: on a projected
+        plane the point (x, y) is only its shadow, and its neighbours and decoding must
+        come from the full mu. A click in empty space is the plane's inverse of (x, y);
+        a t-SNE/UMAP plane has none, so there it is the nearest test digit's mu.
+        """
+        if index is not None:
+            return self.mu[int(index)].astype(np.float32)
+        if self.invertible:
+            return self.to_latent([x, y])[0]
+        d2 = np.sum((self.xy - np.float32([x, y])) ** 2, axis=1)
+        return self.mu[int(np.argmin(d2))].astype(np.float32)
+
     def place(self, z: np.ndarray) -> np.ndarray:
         """Where a latent point z (d,) goes on the map: (2,).
 
@@ -263,3 +278,44 @@ def distant_examples(xy: np.ndarray, labels: np.ndarray) -> tuple[int, int]:
         members = np.flatnonzero(labels == classes[c])
         picks.append(int(members[np.argmin(np.linalg.norm(xy[members] - centres[c], axis=1))]))
     return picks[0], picks[1]
+
+
+def typical_members(xy: np.ndarray, labels: np.ndarray, n_classes: int) -> list[int | None]:
+    """For each class, the index of its most typical point: the one nearest the class's
+    median position (a class's mean can fall in another cluster; its median rarely does).
+    None for a class with no points."""
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    picks: list[int | None] = []
+    for c in range(n_classes):
+        members = np.flatnonzero(labels == c)
+        if not len(members):
+            picks.append(None)
+            continue
+        centre = np.median(xy[members], axis=0)
+        picks.append(int(members[np.argmin(np.linalg.norm(xy[members] - centre, axis=1))]))
+    return picks
+
+
+def morph_defaults(
+    xy: np.ndarray, labels: np.ndarray, classes: list[str], projected: bool = False
+) -> dict:
+    """The first morph: from a typical test 1 to a typical test 7, at their map positions.
+
+    On a projected plane a 1 and a 7 can overlap (the 8-D VAE's PCA puts them together),
+    so there it runs between the two classes that lie farthest apart on the plane.
+    Returns {"a": {z, label, index}, "b": {...}}.
+    """
+    typical = typical_members(xy, labels, len(classes))
+    if projected or len(classes) < 8 or typical[1] is None or typical[7] is None:
+        picks = distant_examples(xy, labels)
+    else:
+        picks = (typical[1], typical[7])
+    return {
+        which: {
+            "z": [float(v) for v in xy[i]],
+            "label": f"#{i} “{classes[int(labels[i])]}”",
+            "index": int(i),
+        }
+        for which, i in zip(("a", "b"), picks, strict=True)
+    }

@@ -162,7 +162,7 @@ def _pair(text: str) -> tuple[tuple[float, float] | None, str | None]:
 
 def _preview(text: str) -> str:
     """A value as it may be shown back on the page: short, and no markup can ride along."""
-    safe = re.sub(r"[^\w.+\-]", "?", text[:24])
+    safe = re.sub(r"[^\w.+\-/,]", "?", text[:24])  # "/" and "," are plain text in markdown
     return f"“{safe}{'…' if len(text) > 24 else ''}”"
 
 

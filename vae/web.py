@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from vae.checkpoint import atomic_write
+from vae.files import content_hash, write_asset  # noqa: F401  (re-exported)
 from vae.model import VAE
 
 DECODER_FORMAT = "latent-explorer-mlp-decoder"
@@ -135,20 +134,6 @@ def sigma_blob(logvar: np.ndarray) -> bytes:
         raise ValueError(f"the map needs 2-D posteriors, got {logvar.shape}")
     sigma = np.exp(0.5 * logvar).astype("<f4")
     return sigma[:, 0].tobytes() + sigma[:, 1].tobytes()
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def write_asset(folder: str | Path, stem: str, suffix: str, data: bytes) -> str:
-    """Write data to folder/<stem>-<hash><suffix> once (atomically); return the file name."""
-    name = f"{stem}-{content_hash(data)}{suffix}"
-    path = Path(folder) / name
-    if not path.is_file():
-        atomic_write(path, lambda f: f.write(data))
-        os.chmod(path, 0o644)
-    return name
 
 
 def write_decoder(

@@ -15,6 +15,13 @@
 // and a click pins the same z on all of them. Components run in the page, not in iframes, so
 // linked instances find each other in a window-level registry (window.__lxSync[group]).
 //
+// A click shows everything about the clicked point without asking Python: the original test
+// image (from a sprite of the test set, fetched once after the map), decode(mu), samples of
+// q(z|x) drawn with a seeded PRNG that vae/prng.py mirrors bit for bit, and the nearest test
+// images in the full latent space. The morph (endpoints, path, strip, downloads) runs here
+// too. Python hears of clicks and morph changes only to keep the link; the map sits in a
+// Streamlit fragment, so that costs a rerun of the map's fragment alone.
+//
 // The data from Python changes on reruns; Streamlit then calls this module again without
 // any cleanup, so one instance lives per parent element and later calls only update it.
 
@@ -26,6 +33,36 @@ const PALETTE = [
 const STRIP_SCALE = 2;
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
 const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
+const SAMPLES = 8; // posterior samples shown for a clicked test image
+const NEIGHBOURS = 8; // nearest test images shown for a clicked point
+// Plotly's own controls: a press there is never a click or hover on the map.
+const CHROME = ".modebar-container, .legend, .xtick, .ytick, .g-xtitle, .g-ytitle";
+
+// ---- the seeded PRNG shared with Python (vae/prng.py): mulberry32, then Box-Muller --------
+export function uniforms(seed, n) {
+  let a = seed >>> 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1) >>> 0;
+    t = (t ^ (t + Math.imul(t ^ (t >>> 7), t | 61))) >>> 0;
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return out;
+}
+
+export function normals(seed, n) {
+  const m = 2 * Math.ceil(n / 2);
+  const u = uniforms(seed, m);
+  const out = new Float64Array(m);
+  for (let k = 0; k < m; k += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u[k]));
+    out[k] = r * Math.cos(2 * Math.PI * u[k + 1]);
+    out[k + 1] = r * Math.sin(2 * Math.PI * u[k + 1]);
+  }
+  return out.subarray(0, n);
+}
+window.__lxRandom = { uniforms, normals }; // for the test that Python and JS agree
 
 // Measurements for tests and bench/ui_latency.py.
 const stats = (window.__lxStats = window.__lxStats || {
@@ -121,11 +158,6 @@ function paint(canvas, pixels) {
   ctx.putImageData(image, 0, 0);
 }
 
-// Posterior standard deviations of the points (vae/web.py sigma_blob): sigma_1 (n), sigma_2 (n).
-function parseSigma(buffer, n) {
-  return { x: new Float32Array(buffer, 0, n), y: new Float32Array(buffer, 4 * n, n) };
-}
-
 // The k-sigma contour of N(mu, diag(sigma^2)), as vae.latent.ellipse draws it (n + 1 points).
 function ellipsePoints(mu, sigma, k, n = 64) {
   const xs = [], ys = [];
@@ -170,6 +202,143 @@ function nearestIndex(points, visible, z) {
   return best;
 }
 
+// The k rows of a matrix (parseMatrix) nearest to z in Euclidean distance, nearest first,
+// without `exclude`: [{i, d}].
+function nearestRows(mu, z, k, exclude) {
+  const best = [];
+  for (let i = 0; i < mu.n; i++) {
+    if (i === exclude) continue;
+    let d = 0;
+    for (let j = 0; j < mu.d; j++) {
+      const diff = mu.values[i * mu.d + j] - z[j];
+      d += diff * diff;
+    }
+    if (best.length < k || d < best[best.length - 1].d) {
+      best.push({ i, d });
+      best.sort((p, q) => p.d - q.d);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map(({ i, d }) => ({ i, d: Math.sqrt(d) }));
+}
+
+const row = (m, i) => m.values.subarray(i * m.d, (i + 1) * m.d);
+
+// The latent point a PCA-plane point p stands for: mean + p @ components (vae/projection.py).
+function planeToLatent(pca, p) {
+  return pca.mean.map((m, j) => m + p[0] * pca.components[0][j] + p[1] * pca.components[1][j]);
+}
+
+// One test image from the sprite (vae/bundle.py sprite_png) onto a canvas of its own.
+function thumbnail(sprite, columns, index, size) {
+  const canvas = document.createElement("canvas");
+  canvas.width = 28;
+  canvas.height = 28;
+  canvas.style.width = canvas.style.height = `${size}px`;
+  canvas.className = "lx-thumb";
+  if (sprite) {
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(sprite, (index % columns) * 28, Math.floor(index / columns) * 28, 28, 28, 0, 0, 28, 28);
+  }
+  return canvas;
+}
+
+function digitCanvas(pixels, size) {
+  const canvas = document.createElement("canvas");
+  canvas.width = 28;
+  canvas.height = 28;
+  canvas.style.width = canvas.style.height = `${size}px`;
+  canvas.className = "lx-thumb";
+  paint(canvas, pixels);
+  return canvas;
+}
+
+function figure(canvas, caption, title) {
+  const fig = document.createElement("figure");
+  fig.className = "lx-fig";
+  if (title) fig.title = title;
+  const cap = document.createElement("figcaption");
+  cap.textContent = caption;
+  fig.append(canvas, cap);
+  return fig;
+}
+
+// A DOM element: h("div", "cls", "text") or h("div", "cls", [children]).
+function h(tag, cls, content) {
+  const el = document.createElement(tag);
+  el.className = cls;
+  if (Array.isArray(content)) el.append(...content);
+  else if (content !== undefined) el.textContent = content;
+  return el;
+}
+
+function saveBlob(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+// A grayscale animated GIF (GIF89a, 256 grays, LZW) of frames (each w * h values in [0, 1]),
+// looping, `delay` in hundredths of a second. Small on purpose: 28 x 28 frames scaled up.
+export function gifBytes(frames, w, h, delay) {
+  const out = [];
+  const bytes = (...b) => out.push(...b);
+  const word = (v) => bytes(v & 255, (v >> 8) & 255);
+  for (const c of "GIF89a") bytes(c.charCodeAt(0));
+  word(w); word(h); bytes(0xf7, 0, 0); // global color table of 256 entries
+  for (let i = 0; i < 256; i++) bytes(i, i, i);
+  bytes(0x21, 0xff, 11); for (const c of "NETSCAPE2.0") bytes(c.charCodeAt(0));
+  bytes(3, 1, 0, 0, 0); // loop forever
+  for (const frame of frames) {
+    bytes(0x21, 0xf9, 4, 0, delay & 255, (delay >> 8) & 255, 0, 0);
+    bytes(0x2c); word(0); word(0); word(w); word(h); bytes(0);
+    bytes(8); // LZW minimum code size
+    const data = lzw(frame.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
+    for (let i = 0; i < data.length; i += 255) {
+      const chunk = data.slice(i, i + 255);
+      bytes(chunk.length, ...chunk);
+    }
+    bytes(0);
+  }
+  bytes(0x3b);
+  return new Uint8Array(out);
+}
+
+function lzw(indices) {
+  const clear = 256, end = 257;
+  const out = [];
+  let bits = 0, acc = 0, size = 9;
+  const emit = (code) => {
+    acc |= code << bits; bits += size;
+    while (bits >= 8) { out.push(acc & 255); acc >>= 8; bits -= 8; }
+  };
+  let dict = new Map();
+  let next = 258;
+  emit(clear);
+  let prefix = indices[0];
+  for (let i = 1; i < indices.length; i++) {
+    const k = indices[i];
+    const key = prefix * 256 + k;
+    if (dict.has(key)) { prefix = dict.get(key); continue; }
+    emit(prefix);
+    if (next === 4096) { // table full: start over (as omggif and giflib do)
+      emit(clear); dict = new Map(); next = 258; size = 9;
+    } else {
+      if (next >= 1 << size) size++; // the decoder widens its codes at this same entry
+      dict.set(key, next++);
+    }
+    prefix = k;
+  }
+  emit(prefix);
+  emit(end);
+  if (bits > 0) out.push(acc & 255);
+  return out;
+}
+
 // Coordinates as text: "z = (…)" on a 2-D latent space, "PC 1, PC 2 = (…)" on a plane.
 function coordText(data, z) {
   const names = data.axes ? data.axes.map((a) => a.replace(/ \(.*$/, "")).join(", ") : "z";
@@ -184,16 +353,19 @@ const HTML = `
     <div class="lx-loading">Loading the latent map…</div>
   </div>
   <div class="lx-side">
-    <div class="lx-card lx-card-hover">
-      <div class="lx-title">Under the pointer</div>
-      <canvas class="lx-digit lx-hover lx-empty" width="28" height="28"></canvas>
-      <div class="lx-coords lx-hover-coords">move over the map</div>
+    <div class="lx-cards">
+      <div class="lx-card lx-card-hover">
+        <div class="lx-title">Under the pointer</div>
+        <canvas class="lx-digit lx-hover lx-empty" width="28" height="28"></canvas>
+        <div class="lx-coords lx-hover-coords">move over the map</div>
+      </div>
+      <div class="lx-card lx-card-pin">
+        <div class="lx-title">Clicked point</div>
+        <canvas class="lx-digit lx-pin lx-empty" width="28" height="28"></canvas>
+        <div class="lx-coords lx-pin-coords">click anywhere on the map</div>
+      </div>
     </div>
-    <div class="lx-card lx-card-pin">
-      <div class="lx-title">Clicked point</div>
-      <canvas class="lx-digit lx-pin" width="28" height="28"></canvas>
-      <div class="lx-coords lx-pin-coords">click anywhere on the map</div>
-    </div>
+    <div class="lx-details"></div>
   </div>
 </div>
 <div class="lx-morph">
@@ -204,6 +376,18 @@ const HTML = `
   <div class="lx-morph-body">
     <canvas class="lx-digit lx-morph-frame" width="28" height="28"></canvas>
     <div class="lx-morph-controls">
+      <div class="lx-morph-pickers">
+        <label>A <select class="lx-pick-a" aria-label="class for A"></select></label>
+        <button class="lx-btn lx-other-a" title="another example of this class for A">↻</button>
+        <label>B <select class="lx-pick-b" aria-label="class for B"></select></label>
+        <button class="lx-btn lx-other-b" title="another example of this class for B">↻</button>
+        <label>path <select class="lx-method" aria-label="interpolation">
+          <option value="linear">linear</option><option value="spherical">spherical (slerp)</option>
+        </select></label>
+        <label>frames <input class="lx-frames" type="number" min="3" max="16" value="9" aria-label="frames in the strip" /></label>
+        <button class="lx-btn lx-dl-png">strip (PNG)</button>
+        <button class="lx-btn lx-dl-gif">morph (GIF)</button>
+      </div>
       <input class="lx-slider" type="range" min="0" max="1000" value="500" aria-label="morph position" />
       <div class="lx-morph-t">t = 0.50</div>
       <canvas class="lx-strip" height="${28 * STRIP_SCALE}"></canvas>
@@ -234,6 +418,10 @@ class LatentMap {
     this.pin = null;
     this.hoverZ = null;
     this.morphT = 0.5;
+    this.morph = null; // {a: {z, label, index}, b: {...}, method, frames}
+    this.lastMorphNonce = 0;
+    this.upload = null; // the user's digit: {mu, ellipses} on this plane
+    this.seed = 0; // of the clicked image's posterior samples
     this.press = null;
     this.ready = null;
     this.bindEvents();
@@ -251,9 +439,29 @@ class LatentMap {
     if (key !== this.modelKey) {
       this.modelKey = key;
       this.root.dataset.ready = "0";
+      this.clearModelState();
       this.ready = this.build(data).catch((err) => this.fail(err));
     }
+    if (!data.sync) {
+      // The user's digit: from Python on a full rerun, else from the marker (see marker.js).
+      this.upload = data.upload || null;
+      const marker = window.__lxDigit;
+      if (marker && data.points_url.endsWith(marker.points_url)) this.upload = marker.upload;
+    }
     this.ready.then(() => this.applyOverlays());
+  }
+
+  // Another model: nothing of the old one may stay on screen (its decodings, its pin).
+  clearModelState() {
+    this.pin = null;
+    this.lastNonce = null;
+    this.morph = null;
+    this.lastMorphNonce = 0;
+    this.hoverZ = null;
+    this.hoverCanvas.getContext("2d").clearRect(0, 0, 28, 28);
+    this.hoverCanvas.classList.add("lx-empty");
+    this.el(".lx-hover-coords").textContent = "move over the map";
+    this.el(".lx-details").replaceChildren();
   }
 
   fail(err) {
@@ -264,28 +472,31 @@ class LatentMap {
 
   async build(data) {
     mark("mounted");
-    const [Plotly, pointsBuf, decoderBuf, sigmaBuf, muBuf] = await Promise.all([
+    // What the map needs to draw and to decode under the pointer comes first; the rest
+    // (posteriors, the latent decoder, the sprite of test images) right after it is drawn.
+    const [Plotly, pointsBuf, decoderBuf, muBuf] = await Promise.all([
       loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
       fetchBuffer(data.points_url),
       data.decoder ? fetchBuffer(data.decoder_url) : Promise.resolve(null),
-      data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
-      data.mu_url ? fetchBuffer(data.mu_url) : Promise.resolve(null), // t-SNE/UMAP maps only
+      data.decode_mode === "nearest" ? fetchBuffer(data.mu_url) : Promise.resolve(null),
     ]);
     mark("fetched");
     this.Plotly = Plotly;
     this.points = parsePoints(pointsBuf);
-    this.sigma = sigmaBuf ? parseSigma(sigmaBuf, this.points.n) : null;
+    this.mu = muBuf ? parseMatrix(muBuf) : null;
+    this.sigma = null;
+    this.sprite = null;
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
+    this.decodeLatent = data.latent_decoder_url === data.decoder_url ? this.decode : null;
     if (!data.sync) window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
     this.nearestMode = data.decode_mode === "nearest";
     this.nearest = -1;
     if (this.nearestMode && this.decode) {
       const decodeMu = this.decode;
-      const mu = parseMatrix(muBuf);
       this.decode = (z, out) => {
         this.nearest = nearestIndex(this.points, this.visibleClasses(), z);
         if (this.nearest < 0) return (out || new Float32Array(784)).fill(0); // all hidden
-        return decodeMu(mu.values.subarray(this.nearest * mu.d, (this.nearest + 1) * mu.d), out);
+        return decodeMu(row(this.mu, this.nearest), out);
       };
     }
     this.el(".lx-card-hover").classList.toggle("lx-disabled", !this.decode);
@@ -321,7 +532,7 @@ class LatentMap {
     }
     const padX = 0.05 * (x1 - x0 || 1), padY = 0.05 * (y1 - y0 || 1);
     const layout = {
-      margin: { l: 44, r: 8, t: 34, b: 36 },
+      margin: { l: 44, r: 34, t: 34, b: 36 }, // the toolbar sits in the right margin
       height: data.height,
       dragmode: "pan",
       hovermode: false,
@@ -359,11 +570,13 @@ class LatentMap {
     this.plot.addEventListener("wheel", touched, { passive: true });
     this.plot.on("plotly_relayouting", touched);
     new ResizeObserver(() => {
+      // A plot in a hidden tab or one being removed has no size: Plotly throws on it.
+      if (!this.plot.isConnected || !this.plot.offsetParent || !this.plot.clientWidth) return;
       const full = this.plot._fullLayout;
       if (full && Math.abs(full.width - this.plot.clientWidth) > 1) {
-        Plotly.Plots.resize(this.plot).then(() => {
-          if (!this.viewTouched) Plotly.relayout(this.plot, fit);
-        });
+        Plotly.Plots.resize(this.plot)
+          .then(() => { if (!this.viewTouched) return Plotly.relayout(this.plot, fit); })
+          .catch(() => {});
       }
       this.resizeOverlay();
     }).observe(this.plot);
@@ -375,6 +588,31 @@ class LatentMap {
     }, 0);
     if (stats.readyAt === null) stats.readyAt = performance.now();
     mark("plotted");
+    this.extras = this.loadExtras(data);
+  }
+
+  // Posteriors, the decoder of latent points and the test images, for the click details.
+  async loadExtras(data) {
+    const key = this.modelKey;
+    const [muBuf, sigmaBuf, latentBuf, sprite] = await Promise.all([
+      this.mu ? Promise.resolve(null) : fetchBuffer(data.mu_url),
+      data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
+      data.latent_decoder && !this.decodeLatent ? fetchBuffer(data.latent_decoder_url) : Promise.resolve(null),
+      new Promise((resolve) => {
+        const img = new Image();
+        img.onload = () => resolve(img);
+        img.onerror = () => resolve(null); // thumbnails stay blank; nothing else depends on them
+        img.src = data.images_url;
+      }),
+    ]);
+    if (key !== this.modelKey) return; // another model came meanwhile
+    if (muBuf) this.mu = parseMatrix(muBuf);
+    this.sigma = sigmaBuf ? parseMatrix(sigmaBuf) : null;
+    if (latentBuf) this.decodeLatent = makeDecoder(data.latent_decoder, latentBuf);
+    this.sprite = sprite;
+    mark("extras");
+    this.drawOverlay();
+    if (this.pin) this.showDetails();
   }
 
   // ---- pixel <-> latent, from the displayed axis ranges ------------------------------------
@@ -443,7 +681,8 @@ class LatentMap {
       for (const peer of this.peers()) peer.showRemote(null);
     });
     this.plot.addEventListener("pointerdown", (e) => {
-      if (e.button === 0) this.press = { x: e.clientX, y: e.clientY };
+      const chrome = e.target.closest && e.target.closest(CHROME);
+      if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY };
     }, { capture: true });
     // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;
     // the handler checks that this instance is still on the page.
@@ -455,14 +694,35 @@ class LatentMap {
       this.onClick(e);
     };
     window.addEventListener("pointerup", onUp, true);
+    const onDigit = (e) => {
+      if (!this.root.isConnected) return window.removeEventListener("lx-digit", onDigit);
+      this.onMarker(e.detail);
+    };
+    window.addEventListener("lx-digit", onDigit);
     this.slider.addEventListener("input", () => {
       this.morphT = this.slider.value / 1000;
       this.paintMorph();
     });
+    for (const which of ["a", "b"]) {
+      this.el(`.lx-pick-${which}`).addEventListener("change", (e) => {
+        const c = Number(e.target.value);
+        this.setEndpoint(which, this.data.typical[c]);
+      });
+      this.el(`.lx-other-${which}`).addEventListener("click", () => this.otherExample(which));
+    }
+    this.el(".lx-method").addEventListener("change", (e) => this.changeMorph({ method: e.target.value }));
+    this.el(".lx-frames").addEventListener("change", (e) => {
+      const n = Math.min(16, Math.max(3, Math.round(Number(e.target.value) || 9)));
+      e.target.value = n;
+      this.changeMorph({ frames: n });
+    });
+    this.el(".lx-dl-png").addEventListener("click", () => this.downloadStrip());
+    this.el(".lx-dl-gif").addEventListener("click", () => this.downloadGif());
   }
 
   onMove(e) {
     if (!this.decode || !this.points) return;
+    if (e.target.closest && e.target.closest(CHROME)) return; // over the toolbar or legend
     const z = this.toLatent(e.clientX, e.clientY);
     if (!z) return;
     this.root.classList.add("lx-hovering");
@@ -529,15 +789,12 @@ class LatentMap {
     if (!this.points) return;
     const z = this.toLatent(e.clientX, e.clientY);
     if (!z) return;
-    // A t-SNE/UMAP point stands for nothing but its nearest test digit: snap to it.
+    // A t-SNE/UMAP point stands for nothing but its nearest test image: snap to it.
     const index = this.nearestMode ? nearestIndex(this.points, this.visibleClasses(), z) : this.hitPoint(z);
     const at = index >= 0 ? [this.points.xs[index], this.points.ys[index]] : z;
     const label = index >= 0 ? this.data.classes[this.points.labels[index]] : null;
     this.pin = { z: at, index, label };
-    if (this.decode) {
-      paint(this.pinCanvas, this.decode(at, new Float32Array(784)));
-      this.pinCanvas.classList.remove("lx-empty");
-    }
+    this.paintPin();
     this.showPinText();
     this.drawOverlay();
     const latency = performance.now() - e.timeStamp;
@@ -546,28 +803,127 @@ class LatentMap {
     for (const peer of this.peers()) {
       peer.pin = { z: at, index: -1, label: null, peer: true };
       peer.lastNonce = click.nonce; // so an older pin from Python cannot flicker back
-      if (peer.decode) paint(peer.pinCanvas, peer.decode(at, new Float32Array(784)));
-      peer.pinCanvas.classList.remove("lx-empty");
+      peer.paintPin();
       peer.showPinText();
       peer.drawOverlay();
     }
-    // Present the painted frame first, then tell Python: sending re-renders Streamlit's React
-    // tree, which would otherwise delay the frame that shows the new image.
+    // Present the painted frame first, then the details and Python: sending re-renders
+    // Streamlit's React tree, which would otherwise delay the frame that shows the image.
     requestAnimationFrame(() => {
       stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
+      this.showDetails();
       setTimeout(() => this.setTriggerValue("click", click), 0);
     });
   }
 
+  // A clicked test image decodes from its own mu (on a projected plane its place is only its
+  // shadow); a point of empty space decodes where it is.
+  pinPixels() {
+    const p = this.pin;
+    if (!p) return null;
+    if (p.index >= 0 && !p.peer && this.decodeLatent && this.mu) {
+      return this.decodeLatent(row(this.mu, p.index), new Float32Array(784));
+    }
+    return this.decode ? this.decode(p.z, new Float32Array(784)) : null;
+  }
+
+  paintPin() {
+    const pixels = this.pinPixels();
+    if (pixels) paint(this.pinCanvas, pixels);
+    this.pinCanvas.classList.toggle("lx-empty", !this.pin);
+  }
+
   showPinText() {
     const p = this.pin;
+    const item = this.data.item || "digit";
     const where = coordText(this.data, p.z);
     const label = p.label ? ` (“${p.label}”)` : ""; // a pin from a link has its class a moment later
     this.el(".lx-pin-coords").textContent = p.peer
       ? `${where} · clicked on the other map`
       : this.nearestMode && p.index >= 0
-      ? `test digit #${p.index}${label}, the nearest to the click: its μ decoded`
-      : p.index >= 0 ? `${where} · test digit #${p.index}${label}` : `${where} · empty space`;
+      ? `test ${item} #${p.index}${label}, the nearest to the click: its μ decoded`
+      : p.index >= 0 ? `${where} · test ${item} #${p.index}${label}: decode(μ)` : `${where} · empty space`;
+  }
+
+  // ---- what a click shows, beside the map --------------------------------------------------
+  showDetails() {
+    const box = this.el(".lx-details");
+    const p = this.pin;
+    if (!p || p.peer || this.data.sync) return box.replaceChildren();
+    const d = this.data;
+    const item = d.item || "digit";
+    const parts = [];
+    const zLatent = p.index >= 0 && this.mu ? Array.from(row(this.mu, p.index))
+      : d.method === "pca" ? planeToLatent(d.pca, p.z) : d.method === "latent" ? p.z : null;
+    if (p.index >= 0) {
+      const images = [figure(thumbnail(this.sprite, d.sprite_columns, p.index, 56), "original")];
+      const own = this.pinPixels();
+      if (own) images.push(figure(digitCanvas(own, 56), "decode(μ)"));
+      if (d.method === "pca" && this.decode) {
+        images.push(figure(digitCanvas(this.decode(p.z, new Float32Array(784)), 56), "on the plane",
+          "decode of the point where the map shows it: μ flattened onto the PCA plane"));
+      }
+      parts.push(h("div", "lx-detail-head", d.method === "latent" ? `test ${item} #${p.index}`
+        : `test ${item} #${p.index}: its own ${d.latent_dim}-D μ, not its shadow on the map`));
+      parts.push(h("div", "lx-row", images));
+      parts.push(...this.posteriorParts(p.index));
+    } else {
+      parts.push(h("div", "lx-detail-head", d.method === "pca"
+        ? "empty space: the latent point mean + p · components" : "empty space"));
+    }
+    if (zLatent && this.mu) parts.push(...this.neighbourParts(zLatent, p.index));
+    if (d.decode_mode === "plane") {
+      const use = (which) => {
+        const b = h("button", "lx-btn", `Use as morph ${which.toUpperCase()}`);
+        b.classList.add(`lx-use-${which}`);
+        b.addEventListener("click", () => this.changeMorph({
+          [which]: { z: [...p.z], index: p.index >= 0 ? p.index : null,
+                     label: p.index >= 0 ? `#${p.index} “${p.label}”` : `(${p.z[0].toFixed(2)}, ${p.z[1].toFixed(2)})` },
+        }));
+        return b;
+      };
+      parts.push(h("div", "lx-row lx-use", [use("a"), use("b")]));
+    }
+    box.replaceChildren(...parts);
+  }
+
+  // z ~ q(z|x) for test image i: SAMPLES draws z = mu + sigma * eps, eps from the shared PRNG.
+  posteriorParts(i) {
+    if (this.data.kind === "ae") {
+      return [h("div", "lx-note", "A plain autoencoder has no posterior q(z|x): its code of an image is one point, nothing to sample.")];
+    }
+    if (!this.sigma || !this.mu || !this.decodeLatent) return [h("div", "lx-note", "loading the posteriors…")];
+    const mu = row(this.mu, i);
+    const sigma = row(this.sigma, i);
+    const dim = mu.length;
+    const eps = normals(this.seed, SAMPLES * dim);
+    const tiles = [];
+    for (let k = 0; k < SAMPLES; k++) {
+      const z = new Float32Array(dim);
+      for (let j = 0; j < dim; j++) z[j] = mu[j] + sigma[j] * eps[k * dim + j];
+      tiles.push(figure(digitCanvas(this.decodeLatent(z, new Float32Array(784)), 36), `z${k + 1}`));
+    }
+    const shown = Array.from(sigma.subarray(0, 4), (v) => v.toFixed(3)).join(", ") + (dim > 4 ? ", …" : "");
+    const resample = h("button", "lx-btn lx-resample", "Resample");
+    resample.addEventListener("click", () => { this.seed++; this.showDetails(); });
+    this.samplesShown = { index: i, seed: this.seed }; // for tests
+    return [
+      h("div", "lx-detail-head", `q(z|x): σ = (${shown}); decodings of z = μ + σ·ε`),
+      h("div", "lx-row lx-samples", tiles),
+      h("div", "lx-row", [resample, h("span", "lx-seed", `seed ${this.seed}`)]),
+    ];
+  }
+
+  neighbourParts(z, exclude) {
+    const d = this.data;
+    const near = nearestRows(this.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1);
+    this.neighboursShown = near; // for tests
+    const tiles = near.map(({ i, d: dist }) => figure(thumbnail(this.sprite, d.sprite_columns, i, 36),
+      `${d.classes[this.points.labels[i]]}`, `test #${i} (“${d.classes[this.points.labels[i]]}”), distance ${dist.toFixed(2)}`));
+    return [
+      h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""})`),
+      h("div", "lx-row lx-neighbours", tiles),
+    ];
   }
 
   sendView() {
@@ -590,11 +946,15 @@ class LatentMap {
       const stale = d.pin.nonce && this.lastNonce && d.pin.nonce < this.lastNonce;
       if (!same && !stale) {
         this.pin = { z: [d.pin.x, d.pin.y], index: d.pin.index ?? -1, label: d.pin.label, peer: d.pin.peer };
-        if (this.decode) paint(this.pinCanvas, this.decode(this.pin.z, new Float32Array(784)));
+        this.paintPin();
         this.showPinText();
+        this.showDetails();
       }
     }
-    if (!d.pin && this.pin && !this.lastNonce) this.pin = null; // cleared in Python (new model)
+    if (!d.pin && this.pin && !this.lastNonce) { // cleared in Python (another plane)
+      this.pin = null;
+      this.showDetails();
+    }
     if (d.pin_pixels) paint(this.pinCanvas, d.pin_pixels); // decoded in Python (no JS decoder)
     this.pinCanvas.classList.toggle("lx-empty", !this.pin);
     if (!this.pin) {
@@ -602,22 +962,82 @@ class LatentMap {
       this.el(".lx-pin-coords").textContent = "click anywhere on the map";
     }
     const m = d.morph;
-    this.el(".lx-morph").style.display = m ? "" : "none";
-    if (m) {
-      this.el(".lx-morph-ends").textContent = `A ${m.a_label} → B ${m.b_label} · ${m.method}`;
-      this.paintStrip();
-      this.paintMorph();
-    }
+    if (!m) this.morph = null;
+    else if (!this.morph || (m.nonce || 0) >= this.lastMorphNonce) this.applyMorph(m);
+    this.el(".lx-morph").style.display = this.morph ? "" : "none";
     this.drawOverlay();
   }
 
+  // ---- morph ---------------------------------------------------------------------------------
+  applyMorph(m) {
+    const same = this.morph && JSON.stringify(this.morph) === JSON.stringify(m);
+    this.morph = m;
+    this.lastMorphNonce = Math.max(this.lastMorphNonce, m.nonce || 0);
+    if (same) return;
+    this.showMorphControls();
+    this.paintStrip();
+    this.paintMorph();
+  }
+
+  // A change made here (pickers, method, frames, "use as A/B"): draw it, tell Python.
+  changeMorph(patch) {
+    if (!this.morph) return;
+    const nonce = Math.max(Date.now(), this.lastMorphNonce + 1);
+    const { frames_pixels, ...kept } = this.morph; // Python decodes anew for a conv model
+    this.applyMorph({ ...kept, ...patch, nonce });
+    this.setStateValue("morph", this.morph);
+  }
+
+  setEndpoint(which, index) {
+    if (index === null || index === undefined || !(index >= 0)) return;
+    const label = this.data.classes[this.points.labels[index]];
+    this.changeMorph({ [which]: { z: [this.points.xs[index], this.points.ys[index]], index, label: `#${index} “${label}”` } });
+  }
+
+  // Another test image of the class picked for endpoint `which`, at random.
+  otherExample(which) {
+    const c = Number(this.el(`.lx-pick-${which}`).value);
+    if (!(c >= 0)) return;
+    const members = [];
+    for (let i = 0; i < this.points.n; i++) if (this.points.labels[i] === c) members.push(i);
+    if (members.length) this.setEndpoint(which, members[Math.floor(Math.random() * members.length)]);
+  }
+
+  showMorphControls() {
+    const m = this.morph;
+    const classes = this.data.classes;
+    for (const which of ["a", "b"]) {
+      const select = this.el(`.lx-pick-${which}`);
+      if (select.options.length !== classes.length + 1) {
+        select.replaceChildren(h("option", "", "a point"), ...classes.map((c, k) => {
+          const o = h("option", "", c);
+          o.value = String(k);
+          return o;
+        }));
+        select.options[0].value = "";
+        select.options[0].disabled = true;
+      }
+      const end = m[which];
+      select.value = end.index >= 0 && end.index !== null ? String(this.points.labels[end.index]) : "";
+    }
+    this.el(".lx-method").value = m.method;
+    this.el(".lx-frames").value = m.frames;
+    this.el(".lx-morph-ends").textContent = `A ${m.a.label} → B ${m.b.label} · ${m.method}`;
+  }
+
   morphZ(t) {
-    const m = this.data.morph;
-    return interpolate(m.a, m.b, t, m.method);
+    const m = this.morph;
+    return interpolate(m.a.z, m.b.z, t, m.method);
+  }
+
+  morphFrame(k, n) {
+    const m = this.morph;
+    if (this.decode) return this.decode(this.morphZ(k / (n - 1)), new Float32Array(784));
+    return m.frames_pixels ? m.frames_pixels[Math.round((k / (n - 1)) * (m.frames_pixels.length - 1))] : null;
   }
 
   paintMorph() {
-    const m = this.data && this.data.morph;
+    const m = this.morph;
     if (!m) return;
     const z = this.morphZ(this.morphT);
     if (this.decode) {
@@ -632,8 +1052,7 @@ class LatentMap {
   }
 
   paintStrip() {
-    const m = this.data.morph;
-    const n = m.frames;
+    const n = this.morph.frames;
     const cell = 28 * STRIP_SCALE;
     const gap = 4;
     this.strip.width = n * cell + (n - 1) * gap;
@@ -645,9 +1064,8 @@ class LatentMap {
     tile.height = 28;
     ctx.imageSmoothingEnabled = false;
     for (let k = 0; k < n; k++) {
-      const pixels = this.decode
-        ? this.decode(this.morphZ(k / (n - 1)), new Float32Array(784))
-        : m.frames_pixels[k];
+      const pixels = this.morphFrame(k, n);
+      if (!pixels) continue;
       paint(tile, pixels);
       ctx.drawImage(tile, k * (cell + gap), 0, cell, cell);
     }
@@ -656,8 +1074,8 @@ class LatentMap {
   }
 
   markStripFrame() {
-    if (!this.stripImage) return;
-    const n = this.data.morph.frames;
+    if (!this.stripImage || !this.morph) return;
+    const n = this.morph.frames;
     const cell = 28 * STRIP_SCALE;
     const gap = 4;
     const ctx = this.strip.getContext("2d");
@@ -667,13 +1085,69 @@ class LatentMap {
     ctx.fillRect(k * (cell + gap), cell + 1, cell, 3);
   }
 
-  // q(z|x) of the clicked test digit: its 1- and 2-sigma ellipses, or null (empty space, an AE).
+  // The strip as a PNG: every frame at 4x, 2 px apart (as vae/render.py strip_png does).
+  downloadStrip() {
+    const n = this.morph.frames;
+    const scale = 4, gap = 2 * scale;
+    const canvas = document.createElement("canvas");
+    canvas.width = n * 28 * scale + (n - 1) * gap;
+    canvas.height = 28 * scale;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = false;
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 28;
+    for (let k = 0; k < n; k++) {
+      paint(tile, this.morphFrame(k, n));
+      ctx.drawImage(tile, k * (28 * scale + gap), 0, 28 * scale, 28 * scale);
+    }
+    canvas.toBlob((blob) => saveBlob(blob, "morph-strip.png"), "image/png");
+  }
+
+  // The morph as a looping GIF: 24 frames there and back, 6x, 60 ms a frame.
+  gifFrames(count = 24, scale = 6) {
+    const side = 28 * scale;
+    const frames = [];
+    for (let k = 0; k < count; k++) {
+      const pixels = this.decode ? this.decode(this.morphZ(k / (count - 1)), new Float32Array(784))
+        : this.morphFrame(k, count);
+      const big = new Float32Array(side * side);
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < side; x++) big[y * side + x] = pixels[Math.floor(y / scale) * 28 + Math.floor(x / scale)];
+      }
+      frames.push(big);
+    }
+    return frames.concat(frames.slice(1, -1).reverse());
+  }
+
+  downloadGif() {
+    const frames = this.gifFrames();
+    saveBlob(new Blob([gifBytes(frames, 168, 168, 6)], { type: "image/gif" }), "morph.gif");
+  }
+
+  // The user's digit from the "Your digit" fragment (marker.js), for this map's plane only.
+  onMarker(detail) {
+    if (!this.data || this.data.sync || !detail || !this.data.points_url.endsWith(detail.points_url)) {
+      if (this.upload && !detail) { this.upload = null; this.drawOverlay(); }
+      return;
+    }
+    this.upload = detail.upload;
+    const m = detail.morph;
+    if (m && this.morph && (m.nonce || 0) > this.lastMorphNonce) {
+      this.applyMorph({ ...this.morph, ...m, nonce: m.nonce });
+    }
+    this.drawOverlay();
+  }
+
+  // q(z|x) of the clicked test image on a 2-D latent map: its 1- and 2-sigma ellipses, or
+  // null (empty space, an AE, a projected plane).
   pinPosterior() {
     const p = this.pin;
     const s = this.sigma;
-    if (!p || !s || !(p.index >= 0) || p.index >= this.points.n) return null;
+    if (!p || !s || s.d !== 2 || this.data.method !== "latent" || !(p.index >= 0) || p.index >= this.points.n) return null;
     const mu = [this.points.xs[p.index], this.points.ys[p.index]];
-    return [1, 2].map((k) => ellipsePoints(mu, [s.x[p.index], s.y[p.index]], k));
+    return [1, 2].map((k) => ellipsePoints(mu, [s.values[2 * p.index], s.values[2 * p.index + 1]], k));
   }
 
   resizeOverlay() {
@@ -699,8 +1173,8 @@ class LatentMap {
     ctx.clip();
     const P = (z) => this.toPixel(z, f);
     const d = this.data;
-    if (d.morph) {
-      const m = d.morph;
+    if (this.morph) {
+      const m = this.morph;
       ctx.strokeStyle = "rgba(20,20,30,0.85)";
       ctx.lineWidth = 2;
       ctx.setLineDash([6, 4]);
@@ -712,13 +1186,13 @@ class LatentMap {
       ctx.stroke();
       ctx.setLineDash([]);
       for (let k = 0; k < m.frames; k++) dot(ctx, P(this.morphZ(k / (m.frames - 1))), 2.5, "#14141e", null);
-      labelled(ctx, P(m.a), "A", "#14141e");
-      labelled(ctx, P(m.b), "B", "#14141e");
+      labelled(ctx, P(m.a.z), "A", "#14141e");
+      labelled(ctx, P(m.b.z), "B", "#14141e");
       dot(ctx, P(this.morphZ(this.morphT)), 6, "#ff4b4b", "#fff");
     }
-    if (d.upload) {
-      strokeEllipses(ctx, P, d.upload.ellipses, "0,0,0");
-      star(ctx, P(d.upload.mu), 9, "#ffd400", "#000");
+    if (this.upload) {
+      strokeEllipses(ctx, P, this.upload.ellipses, "0,0,0");
+      star(ctx, P(this.upload.mu), 9, "#ffd400", "#000");
     }
     this.pinEllipses = this.pinPosterior(); // kept for tests
     if (this.pinEllipses) strokeEllipses(ctx, P, this.pinEllipses, "190,0,90");

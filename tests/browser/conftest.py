@@ -1,41 +1,34 @@
 """Run the real app with `streamlit run` and drive it in headless Chromium.
 
 One server for the whole test session; a fresh page (a fresh Streamlit session) per
-test. Screenshots go to test-artifacts/ for a human to look at.
+test. Screenshots go to test-artifacts/ for a human to look at. The launcher is
+bench/harness.py's, shared with the benchmarks.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from bench.harness import (  # noqa: F401  (re-exported for the test modules)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    PAGE_BUILT,
+    READY,
+    ROOT,
+    free_port,
+    launch,
+    start_app,
+    wait_healthy,
+)
+
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-READY = '.lx-root[data-ready="1"]'
-IDLE = '[data-test-script-state="notRunning"]'
-PAGE_BUILT = '[data-testid="stTabs"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def model_folder() -> Path:
+def model_folder():
     """Every shipped model plus a small untrained 2-D MLP (trained ones stay untouched)."""
     import torch
 
@@ -54,34 +47,6 @@ def model_folder() -> Path:
         model = VAE(VAEConfig(latent_dim=2, hidden=(64,)))
         save_checkpoint(tiny, model, {"dataset": "mnist", "epochs": 0})
     return folder
-
-
-def start_app(port: int, log, models: Path | None = None) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port (shared with bench/ui_latency.py)."""
-    env = dict(os.environ)
-    if models is not None:
-        env["LATENT_EXPLORER_CHECKPOINTS"] = str(models)
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not become healthy in {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +72,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         yield browser
         browser.close()
 
@@ -123,7 +88,7 @@ def page(browser, app_url, request):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(app_url)
     page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_selector(PAGE_BUILT, timeout=60_000)  # after a cold start's second run
+    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
     wait_idle(page)
     page.errors = errors
     yield page

@@ -85,7 +85,7 @@ def test_compare_tab_draws_two_linked_maps(page):
     page.get_by_text("B: mnist-vae-2d").first.wait_for()
     # the explorer's own map is still the one its tests and the bench talk to
     assert page.evaluate("window.__lxMap.data.sync") is None
-    assert page.evaluate("window.__lxMap.data.height") == 560
+    assert page.evaluate("window.__lxMap.data.height") == 540
 
 
 def test_hover_in_a_gap_decodes_through_both_and_marks_the_other_map(page):

@@ -4,14 +4,12 @@ Autoencoder vs VAE, or one β against another. Two linked instances of the laten
 component: the pointer over either one decodes the same z through both decoders in the
 browser, and a click pins that z on both. Under them: both decodings of the clicked z,
 samples from N(0, I) through both decoders with the same seed, and the same test digits
-reconstructed by each. The science is in `vae/latent.py`; app.py passes its cached
-loaders in, so this module never imports app.
+reconstructed by each. The science is in `vae/latent.py`; the maps' payload comes from
+views/map.py like the explorer's. It needs torch: app.py imports it when the tab opens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -20,8 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from vae import latent, render
-from vae.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from vae.checkpoint import CheckpointError
 from vae.data import DatasetError, Splits
+
+from . import loaders
+from .map import payload
 
 # Presets name shipped files (see scripts/train_shipped.sh); None means "pick any two".
 PRESETS: dict[str, tuple[str, str] | None] = {
@@ -38,40 +39,6 @@ COVERAGE_SAMPLES = 500  # prior samples labelled to measure which digits a model
 RECON_DIGITS = 10
 
 
-@dataclass(frozen=True)
-class Loaders:
-    """app.py's cached loaders (shared with the explorer, so nothing is loaded twice)."""
-
-    checkpoint: Callable[[str, float], Checkpoint]
-    splits: Callable[[str], Splits]
-    encoded: Callable[[str, float], dict]  # {"mu", "logvar", "labels", "assets"}
-    component: Callable[[], Callable]  # the registered latent map component
-    mtime: Callable[[str], float]  # a file's modification time, 0.0 if missing (cache key)
-    plotly_url: str
-    static_url: str
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def model_facts(path: str, mtime: float) -> dict | None:
-    """A checkpoint's config and metadata for pickers and tables (the model picker, the
-    Compare tab, the Latent size table), read once per file version; None if unreadable."""
-    try:
-        ckpt = load_checkpoint(path)
-    except CheckpointError:
-        return None
-    c = ckpt.config
-    return {
-        "name": Path(path).stem,
-        "kind": c.kind,
-        "arch": c.arch,
-        "latent_dim": c.latent_dim,
-        "dataset": ckpt.meta.get("dataset", "mnist"),
-        "beta": float(ckpt.train.get("beta", 1.0)),
-        "test": ckpt.meta.get("test") or {},
-        "epochs": ckpt.meta.get("epochs"),
-    }
-
-
 def short(facts: dict) -> str:
     """A few characters naming the model, for a chart's legend: "AE" or "β = 4"."""
     return "AE" if facts["kind"] == "ae" else f"β = {facts['beta']:g}"
@@ -85,16 +52,16 @@ def describe(facts: dict) -> str:
 
 
 @st.cache_data(show_spinner="Measuring what each model generates…", max_entries=8)
-def prior_figures(path: str, mtime: float, _load: Loaders) -> dict:
+def prior_figures(path: str, mtime: float) -> dict:
     """Two measured figures on how well N(0, I) covers a model's data (see the caption).
 
     inside: share of test codes within the disc holding PRIOR_MASS of N(0, I);
     shares: per class, the share of COVERAGE_SAMPLES decoded prior samples (seed 0)
     whose nearest test image (pixels) has that label.
     """
-    ckpt = _load.checkpoint(path, mtime)
-    enc = _load.encoded(path, mtime)
-    splits = _load.splits(ckpt.meta.get("dataset", "mnist"))
+    ckpt = loaders.checkpoint(path, mtime)
+    enc = loaders.encoded(path, mtime)
+    splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
     d = ckpt.config.latent_dim
     z = latent.prior_samples(d, COVERAGE_SAMPLES, seed=0)
     labels = latent.nearest_labels(
@@ -108,7 +75,7 @@ def prior_figures(path: str, mtime: float, _load: Loaders) -> dict:
 
 
 # ---- choosing the two models ----------------------------------------------------------------
-def pick_pair(models: list[str], folder: Path, load: Loaders) -> tuple[str, str] | None:
+def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
     """The two checkpoint paths to compare, or None (with a message saying why)."""
     preset = st.radio("Compare", list(PRESETS), key="cmp_preset", horizontal=True)
     names = PRESETS[preset]
@@ -124,15 +91,15 @@ def pick_pair(models: list[str], folder: Path, load: Loaders) -> tuple[str, str]
             )
             return None
         return paths[0], paths[1]
-    facts = {p: model_facts(p, load.mtime(p)) for p in models}
-    two_d = [p for p in models if facts[p] and facts[p]["latent_dim"] == 2]
+    facts = {p: loaders.facts_of(p) for p in models}
+    two_d = [p for p in models if not facts[p]["broken"] and facts[p]["latent_dim"] == 2]
     if len(two_d) < 2:
         st.warning("Comparing needs at least two readable checkpoints with a 2-D latent space.")
         return None
     label = {p: f"{facts[p]['name']} · {describe(facts[p])}" for p in two_d}
-    for which, default in (("a", 0), ("b", 1)):
-        if st.session_state.get(f"cmp_{which}") not in two_d:
-            st.session_state[f"cmp_{which}"] = two_d[default]
+    if st.session_state.get("cmp_a") not in two_d or st.session_state.get("cmp_b") not in two_d:
+        # open on a pair it accepts: two models of one dataset
+        st.session_state.cmp_a, st.session_state.cmp_b = first_pair(two_d, facts)
     left, right = st.columns(2)
     left.selectbox("Model A", two_d, key="cmp_a", format_func=label.get)
     right.selectbox("Model B", two_d, key="cmp_b", format_func=label.get)
@@ -144,6 +111,15 @@ def pick_pair(models: list[str], folder: Path, load: Loaders) -> tuple[str, str]
         )
         return None
     return a, b
+
+
+def first_pair(two_d: list[str], facts: dict[str, dict]) -> tuple[str, str]:
+    """The first two models trained on the same dataset (else simply the first two)."""
+    for i, a in enumerate(two_d):
+        for b in two_d[i + 1 :]:
+            if facts[a]["dataset"] == facts[b]["dataset"]:
+                return a, b
+    return two_d[0], two_d[1]
 
 
 def lesson(facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict) -> str:
@@ -192,36 +168,26 @@ def on_click(which: str) -> None:
         }
 
 
-def map_data(which: str, assets: dict, ckpt: Checkpoint, load: Loaders) -> dict:
+def map_data(which: str, path: str, bundle: dict) -> dict:
     """The latent map component's data for one side, linked to the other by SYNC_GROUP."""
-    decoder = assets["decoder"]
     pin = st.session_state.cmp_pin
     if pin and pin["source"] != which:  # the same z, but no test digit of this map
         pin = {**pin, "index": None, "label": None, "peer": True}
-    return {
-        "plotly_url": load.plotly_url,
-        "points_url": f"{load.static_url}/{assets['points']}",
-        "decoder": decoder,
-        "decoder_url": f"{load.static_url}/{decoder['file']}" if decoder else None,
-        # a clicked test digit's q(z|x) ellipses (none for an autoencoder: no sigma file)
-        "sigma_url": f"{load.static_url}/{assets['sigma']}" if assets.get("sigma") else None,
-        "classes": assets["classes"],
-        "legend_title": f"{assets.get('item', 'digit')}:",
-        "height": MAP_HEIGHT,
-        "pin": pin,
-        "pin_pixels": (
-            latent.decode(ckpt.model, [pin["x"], pin["y"]])[0].ravel().tolist()
-            if pin and not decoder
-            else None
-        ),
-        "upload": None,
-        "morph": None,
-        "sync": {"group": SYNC_GROUP, "name": which},
-        "prior_ring": {
+    pin_pixels = None
+    if pin and not bundle["decoder"]:
+        model = loaders.checkpoint_of(path).model
+        pin_pixels = latent.decode(model, [pin["x"], pin["y"]])[0].ravel().tolist()
+    return payload(
+        bundle,
+        height=MAP_HEIGHT,
+        pin=pin,
+        pin_pixels=pin_pixels,
+        sync={"group": SYNC_GROUP, "name": which},
+        prior_ring={
             "r": latent.prior_radius(2, PRIOR_MASS),
             "label": f"{PRIOR_MASS:.0%} of N(0, I)",
         },
-    }
+    )
 
 
 def clicked(side: dict[str, dict], splits: Splits) -> None:
@@ -364,11 +330,11 @@ def recon_panel(side: dict[str, dict], splits: Splits) -> None:
 
 
 # ---- the tab --------------------------------------------------------------------------------
-def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
+def render_compare(models: list[str], folder: Path) -> None:
     """The whole Compare tab; every missing piece is a message, never an exception."""
     st.session_state.setdefault("cmp_pin", None)
     st.session_state.setdefault("cmp_seed", 0)
-    pair = pick_pair(models, folder, load)
+    pair = pick_pair(models, folder)
     if pair is None:
         return
     if st.session_state.get("cmp_pair") != pair:
@@ -377,10 +343,10 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
     side: dict[str, dict] = {}
     for which, path in zip("ab", pair, strict=True):
         try:
-            ckpt = load.checkpoint(path, load.mtime(path))
-            splits = load.splits(ckpt.meta.get("dataset", "mnist"))
+            ckpt = loaders.checkpoint_of(path)
+            splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
         except CheckpointError as e:
-            st.error(str(e))
+            st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
             return
         except DatasetError as e:
             st.error(f"The data for {Path(path).name} is not on this machine: {e}")
@@ -391,24 +357,30 @@ def render_compare(models: list[str], folder: Path, load: Loaders) -> None:
                 "the side-by-side maps need 2-D ones."
             )
             return
-        enc = load.encoded(path, load.mtime(path))
-        facts = model_facts(path, load.mtime(path))
-        side[which] = {"path": path, "ckpt": ckpt, "enc": enc, "facts": facts, "splits": splits}
+        side[which] = {
+            "path": path,
+            "ckpt": ckpt,
+            "enc": loaders.encoded_of(path),
+            "bundle": loaders.bundle_of(path, "latent"),
+            "facts": loaders.facts_of(path),
+            "splits": splits,
+        }
     st.markdown(lesson(side["a"]["facts"], side["b"]["facts"], side["a"]["enc"], side["b"]["enc"]))
     cols = st.columns(2, gap="medium")
     for col, which in zip(cols, "ab", strict=True):
         s = side[which]
         with col:
             st.markdown(f"**{which.upper()}: {s['facts']['name']}** · {describe(s['facts'])}")
-            load.component()(
+            loaders.map_component()(
                 key=f"cmp_map_{which}",
-                data=map_data(which, s["enc"]["assets"], s["ckpt"], load),
+                data=map_data(which, s["path"], s["bundle"]),
                 on_click_change=lambda w=which: on_click(w),
                 on_view_change=lambda: None,
                 on_ready_change=lambda: None,
+                on_morph_change=lambda: None,
             )
     clicked(side, side["a"]["splits"])
     for s in side.values():
-        s["figures"] = prior_figures(s["path"], load.mtime(s["path"]), load)
+        s["figures"] = prior_figures(s["path"], loaders.mtime(s["path"]))
     prior_panel(side, side["a"]["splits"].classes)
     recon_panel(side, side["a"]["splits"])

@@ -10,25 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import compare_view
 from vae.checkpoint import save_checkpoint
 from vae.model import VAE, VAEConfig
+from views import compare
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def leave_static_as_found():
-    """The app writes map files for each model it sees into ./static; remove the tests' ones."""
-    static = APP.parent / "static"
-    before = set(static.iterdir()) if static.is_dir() else set()
-    yield
-    for path in set(static.iterdir()) - before if static.is_dir() else ():
-        path.unlink(missing_ok=True)
 
 
 def save_model(folder: Path, name: str, kind: str = "vae", beta: float = 1.0, **meta) -> None:
@@ -97,26 +86,38 @@ def test_autoencoder_vs_vae_shows_both_and_keeps_its_state(tmp_path, monkeypatch
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_any_two_models_offers_only_2d_and_refuses_mixed_datasets(tmp_path, monkeypatch):
+def test_any_two_models_offers_only_2d_opens_on_a_valid_pair_and_refuses_mixed_datasets(
+    tmp_path, monkeypatch
+):
     save_model(tmp_path, "mnist-vae-2d.pt")
     save_model(tmp_path, "mnist-vae-8d.pt", latent_dim=8)
     save_model(tmp_path, "fashion-mnist-vae-2d.pt", dataset="fashion-mnist")
+    save_model(tmp_path, "mnist-ae-2d.pt", kind="ae")
     at = compare_tab(tmp_path, monkeypatch)
     at.radio(key="cmp_preset").set_value("Any two models").run()
     offered = at.selectbox(key="cmp_a").options
-    assert len(offered) == 2 and not any("8d" in o for o in offered)
+    assert len(offered) == 3 and not any("8d" in o for o in offered)
+    assert not at.warning  # it opens on two MNIST models, a pair it accepts
+    at.selectbox(key="cmp_b").set_value(str(tmp_path / "fashion-mnist-vae-2d.pt")).run()
     assert any("same dataset" in w.value for w in at.warning)
     assert not at.exception
+
+
+def test_first_pair_is_two_models_of_one_dataset():
+    facts = {"f": {"dataset": "fashion-mnist"}, "a": {"dataset": "mnist"},
+             "b": {"dataset": "mnist"}}  # fmt: skip
+    assert compare.first_pair(["f", "a", "b"], facts) == ("a", "b")
+    assert compare.first_pair(["f", "a"], facts) == ("f", "a")  # no pair: the first two
 
 
 def test_lesson_fits_the_pair():
     enc = {"mu": np.random.default_rng(0).normal(size=(100, 2))}
     ae = {"kind": "ae", "beta": 1.0}
     vae = {"kind": "vae", "beta": 1.0}
-    assert "has no KL term" in compare_view.lesson(ae, vae, enc, enc)
-    assert "has no KL term" in compare_view.lesson(vae, ae, enc, enc)
+    assert "has no KL term" in compare.lesson(ae, vae, enc, enc)
+    assert "has no KL term" in compare.lesson(vae, ae, enc, enc)
     low, high = {**vae, "beta": 0.25}, {**vae, "beta": 4.0}
-    assert "**Higher β (4)**" in compare_view.lesson(high, low, enc, enc)
-    assert "same z" in compare_view.lesson(vae, vae, enc, enc)
-    assert compare_view.describe(high) == "VAE, β = 4"
-    assert compare_view.describe(ae) == "plain autoencoder (no KL)"
+    assert "**Higher β (4)**" in compare.lesson(high, low, enc, enc)
+    assert "same z" in compare.lesson(vae, vae, enc, enc)
+    assert compare.describe(high) == "VAE, β = 4"
+    assert compare.describe(ae) == "plain autoencoder (no KL)"

@@ -1,0 +1,125 @@
+"""The models on disk and what the app says about each, read without torch.
+
+The model picker, the Compare tab and the Latent size table need each checkpoint's
+config and test figures on every page run. Loading a checkpoint needs torch (~2 s to
+import) and ~50 ms a file, so the facts are kept in a small JSON record per file version
+(named by its path and mtime), written the first time a model is seen (by setup for the
+shipped ones). A checkpoint that cannot be read gets a record too, saying why, so it is
+listed once as broken and never retried until the file changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vae.datasets import DATASETS
+from vae.files import file_key, read_json, write_json
+
+RECORD_VERSION = 2
+KIND_ORDER = {"vae": 0, "ae": 1}
+
+
+def list_models(folder: str | Path) -> list[str]:
+    """Checkpoint files in `folder` (plain globbing: no torch)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [str(p) for p in sorted(folder.glob("*.pt")) if not p.name.startswith(".")]
+
+
+def record_path(records: str | Path, path: str | Path) -> Path:
+    return Path(records) / f"facts-{file_key(path)}.json"
+
+
+def facts(path: str | Path, records: str | Path) -> dict:
+    """What the app says about the checkpoint at `path`; computed once per file version.
+
+    {name, broken (None or the reason, without server paths), kind, arch, latent_dim,
+    hidden, dataset, beta, test {recon, kl, nelbo}, epochs, train_images, created,
+    interrupted, active_dims (None until the map bundle measured it)}.
+    """
+    record = record_path(records, path)
+    found = read_json(record)
+    if isinstance(found, dict) and found.get("version") == RECORD_VERSION:
+        return found
+    value = read_facts(path)
+    write_json(record, value)
+    return value
+
+
+def read_facts(path: str | Path) -> dict:
+    """Load the checkpoint (needs torch) and tabulate its facts; broken files say why."""
+    from vae.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        ckpt = load_checkpoint(path)
+    except CheckpointError as e:
+        return broken(path, str(e))
+    c, meta = ckpt.config, ckpt.meta
+    return {
+        "version": RECORD_VERSION,
+        "name": Path(path).stem,
+        "broken": None,
+        "kind": c.kind,
+        "arch": c.arch,
+        "latent_dim": c.latent_dim,
+        "hidden": list(c.hidden),
+        "dataset": meta.get("dataset", "mnist"),
+        "beta": float(ckpt.train.get("beta", 1.0)),
+        "test": meta.get("test") or {},
+        "epochs": meta.get("epochs"),
+        "train_images": meta.get("train_images"),
+        "created": meta.get("created"),
+        "interrupted": bool(meta.get("interrupted")),
+        "active_dims": None,
+    }
+
+
+def broken(path: str | Path, message: str) -> dict:
+    """The record of an unreadable checkpoint: its reason, with the server's path cut out."""
+    for prefix in (f"{path}: ", f"{Path(path).resolve()}: "):
+        message = message.removeprefix(prefix)
+    return {"version": RECORD_VERSION, "name": Path(path).stem, "broken": message}
+
+
+def set_active_dims(path: str | Path, records: str | Path, active: int) -> None:
+    """Store the measured number of active latent dimensions in the model's record."""
+    value = facts(path, records)
+    if value.get("broken") is None and value.get("active_dims") != active:
+        write_json(record_path(records, path), {**value, "active_dims": int(active)})
+
+
+def sort_key(f: dict) -> tuple:
+    """Models sorted by dataset, kind (VAE first), latent size, β, then name."""
+    datasets = list(DATASETS)
+    return (
+        f.get("broken") is not None,
+        datasets.index(f["dataset"]) if f.get("dataset") in datasets else len(datasets),
+        KIND_ORDER.get(f.get("kind"), 9),
+        f.get("latent_dim") or 0,
+        f.get("beta") or 0,
+        f["name"],
+    )
+
+
+def short_label(f: dict) -> str:
+    """A label that tells models apart at sidebar width: "VAE 2-D β 4 · mnist-vae-2d-beta4"."""
+    if f.get("broken"):
+        return f"⚠ {f['name']} (broken)"
+    kind = "AE" if f["kind"] == "ae" else "VAE"
+    beta = f" β {f['beta']:g}" if f["kind"] == "vae" and f["beta"] != 1.0 else ""
+    conv = " conv" if f["arch"] != "mlp" else ""
+    return f"{kind} {f['latent_dim']}-D{beta}{conv} · {f['name']}"
+
+
+def loss_line(f: dict) -> str:
+    """The model's test loss in words that fit it: an AE has no ELBO, only a reconstruction."""
+    test = f.get("test") or {}
+    if "recon" not in test:
+        return "test loss: not recorded"
+    if f["kind"] == "ae":
+        return f"test reconstruction loss: {test['recon']:.2f} nats (no KL: an AE has no ELBO)"
+    return (
+        f"test −ELBO: {test['nelbo']:.2f} = {test['recon']:.2f} recon + {test['kl']:.2f} KL "
+        "(nats per image)"
+    )

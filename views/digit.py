@@ -1,0 +1,272 @@
+"""Your digit: draw or upload a picture, see where the model puts it and how it rebuilds it.
+
+Encoding needs Python (and torch), so this view is a fragment: a stroke or an upload
+reruns it alone. The star and ellipses it puts on the map travel through a tiny marker
+component (components/latent_map/marker.js) straight to the map in the page, so the map's
+fragment does not rerun for them either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from vae import image, render
+
+from . import loaders, morph
+
+POSTERIOR_SAMPLES = 8
+NEIGHBOURS = 8
+
+
+def marker(path: str, bundle: dict) -> dict | None:
+    """The user's digit on this map: {mu (plane point), ellipses}, or None."""
+    digit = st.session_state.digit
+    if not digit or digit["model"] != path or digit["method"] != bundle["method"]:
+        return None
+    return {"mu": digit["place"], "ellipses": digit["place_ellipses"]}
+
+
+def encode(path: str, bundle: dict, x28: np.ndarray, source: str, notes: list[str]) -> None:
+    """Encode the user's 28x28 image and keep all the page shows about it."""
+    from vae import latent, projection
+
+    result = latent.analyse_digit(loaders.checkpoint_of(path).model, x28)
+    place, ellipses = result["mu"][:2], result["ellipses"]
+    if bundle["method"] != "latent":
+        plane = loaders.plane_of(path, bundle["method"])
+        place = plane.place(result["mu"]).tolist()
+        ellipses = []
+        if plane.pca is not None and result["logvar"]:
+            ellipses = [
+                {"k": k, "xs": e[:, 0].tolist(), "ys": e[:, 1].tolist()}
+                for k in (1, 2)
+                for e in [
+                    projection.projected_ellipse(plane.pca, result["mu"], result["logvar"], k)
+                ]
+            ]
+    st.session_state.digit = {
+        **result,
+        "source": source,
+        "x28": x28,
+        "model": path,
+        "method": bundle["method"],
+        "place": place,
+        "place_ellipses": ellipses,
+        "notes": notes,
+    }
+    st.session_state.digit_error = None
+
+
+def clear(error: str | None = None) -> None:
+    st.session_state.digit = None
+    st.session_state.digit_error = error
+
+
+def from_drawing(path: str, bundle: dict) -> None:
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception as e:  # noqa: BLE001 - the rest of the page must keep working
+        st.warning(f"The drawing canvas is unavailable here ({e}); upload a picture instead.")
+        return
+    st.caption(f"Draw one {bundle['item']}, large, in the middle.")
+    result = st_canvas(
+        stroke_width=22,
+        stroke_color="#ffffff",
+        background_color="#000000",
+        height=280,
+        width=280,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"draw_canvas_{st.session_state.get('canvas_round', 0)}",
+    )
+    if st.button("Clear the drawing", key="canvas_clear", icon=":material/delete:"):
+        # a new key gives a new, empty canvas; the result follows it
+        st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
+        st.session_state.canvas_hash = None
+        clear()
+        st.rerun(scope="fragment")
+    if result is None or result.image_data is None:
+        return
+    strokes = (result.json_data or {}).get("objects") or []
+    digest = hashlib.sha1(np.ascontiguousarray(result.image_data).tobytes()).hexdigest()
+    if digest == st.session_state.get("canvas_hash"):
+        return
+    st.session_state.canvas_hash = digest
+    if not strokes:  # cleared: the result follows the canvas
+        if st.session_state.digit and st.session_state.digit["source"] == "drawing":
+            clear()
+        return
+    try:
+        x28 = image.from_canvas(result.image_data)
+    except image.BlankImageError:
+        clear()
+        return
+    except image.ImageError as e:
+        clear(str(e))
+        return
+    encode(path, bundle, x28, "drawing", [])
+
+
+def from_upload(path: str, bundle: dict) -> None:
+    upload = st.file_uploader(
+        f"A picture of one {bundle['item']}: {image.UPLOAD_HELP}",
+        type=list(image.UPLOAD_EXTENSIONS),
+        key="digit_upload",
+    )
+    if upload is None or upload.file_id == st.session_state.get("upload_id"):
+        return
+    st.session_state.upload_id = upload.file_id
+    if upload.size > image.MAX_UPLOAD_BYTES:
+        clear(f"{upload.name} is {upload.size / 2**20:.1f} MB; {image.UPLOAD_HELP}.")
+        return
+    try:
+        x28, notes = image.preprocess_upload_report(upload.getvalue())
+    except image.ImageError as e:
+        clear(str(e))
+        return
+    except Exception as e:  # noqa: BLE001 - a bad file must never take the page down
+        clear(
+            f"Could not read {upload.name} as a picture ({type(e).__name__}); {image.UPLOAD_HELP}."
+        )
+        return
+    encode(path, bundle, x28, f"upload: {upload.name}", notes)
+
+
+def result_panel(path: str, bundle: dict) -> None:
+    if st.session_state.digit_error:
+        st.error(st.session_state.digit_error)
+    digit = st.session_state.digit
+    if not digit or digit["model"] != path:
+        st.info(
+            f"Draw or upload a {bundle['item']}: its 28×28 version, reconstruction and "
+            "place on the map appear here."
+        )
+        return
+    for note in digit["notes"]:
+        st.warning(note)
+    cols = st.columns(2)
+    cols[0].image(render.png_bytes(digit["x28"], 6), caption="what the model sees (28×28)")
+    cols[1].image(render.png_bytes(digit["recon"], 6), caption="reconstruction, decode(μ)")
+    mu = digit["mu"]
+    text = ", ".join(f"{v:.2f}" for v in mu[:8]) + (", …" if len(mu) > 8 else "")
+    where = " — the ★ on the map" + (
+        ", with q(z|x)'s 1σ and 2σ ellipses" if digit["place_ellipses"] else ""
+    )
+    st.markdown(f"**μ = ({text})**{where}")
+    if bundle["method"] == "pca":
+        st.caption(
+            "On this map the ★ is μ projected onto the PCA plane, with q(z|x)'s "
+            "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
+        )
+    elif bundle["method"] != "latent":
+        st.caption(
+            "t-SNE and UMAP have no out-of-sample map: the ★ sits at the place of the "
+            "test image whose μ is nearest to yours."
+        )
+    if digit["elbo"]:
+        score_panel(digit["elbo"], bundle)
+    if bundle["method"] in ("latent", "pca"):
+        b1, b2 = st.columns(2)
+        b1.button(
+            "Use as morph start A",
+            key="digit_to_a",
+            on_click=morph.set_endpoint,
+            args=("a", digit["place"], "your digit"),
+        )
+        b2.button(
+            "Use as morph end B",
+            key="digit_to_b",
+            on_click=morph.set_endpoint,
+            args=("b", digit["place"], "your digit"),
+        )
+
+
+def score_panel(elbo: tuple[float, float, float], bundle: dict) -> None:
+    """The ELBO, placed among the test images', and what it does (not) mean."""
+    score, recon, kl = elbo
+    test = np.asarray(bundle["test_elbo"] or [np.nan])
+    share = float(np.mean(test < score)) * 100
+    st.metric(
+        "ELBO (how well the model explains it)",
+        f"{score:.1f} nats",
+        help=f"ELBO = −(reconstruction {recon:.1f} + KL {kl:.1f}), averaged over 8 samples of z.",
+    )
+    st.caption(
+        f"Higher than {share:.0f}% of {len(test):,} test images (their median: "
+        f"{np.median(test):.1f}). This says how well the model can rebuild this picture, "
+        "not that it is a typical digit: a VAE's ELBO rates blurry, thick or simple pictures "
+        "high, even ones unlike any training image (Nalisnick et al. 2019)."
+    )
+
+
+def posterior_and_neighbours(path: str) -> None:
+    """Below the two columns: the digit's q(z|x) as samples, and its nearest test images."""
+    digit = st.session_state.digit
+    if not digit or digit["model"] != path:
+        return
+    from vae import latent
+
+    model = loaders.checkpoint_of(path).model
+    if digit["logvar"]:
+        seed = st.session_state.setdefault("digit_seed", 0)
+        z = latent.posterior_samples(digit["mu"], digit["logvar"], POSTERIOR_SAMPLES, seed)
+        pngs = [render.png_bytes(x, 2) for x in latent.decode(model, z)]
+        st.markdown(
+            f"**Your image is a distribution, q(z|x)**: decodings of {len(pngs)} "
+            f"draws z = μ + σ·ε (seed {seed}):"
+        )
+        with st.container(key="digit_posterior"):
+            st.image(pngs, caption=[f"z{k + 1}" for k in range(len(pngs))], width=56)
+        if st.button("Resample", key="digit_resample"):
+            st.session_state.digit_seed += 1
+            st.rerun(scope="fragment")
+    else:
+        st.info(
+            "This is a plain autoencoder: it has no posterior q(z|x), so there is nothing "
+            "to sample. Its code of an image is one point."
+        )
+    enc = loaders.encoded_of(path)
+    data = loaders.splits(loaders.checkpoint_of(path).meta.get("dataset", "mnist"))
+    z = np.asarray(digit["mu"], np.float32)
+    near = latent.nearest(enc["mu"], z, NEIGHBOURS)
+    distance = np.linalg.norm(enc["mu"][near] - z, axis=1)
+    st.markdown("**Nearest test images** (distance from your μ to theirs, in the latent space)")
+    with st.container(key="digit_neighbours"):
+        st.image(
+            [render.png_bytes(data.test.images[j].numpy() / 255.0, 3) for j in near],
+            caption=[
+                f"“{data.classes[int(enc['labels'][j])]}” #{j}, {d:.2f}"
+                for j, d in zip(near, distance, strict=True)
+            ],
+            width=84,
+        )
+
+
+@st.fragment
+def your_digit(path: str, bundle: dict) -> None:
+    left, right = st.columns([1, 1.3])
+    with left:
+        mode = st.radio(
+            "Input",
+            ["Draw", "Upload a picture"],
+            key="digit_mode",
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+        (from_drawing if mode == "Draw" else from_upload)(path, bundle)
+    with right:
+        result_panel(path, bundle)
+    posterior_and_neighbours(path)
+    # The star and the morph endpoints go to the map in the page (see the module docstring).
+    morph_now = st.session_state.morph or {}
+    loaders.marker_component()(
+        key="digit_marker",
+        data={
+            "points_url": bundle["points"],
+            "upload": marker(path, bundle),
+            "morph": morph_now if morph_now.get("nonce") else None,
+        },
+    )

@@ -1,0 +1,139 @@
+"""Every cached loader of the app, shared by all sessions (st.cache_resource: never mutated).
+
+Each takes a file's path and its mtime, so a checkpoint replaced on disk is a new
+cache entry. Loaders that need torch import it when first called: the page's first
+run reads only small records (vae/catalog.py, vae/bundle.py) and mounts the map
+without it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import shutil
+from pathlib import Path
+
+import streamlit as st
+
+from vae import bundle, catalog
+from vae.files import mtime  # noqa: F401  (the cache key the views pass in)
+
+from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
+
+
+@st.cache_resource(show_spinner=False)
+def map_component():
+    """The latent map, registered once per server."""
+    folder = COMPONENTS / "latent_map"
+    return st.components.v2.component(
+        "latent_explorer.latent_map",
+        js=(folder / "map.js").read_text(),
+        css=(folder / "map.css").read_text(),
+        isolate_styles=False,  # Plotly styles itself from the document head
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def marker_component():
+    """Puts the user's digit on the map from another fragment (see marker.js)."""
+    return st.components.v2.component(
+        "latent_explorer.digit_marker", js=(COMPONENTS / "latent_map" / "marker.js").read_text()
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def plotly_url() -> str:
+    """The plotly.js the map loads from ./static (no CDN).
+
+    The 1.6 MB gl2d bundle that scripts/fetch_plotly.py puts there if it could (the map
+    is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
+    """
+    smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))
+    if smaller:
+        return f"{STATIC_URL}/{smaller[-1].name}"
+    name = f"plotly-{importlib.metadata.version('plotly')}.min.js"
+    target = STATIC / name
+    if not target.is_file():
+        STATIC.mkdir(parents=True, exist_ok=True)
+        package = Path(importlib.util.find_spec("plotly").origin).parent
+        shutil.copyfile(package / "package_data" / "plotly.min.js", target.with_suffix(".tmp"))
+        target.with_suffix(".tmp").replace(target)
+    return f"{STATIC_URL}/{name}"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def facts(path: str, mtime: float) -> dict:
+    """A checkpoint's config and test figures (vae/catalog.py); broken files say why."""
+    return catalog.facts(path, RECORDS)
+
+
+def facts_of(path: str) -> dict:
+    return facts(path, mtime(path))
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def checkpoint(path: str, mtime: float):
+    from vae.checkpoint import load_checkpoint
+
+    return load_checkpoint(path)
+
+
+def checkpoint_of(path: str):
+    """The loaded model; raises vae.checkpoint.CheckpointError."""
+    return checkpoint(path, mtime(path))
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def splits(name: str):
+    from vae.data import load_splits
+
+    return load_splits(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def map_bundle(path: str, mtime: float, method: str) -> dict:
+    """The map's files for a model and plane: from its record, or built (needs torch)."""
+    found = bundle.read_bundle(STATIC, path, method)
+    if found is not None:
+        return found
+    ckpt = checkpoint(path, mtime)
+    with st.spinner("Encoding the test set for the map…"):
+        data = splits(ckpt.meta.get("dataset", "mnist"))
+        built = bundle.build_bundle(ckpt, data, path, STATIC, method)
+    if built.get("active_dims") is not None:
+        catalog.set_active_dims(path, RECORDS, built["active_dims"])
+        facts.clear()
+    return built
+
+
+def bundle_of(path: str, method: str) -> dict:
+    return map_bundle(path, mtime(path), method)
+
+
+@st.cache_resource(show_spinner="Encoding the test set…", max_entries=4)
+def encoded(path: str, mtime: float) -> dict:
+    """mu (N, d), logvar (N, d) or None, labels (N,) of the model's test set."""
+    from vae import latent
+
+    ckpt = checkpoint(path, mtime)
+    data = splits(ckpt.meta.get("dataset", "mnist"))
+    enc = latent.encode_images(ckpt.model, data.test.float_images())
+    return {"mu": enc.mu, "logvar": enc.logvar, "labels": data.test.labels.numpy()}
+
+
+def encoded_of(path: str) -> dict:
+    return encoded(path, mtime(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def plane(path: str, mtime: float, method: str):
+    """The map's plane (vae.projection.Plane) for a model: what Python needs to place a
+    user's digit on the map and to decode a grid over it."""
+    from vae import projection
+
+    mu = encoded(path, mtime)["mu"]
+    return projection.make_plane(mu, method, cache=STATIC / "projections")
+
+
+def plane_of(path: str, method: str):
+    return plane(path, mtime(path), method)

@@ -1,0 +1,105 @@
+"""The latent map component: the one builder of its payload, and the explorer's map.
+
+The component (components/latent_map/) draws the encoded test set with Plotly and does
+everything that needs only what the browser holds: decoding under the pointer and on a
+click, the clicked digit's posterior samples and nearest neighbours, the morph slider and
+strip. Python hears of a click, a morph change or a pan only to keep the session state
+and the link in step, and the map lives in a fragment, so such an event reruns this
+fragment alone: a few milliseconds of server time, no page reconciliation.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from . import clicked, digit, loaders, morph, state
+from .config import MAP_HEIGHT, STATIC_URL
+
+
+def url(name: str | None) -> str | None:
+    return f"{STATIC_URL}/{name}" if name else None
+
+
+def payload(bundle: dict, *, height: int, **extra) -> dict:
+    """Everything the component needs for one model's map; small (big arrays go by URL).
+
+    bundle: vae.bundle's record; extra: this map's state (pin, morph, upload, sync,
+    prior_ring, pin_pixels, ...), None where absent.
+    """
+    decoder, latent_decoder = bundle["decoder"], bundle["latent_decoder"]
+    data = {
+        "plotly_url": loaders.plotly_url(),
+        "points_url": url(bundle["points"]),
+        "mu_url": url(bundle["mu"]),
+        "sigma_url": url(bundle["sigma"]),
+        "images_url": url(bundle["images"]),
+        "sprite_columns": bundle["sprite_columns"],
+        "decoder": decoder,
+        "decoder_url": url(decoder["file"]) if decoder else None,
+        "latent_decoder": latent_decoder,
+        "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
+        "classes": bundle["classes"],
+        "item": bundle["item"],
+        "legend_title": f"{bundle['item']}:",
+        "axes": bundle["axes"],
+        "method": bundle["method"],
+        "decode_mode": "plane" if bundle["method"] in ("latent", "pca") else "nearest",
+        "pca": bundle["pca"],
+        "latent_dim": bundle["latent_dim"],
+        "kind": bundle["kind"],
+        "typical": bundle["typical"],
+        "height": height,
+    }
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring")
+    data.update({k: extra.get(k) for k in keys})
+    return data
+
+
+_WARMED = threading.Event()
+
+
+def warm_torch() -> None:
+    """Import torch and the model code in the background once the first map is drawn, so
+    the first drawing or upload does not wait ~2 s for it (the first page never needs it)."""
+    if _WARMED.is_set():
+        return
+    _WARMED.set()
+
+    def work() -> None:
+        import vae.latent  # noqa: F401  (imports torch)
+
+    threading.Thread(target=work, name="warm-torch", daemon=True).start()
+
+
+def on_ready() -> None:
+    warm_torch()
+
+
+@st.fragment
+def explorer_map(path: str, bundle: dict) -> None:
+    """The explorer's map. Its events rerun only this fragment (see the module docstring)."""
+    data = payload(
+        bundle,
+        height=MAP_HEIGHT,
+        pin=st.session_state.pin,
+        pin_pixels=clicked.pin_pixels(path, bundle),
+        morph=morph.for_map(path, bundle),
+        upload=digit.marker(path, bundle),
+    )
+    loaders.map_component()(
+        key="latent_map",
+        data=data,
+        on_click_change=clicked.on_click,
+        on_morph_change=morph.on_change,
+        on_view_change=lambda: None,
+        on_ready_change=on_ready,
+    )
+    state.write_link()
+
+
+def map_state() -> dict:
+    """The map component's state and last events ({} before it first reports)."""
+    value = st.session_state.get("latent_map")
+    return value if hasattr(value, "get") else {}

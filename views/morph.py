@@ -1,0 +1,73 @@
+"""Morphing between two points of the map. The slider, the strip, the endpoints' pickers
+and the downloads run in the browser; Python keeps the endpoints for the link, names
+endpoints that come from a link, and decodes frames only for a model whose decoder the
+browser cannot run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from vae import bundle as bundles
+
+from .config import STATIC
+
+FRAMES = 9  # frames in the strip, by default
+
+
+def on_change() -> None:
+    value = st.session_state.get("latent_map")
+    change = value.get("morph") if hasattr(value, "get") else None
+    if change:
+        st.session_state.morph = change
+
+
+def set_endpoint(which: str, z: list[float], label: str) -> None:
+    """Set endpoint A or B from Python (your digit); newer than any the browser sent."""
+    current = st.session_state.morph or {}
+    st.session_state.morph = {
+        **current,
+        which: {"z": [float(v) for v in z[:2]], "label": label, "index": None},
+        "nonce": time.time() * 1000,
+    }
+
+
+def for_map(path: str, bundle: dict) -> dict | None:
+    """The morph the map shows: the session's, with the model's defaults filling gaps."""
+    if bundle["method"] not in ("latent", "pca"):
+        return None  # a t-SNE/UMAP plane has no inverse: its in-between points decode nothing
+    current = st.session_state.morph or {}
+    morph = {
+        "a": current.get("a") or bundle["defaults"]["a"],
+        "b": current.get("b") or bundle["defaults"]["b"],
+        "method": current.get("method") or "linear",
+        "frames": int(current.get("frames") or FRAMES),
+        "nonce": current.get("nonce") or 0,
+    }
+    for which in ("a", "b"):
+        if morph[which].get("label") is None:  # from a link: name it if it is a test image
+            morph[which] = {**morph[which], **name_endpoint(bundle, morph[which]["z"])}
+    if bundle["decoder"] is None:
+        morph["frames_pixels"] = frames_pixels(path, bundle, morph)
+    return morph
+
+
+def name_endpoint(bundle: dict, z: list[float]) -> dict:
+    xy, labels = bundles.load_points(STATIC, bundle)
+    i = bundles.nearest_point(xy, z)
+    if i is None:
+        return {"label": f"({z[0]:.2f}, {z[1]:.2f})", "index": None}
+    return {"label": f"#{i} “{bundle['classes'][int(labels[i])]}”", "index": i}
+
+
+def frames_pixels(path: str, bundle: dict, morph: dict) -> list[list[float]]:
+    from vae import latent
+
+    from . import loaders
+
+    plane = loaders.plane_of(path, bundle["method"])
+    t = np.linspace(0, 1, morph["frames"])
+    z = plane.to_latent(latent.interpolate(morph["a"]["z"], morph["b"]["z"], t, morph["method"]))
+    return [f.ravel().tolist() for f in latent.decode(loaders.checkpoint_of(path).model, z)]

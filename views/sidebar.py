@@ -1,0 +1,145 @@
+"""The sidebar: the dataset and model pickers, what the model is, and sharing the view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from vae import bundle as bundles
+from vae import catalog, share
+from vae.datasets import DATASETS
+
+from . import loaders, state
+from .config import STATIC, checkpoints
+
+
+def main_model(paths: list[str], dataset: str) -> str:
+    """A dataset's main model: its shipped <dataset>-vae-2d, else the first listed."""
+    main = [p for p in paths if Path(p).name == f"{dataset}-vae-2d.pt"]
+    return (main or paths)[0]
+
+
+def grouped(models: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Readable models by dataset (sorted by kind, latent size, β), and broken ones: name ->
+    reason."""
+    facts = {p: loaders.facts_of(p) for p in models}
+    groups: dict[str, list[str]] = {}
+    broken = {}
+    for path in sorted(models, key=lambda p: catalog.sort_key(facts[p])):
+        if facts[path]["broken"]:
+            broken[Path(path).name] = facts[path]["broken"]
+        else:
+            groups.setdefault(facts[path]["dataset"], []).append(path)
+    return groups, broken
+
+
+def on_dataset() -> None:
+    groups, _ = grouped(catalog.list_models(checkpoints()))
+    paths = groups.get(st.session_state.dataset)
+    if paths:
+        st.session_state.model_path = main_model(paths, st.session_state.dataset)
+
+
+def pick_model(groups: dict[str, list[str]], broken: dict[str, str]) -> dict | None:
+    """The dataset and checkpoint pickers; the facts of the chosen model, or None."""
+    st.sidebar.header("Model")
+    if not groups:
+        st.sidebar.error(
+            f"No readable checkpoints in {checkpoints().name}/. Train one below or with "
+            "`vae-train`."
+        )
+        show_broken(broken)
+        return None
+    facts = loaders.facts_of(st.session_state.model_path)
+    st.session_state.dataset = facts["dataset"]
+    names = [d for d in DATASETS if d in groups] + [d for d in groups if d not in DATASETS]
+    st.sidebar.radio(
+        "Dataset",
+        names,
+        key="dataset",
+        horizontal=True,
+        on_change=on_dataset,
+        format_func=lambda d: DATASETS[d]["title"] if d in DATASETS else d,
+        help="Models are grouped by the data they were trained on.",
+    )
+    st.sidebar.selectbox(
+        "Checkpoint",
+        groups[st.session_state.dataset],
+        key="model_path",
+        format_func=lambda p: catalog.short_label(loaders.facts_of(p)),
+        help="Every .pt file in checkpoints/, by kind and latent size. The shipped model is "
+        "mnist-vae-2d.pt.",
+    )
+    facts = loaders.facts_of(st.session_state.model_path)
+    st.sidebar.markdown(details(facts))
+    show_broken(broken)
+    return facts
+
+
+def details(f: dict) -> str:
+    images = f.get("train_images")
+    trained = (
+        f"{images:,} images, {f.get('epochs', '?')} epochs" if isinstance(images, int) else "?"
+    )
+    rows = [
+        f"**{f['name']}**",
+        f"{'plain autoencoder' if f['kind'] == 'ae' else 'VAE'}, {f['arch'].upper()} "
+        f"{' → '.join(str(h) for h in f['hidden'])} → {f['latent_dim']}"
+        + (f", β = {f['beta']:g}" if f["kind"] == "vae" else ""),
+        f"trained on {trained}" + (" (stopped early)" if f.get("interrupted") else ""),
+        catalog.loss_line(f),
+    ]
+    if f.get("created"):
+        rows.append(f"created {readable_time(f['created'])}")
+    return "\n".join(f"- {r}" for r in rows)
+
+
+def readable_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return iso
+
+
+def show_broken(broken: dict[str, str]) -> None:
+    for name, reason in broken.items():
+        st.sidebar.warning(f"**{name}** cannot be read: {reason}", icon=":material/error:")
+
+
+def share_view(path: str, bundle: dict) -> None:
+    st.sidebar.header("Share")
+    st.sidebar.caption(
+        "The address bar always holds this view (model, clicked point, morph): "
+        "copy it to share what you see."
+    )
+    columns = "index, label, class, μ" + (", σ" if bundle["sigma"] else "")
+    st.sidebar.download_button(
+        "Latent coordinates (CSV)",
+        lambda: latent_csv(bundle),
+        f"{Path(path).stem}-latent.csv",
+        "text/csv",
+        key="dl_latent_csv",
+        help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
+    )
+
+
+def latent_csv(bundle: dict) -> bytes:
+    """The CSV from the map's own files (no torch): what the map shows is what you get."""
+    mu = bundles.load_matrix(STATIC, bundle["mu"])
+    _, labels = bundles.load_points(STATIC, bundle)
+    sigma = bundles.load_matrix(STATIC, bundle["sigma"]) if bundle["sigma"] else None
+    logvar = None if sigma is None else 2.0 * np.log(sigma.astype(np.float64))
+    return share.latent_csv(mu, logvar, labels, bundle["classes"])
+
+
+def sidebar(models: list[str]) -> dict | None:
+    """Model pickers; returns the chosen model's facts (None: nothing to show)."""
+    groups, broken = grouped(models)
+    usable = [p for paths in groups.values() for p in paths]
+    if usable and st.session_state.model_path not in usable:
+        st.session_state.model_path = main_model(usable, "mnist")
+    state.read_link(usable, broken)
+    return pick_model(groups, broken)

@@ -1,0 +1,102 @@
+"""Session state: its defaults, and the view in the address bar (vae/share.py).
+
+The link is read once, on a session's first run, before anything is drawn; it is
+written back whenever the view changes (a click, a morph endpoint, a model), so the
+address bar is always a link to what the user sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from vae import share
+
+from .config import DEFAULT_NAME, checkpoints
+
+DEFAULTS = {
+    "model_path": None,  # set by init() from the checkpoints folder
+    "pin": None,  # the clicked point: {x, y, index, label, nonce} on the map's plane
+    "morph": None,  # {a: {z, label, index}, b: {...}, method, frames}; None: the defaults
+    "digit": None,  # the user's encoded digit (drawn or uploaded)
+    "digit_error": None,
+    "digit_notes": [],
+    "link_read": False,  # the view in the URL is applied once, on the session's first run
+    "link_notice": None,  # what of that link could not be used
+    "projection": "pca",  # how a latent space of more than 2 dimensions is laid on the map
+    "map_model": None,  # the model whose points the pin and morph belong to
+}
+
+
+def init() -> None:
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    if st.session_state.model_path is None:
+        st.session_state.model_path = str(checkpoints() / DEFAULT_NAME)
+    if st.session_state.get("session_id") is None:
+        st.session_state.session_id = hashlib.sha1(str(id(st.session_state)).encode()).hexdigest()[
+            :8
+        ]
+
+
+def forget_points() -> None:
+    """Another model or plane: points picked on the old one mean nothing here."""
+    st.session_state.update(pin=None, morph=None, digit=None, grid=None)
+
+
+def read_link(usable: list[str], broken: dict[str, str]) -> None:
+    """On a session's first run: open the view the URL names.
+
+    usable: paths of readable checkpoints; broken: file name -> why it cannot be read.
+    """
+    if st.session_state.link_read:
+        return
+    st.session_state.link_read = True
+    by_name = {Path(p).name: p for p in usable}
+    view, notices = share.parse_link(st.query_params.to_dict(), list(by_name) + list(broken))
+    if view.model in broken:
+        notices.append(f"the model {view.model} cannot be read ({broken[view.model]})")
+    elif view.model:
+        st.session_state.model_path = by_name[view.model]
+    st.session_state.map_model = st.session_state.model_path  # so the linked points are kept
+    if view.pin:
+        x, y = view.pin  # label None: filled in (and the index checked) with the map's points
+        st.session_state.pin = {"x": x, "y": y, "index": view.index, "label": None, "nonce": None}
+    if view.a or view.b or view.path:
+        st.session_state.morph = {
+            "a": {"z": list(view.a), "label": None, "index": None} if view.a else None,
+            "b": {"z": list(view.b), "label": None, "index": None} if view.b else None,
+            "method": view.path or "linear",
+        }
+    st.session_state.link_notice = notices or None
+
+
+def write_link() -> None:
+    """Keep the URL in step with the view; only the keys vae.share owns are touched."""
+    pin, morph = st.session_state.pin, st.session_state.morph or {}
+    a, b = morph.get("a"), morph.get("b")
+    method = morph.get("method")
+    view = share.LinkView(
+        model=Path(st.session_state.model_path).name,
+        pin=(pin["x"], pin["y"]) if pin else None,
+        index=pin.get("index") if pin else None,
+        a=tuple(a["z"][:2]) if a else None,
+        b=tuple(b["z"][:2]) if b else None,
+        path=method if method and method != "linear" else None,
+    )
+    wanted, current = share.link_query(view), st.query_params.to_dict()
+    for key in share.KEYS:
+        if key in wanted and current.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and key in current:
+            del st.query_params[key]
+
+
+def link_notice() -> None:
+    if st.session_state.link_notice:
+        st.warning(
+            "Parts of this link were ignored: " + "; ".join(st.session_state.link_notice) + ".",
+            icon=":material/link_off:",
+        )

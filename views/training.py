@@ -1,0 +1,148 @@
+"""Training a new model from the app: the form, and the run's progress for every session.
+
+The form and the progress are fragments, so typing a number or the once-a-second poll of
+a running job reruns only them. The poll runs only while a run is going; the first page
+of a server that never trained needs neither vae.jobs nor torch.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from vae.datasets import DATASETS
+
+from .config import checkpoints
+
+
+def current_job():
+    """The server's training run (running or last finished), or None if none was started."""
+    if "vae.jobs" not in sys.modules:  # nobody started one: no need to import torch
+        return None
+    return sys.modules["vae.jobs"].current_job()
+
+
+def start(settings: dict) -> None:
+    from vae import jobs
+    from vae.train import TrainConfig
+
+    try:
+        cfg = TrainConfig(**settings, warmup_epochs=min(1.0, settings["epochs"]))
+        jobs.start(cfg, checkpoints(), st.session_state.session_id)
+    except (ValueError, RuntimeError) as e:
+        st.session_state.train_error = str(e)
+    else:
+        st.session_state.train_error = None
+
+
+@st.fragment
+def training_form() -> None:
+    job = current_job()
+    busy = job is not None and not job.finished
+    dataset = st.session_state.get("dataset")
+    dataset = dataset if dataset in DATASETS else "mnist"
+    # Plain widgets, not st.form: Enter in a number box must not start a run.
+    settings = {
+        "epochs": int(st.number_input("Epochs", 1, 100, 10, key="train_epochs")),
+        "latent_dim": int(st.number_input("Latent size", 2, 32, 2, key="train_latent")),
+        "arch": st.selectbox("Architecture", ["mlp", "conv"], key="train_arch"),
+        "kind": st.selectbox(
+            "Kind",
+            ["vae", "ae"],
+            key="train_kind",
+            help="ae: a plain autoencoder, no KL term, for comparison",
+        ),
+        "beta": float(st.number_input("β (weight on KL)", 0.0, 10.0, 1.0, 0.5, key="train_beta")),
+        "dataset": dataset,
+    }
+    st.caption(f"Trains on {DATASETS[dataset]['title']} (the dataset picked above).")
+    if st.button("Start training", key="train_start", disabled=busy, type="primary"):
+        start(settings)
+        st.rerun(scope="app")  # the progress below is another fragment: draw both anew
+    if st.session_state.get("train_error"):
+        st.error(st.session_state.train_error)
+
+
+def progress() -> None:
+    job = current_job()
+    if job is None:
+        st.caption(
+            "Trains on this server in a separate, low-priority process (~2 s per epoch "
+            "for an MLP). The new model appears in the picker when done."
+        )
+    elif job.finished:
+        finished(job)
+    else:
+        running()
+
+
+@st.fragment(run_every=1.0)
+def running() -> None:
+    """Polled once a second while a run is going; when it ends, the whole page reruns once
+    (the picker then lists the new model)."""
+    job = current_job()
+    if job is None or job.finished:
+        st.rerun(scope="app")
+    mine = job.owner == st.session_state.session_id
+    name = Path(job.config.out).name
+    who = "" if mine else " (started in another session)"
+    st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
+    if mine and st.button("Stop", key="train_stop"):
+        job.stop()
+    chart(job)
+
+
+def finished(job) -> None:
+    name = Path(job.config.out).name
+    if job.status == "failed":
+        st.error(f"Training failed: {job.error}")
+    else:
+        verb = "Finished" if job.status == "done" else "Stopped early; saved"
+        st.success(f"{verb}: {name}. Pick it in the model list above.")
+    chart(job)
+
+
+def chart(job) -> None:
+    """The loss per epoch (train and test), or the running train loss in the first epoch;
+    sized for the sidebar: few ticks, axis titles kept short."""
+    import altair as alt
+    import pandas as pd
+
+    if job.history:
+        rows = [
+            {"epoch": h["epoch"], "loss": h["train"]["loss"], "set": "train"} for h in job.history
+        ]
+        rows += [
+            {"epoch": h["epoch"], "loss": h["test"]["nelbo"], "set": "test"} for h in job.history
+        ]
+        x = alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, tickCount=4))
+    elif job.recent:
+        rows = [{"epoch": r["step"], "loss": r["loss"], "set": "train"} for r in job.recent]
+        x = alt.X("epoch:Q", title="epoch (running)", axis=alt.Axis(tickCount=4))
+    else:
+        return
+    chart = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "loss:Q",
+                title="−ELBO (nats)",
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(tickCount=4),
+            ),
+            color=alt.Color("set:N", legend=alt.Legend(orient="top", title=None)),
+        )
+        .properties(height=170)
+    )
+    with st.container(key="train_chart"):
+        st.altair_chart(chart, width="stretch")
+
+
+def training() -> None:
+    with st.sidebar.expander("Train a new model", expanded=current_job() is not None):
+        training_form()
+        progress()
