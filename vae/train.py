@@ -8,7 +8,11 @@ seeded permutation, so there is no per-image PIL/DataLoader overhead. Every
 random draw (init, shuffling, the reparameterization noise) comes from the
 seed and the epoch number, so a run is reproducible and a run resumed at an
 epoch boundary continues exactly as the uninterrupted one would have.
-Ctrl-C (or a progress callback raising StopTraining) saves a valid checkpoint.
+
+A checkpoint is written (atomically) after every epoch, so even `kill -9` loses at
+most the epoch in progress. Ctrl-C or a progress callback raising
+StopTraining saves the latest weights and stops; --resume from any of these files
+continues from the end of the last finished epoch.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from vae.checkpoint import CheckpointError, load_checkpoint, on_cpu, save_checkpoint
 from vae.data import DATASETS, DatasetError, Splits, load_splits
 from vae.model import ARCHS, KINDS, VAE, VAEConfig
 
@@ -174,13 +178,109 @@ def update_average(averaged: VAE, model: VAE, decay: float, step: int) -> None:
     torch._foreach_lerp_(list(averaged.parameters()), list(model.parameters()), 1 - decay)
 
 
+def train_epoch(
+    cfg: TrainConfig,
+    epoch: int,
+    steps: int,
+    model: VAE,
+    averaged: VAE,
+    optimizer: torch.optim.Optimizer,
+    train_x: torch.Tensor,
+    report: Callable[[int, Callable[[], dict]], None],
+) -> dict:
+    """Take one epoch's optimizer steps; return the epoch's mean loss, recon and kl.
+
+    After each batch `report(b, means)` is called; `means()` computes the running means.
+    """
+    model.train()
+    # Seeded by the seed and the epoch: a run resumed at an epoch boundary draws the same.
+    host = noise = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+    order = torch.randperm(len(train_x), generator=host)
+    sums = torch.zeros(3)
+    seen = 0
+
+    def means() -> dict:
+        return dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
+
+    for b in range(steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(cfg, epoch * steps + b, steps)
+        x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+        if cfg.augment_shift:
+            x = random_shift(x, cfg.augment_shift, host)
+        parts = model.loss(x, cfg.beta, noise)
+        total = parts.total
+        if cfg.encoder_shift:
+            shifted = random_shift(x, cfg.encoder_shift, host)
+            total = total + model.encoder_loss(shifted, cfg.beta, noise)
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        if averaged is not model:
+            update_average(averaged, model, cfg.ema, epoch * steps + b)
+        sums += torch.stack([p.detach() for p in parts]) * len(x)
+        seen += len(x)
+        report(b, means)
+    return means()
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """The run as of the end of its last finished epoch, with CPU copies of the weights
+    and optimizer state: what every checkpoint tells --resume to continue from.
+
+    The trainer swaps in a new one with a single assignment, so a signal landing at
+    any moment finds a consistent one (never epoch N's count with epoch N-1's weights).
+    """
+
+    epochs: int
+    history: list[dict]
+    seconds: float
+    model: dict  # the saved (possibly averaged) weights
+    raw_model: dict | None  # the training weights, when `model` is their moving average
+    optimizer: dict
+
+    @classmethod
+    def of(cls, epochs, history, seconds, model, averaged, optimizer) -> EpochEnd:
+        return cls(
+            epochs=epochs,
+            history=list(history),
+            seconds=seconds,
+            model=on_cpu(averaged.state_dict(), copy=True),
+            raw_model=on_cpu(model.state_dict(), copy=True) if averaged is not model else None,
+            optimizer=on_cpu(optimizer.state_dict(), copy=True),
+        )
+
+
+def restore(cfg: TrainConfig, model: VAE, averaged: VAE, optimizer) -> tuple[int, list, float]:
+    """Load cfg.resume into the model(s) and optimizer; return (epochs, history, seconds)."""
+    ckpt = load_checkpoint(cfg.resume)
+    if ckpt.config != model.config:
+        raise CheckpointError(f"{cfg.resume}: its model {ckpt.config} differs from {model.config}")
+    state = ckpt.train_state or {}
+    # A run stopped mid-epoch saved its latest weights as `model` and its last epoch's
+    # end apart; continuing from that epoch's end is what makes a resume exact.
+    weights = state.get("model") or ckpt.model.state_dict()
+    averaged.load_state_dict(weights)
+    model.load_state_dict(state.get("raw_model") or weights)
+    if state.get("optimizer"):
+        optimizer.load_state_dict(state["optimizer"])  # moves Adam's moments to the device
+    meta = ckpt.meta
+    return (
+        int(meta.get("epochs", 0)),
+        list(meta.get("history", [])),
+        float(meta.get("train_seconds", 0.0)),
+    )
+
+
 def train(
     cfg: TrainConfig,
     splits: Splits | None = None,
     callback: Callable[[Progress], None] | None = None,
     show_progress: bool = True,
 ) -> Path:
-    """Train per `cfg`, save the checkpoint to `cfg.out` (also on Ctrl-C) and return its path."""
+    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
+    epoch, at the end, and on Ctrl-C or StopTraining before re-raising."""
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
@@ -198,45 +298,31 @@ def train(
     averaged = copy.deepcopy(model) if cfg.ema else model
     start_epoch, history, seconds = 0, [], 0.0
     if cfg.resume:
-        ckpt = load_checkpoint(cfg.resume)
-        if ckpt.config != model.config:
-            raise CheckpointError(
-                f"{cfg.resume}: its model {ckpt.config} differs from {model.config}"
-            )
-        state = ckpt.train_state or {}
-        averaged.load_state_dict(ckpt.model.state_dict())
-        model.load_state_dict(state.get("raw_model") or ckpt.model.state_dict())
-        if state.get("optimizer"):
-            optimizer.load_state_dict(state["optimizer"])
-        start_epoch = int(ckpt.meta.get("epochs", 0))
-        history = list(ckpt.meta.get("history", []))
-        seconds = float(ckpt.meta.get("train_seconds", 0.0))
+        start_epoch, history, seconds = restore(cfg, model, averaged, optimizer)
+    done = EpochEnd.of(start_epoch, history, seconds, model, averaged, optimizer)
 
     steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
     if cfg.limit_batches:
         steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
-    epochs_done, interrupted = start_epoch, False
 
-    def save() -> Path:
-        test = history[-1]["test"] if history else None
+    def save(interrupted: bool, mid_epoch: bool = False) -> Path:
         meta = {
             "dataset": splits.name,
             "data_source": splits.source,
             "data_notice": splits.notice,
             "train_images": len(train_x),
             "test_images": len(test_x),
-            "epochs": epochs_done,
-            "test": test,
-            "history": history,
-            "train_seconds": round(seconds, 2),
+            "epochs": done.epochs,
+            "test": done.history[-1]["test"] if done.history else None,
+            "history": done.history,
+            "train_seconds": round(done.seconds, 2),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "interrupted": interrupted,
             "torch": str(torch.__version__),
         }
-        state = {
-            "optimizer": optimizer.state_dict(),
-            "raw_model": model.state_dict() if averaged is not model else None,
-        }
+        state = {"optimizer": done.optimizer, "raw_model": done.raw_model}
+        if mid_epoch:  # the weights saved may be past done.epochs; --resume starts there
+            state["model"] = done.model
         return save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
 
     bar = None
@@ -248,53 +334,38 @@ def train(
         )
     try:
         for epoch in range(start_epoch, cfg.epochs):
-            started = time.perf_counter()
-            model.train()
-            generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-            order = torch.randperm(len(train_x), generator=generator)
-            sums = torch.zeros(3)
-            seen = 0
-            for b in range(steps_per_epoch):
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(cfg, epoch * steps_per_epoch + b, steps_per_epoch)
-                x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
-                if cfg.augment_shift:
-                    x = random_shift(x, cfg.augment_shift, generator)
-                parts = model.loss(x, cfg.beta, generator)
-                total = parts.total
-                if cfg.encoder_shift:
-                    shifted = random_shift(x, cfg.encoder_shift, generator)
-                    total = total + model.encoder_loss(shifted, cfg.beta, generator)
-                optimizer.zero_grad(set_to_none=True)
-                total.backward()
-                optimizer.step()
-                if averaged is not model:
-                    update_average(averaged, model, cfg.ema, epoch * steps_per_epoch + b)
-                sums += torch.stack([p.detach() for p in parts]) * len(x)
-                seen += len(x)
-                running = dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
+
+            def report(b: int, means: Callable[[], dict], epoch: int = epoch) -> None:
                 if bar is not None:
                     bar.update()
                     if b % 20 == 0:
-                        bar.set_postfix(epoch=epoch + 1, loss=f"{running['loss']:.1f}")
+                        bar.set_postfix(epoch=epoch + 1, loss=f"{means()['loss']:.1f}")
                 if callback is not None and b + 1 < steps_per_epoch:
-                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, running))
+                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, means()))
+
+            started = time.perf_counter()
+            running = train_epoch(
+                cfg, epoch, steps_per_epoch, model, averaged, optimizer, train_x, report
+            )
             seconds += time.perf_counter() - started  # training time only, not evaluation
             test = evaluate_elbo(averaged, test_x)
-            epochs_done = epoch + 1
-            history.append(
-                {"epoch": epochs_done, "train": running, "test": test, "seconds": round(seconds, 2)}
-            )
+            history = [
+                *history,
+                {"epoch": epoch + 1, "train": running, "test": test, "seconds": round(seconds, 2)},
+            ]
+            done = EpochEnd.of(epoch + 1, history, seconds, model, averaged, optimizer)
+            if done.epochs < cfg.epochs:  # the last epoch's is the final save below
+                save(interrupted=True)  # not finished yet: if killed now, it was stopped early
             if bar is not None:
                 bar.write(
-                    f"epoch {epochs_done:3d}  test nelbo {test['nelbo']:7.2f} = recon "
+                    f"epoch {done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
                     f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)",
                     file=sys.stderr,
                 )
             if callback is not None:
                 callback(
                     Progress(
-                        epochs_done,
+                        done.epochs,
                         cfg.epochs,
                         steps_per_epoch,
                         steps_per_epoch,
@@ -304,17 +375,17 @@ def train(
                     )
                 )
     except (KeyboardInterrupt, StopTraining):
-        # Weights are consistent between optimizer steps; save what we have, then stop.
-        interrupted = True
-        path = save()
+        # Weights are consistent between optimizer steps: save the latest ones to look at,
+        # with the last epoch's end for --resume, then stop.
+        path = save(interrupted=True, mid_epoch=True)
         if bar is not None:
             bar.close()
-            print(f"\ninterrupted after {epochs_done} epochs; saved {path}", file=sys.stderr)
+            print(f"\ninterrupted after {done.epochs} epochs; saved {path}", file=sys.stderr)
         raise
     finally:
         if bar is not None:
             bar.close()
-    return save()
+    return save(interrupted=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
