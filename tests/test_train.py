@@ -353,6 +353,25 @@ class TrainingProcess:
 EPOCH_LINE = r"^epoch +1 +test nelbo"  # the trainer saves each epoch before reporting it
 
 
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    """`kill PID` (schedulers, `docker stop`) must not lose the run: like Ctrl-C, it saves
+    and exits with 128 + SIGTERM, no traceback."""
+    out = tmp_path / "sigterm.pt"
+    child = TrainingProcess(
+        "--epochs", "200", "--limit-batches", "20", "--hidden", "32", "--out", str(out)
+    )
+    child.wait_for(EPOCH_LINE)
+    assert child.proc.poll() is None, "the run must still be going when it is terminated"
+    child.proc.send_signal(signal.SIGTERM)
+    assert child.finish() == 128 + signal.SIGTERM
+    saved = [line for line in child.lines if f"saved {out}" in line]
+    assert len(saved) == 1 and "SIGTERM" in saved[0], child.lines[-5:]
+    assert not any("Traceback" in line for line in child.lines)
+    ckpt = load_checkpoint(out)
+    assert ckpt.meta["interrupted"] and 1 <= ckpt.meta["epochs"] < 200
+    assert ckpt.train_state["optimizer"] is not None and "model" in ckpt.train_state
+
+
 def test_sigkill_loses_at_most_the_epoch_in_progress_and_resume_is_exact(tmp_path):
     """After `kill -9` the file on disk is the last finished epoch's checkpoint, and
     --resume from it ends with the weights of an uninterrupted run of the same seed."""

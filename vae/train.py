@@ -10,7 +10,7 @@ seed and the epoch number, so a run is reproducible and a run resumed at an
 epoch boundary continues exactly as the uninterrupted one would have.
 
 A checkpoint is written (atomically) after every epoch, so even `kill -9` loses at
-most the epoch in progress. Ctrl-C or a progress callback raising
+most the epoch in progress. Ctrl-C, SIGTERM or a progress callback raising
 StopTraining saves the latest weights and stops; --resume from any of these files
 continues from the end of the last finished epoch.
 """
@@ -116,6 +116,16 @@ class Progress:
 
 class StopTraining(Exception):
     """Raise from a progress callback to stop early; the trainer still saves a checkpoint."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a scheduler or container stopping the job), raised by the CLI's
+    handler. A KeyboardInterrupt, so everything that saves and stops on Ctrl-C does the
+    same on SIGTERM."""
+
+
+def raise_terminated(signum: int, frame) -> None:
+    raise Terminated
 
 
 @torch.no_grad()
@@ -280,7 +290,7 @@ def train(
     show_progress: bool = True,
 ) -> Path:
     """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
-    epoch, at the end, and on Ctrl-C or StopTraining before re-raising."""
+    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
@@ -374,13 +384,14 @@ def train(
                         seconds,
                     )
                 )
-    except (KeyboardInterrupt, StopTraining):
+    except (KeyboardInterrupt, StopTraining) as stop:
         # Weights are consistent between optimizer steps: save the latest ones to look at,
         # with the last epoch's end for --resume, then stop.
         path = save(interrupted=True, mid_epoch=True)
         if bar is not None:
             bar.close()
-            print(f"\ninterrupted after {done.epochs} epochs; saved {path}", file=sys.stderr)
+            how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+            print(f"\n{how} after {done.epochs} epochs; saved {path}", file=sys.stderr)
         raise
     finally:
         if bar is not None:
@@ -454,8 +465,13 @@ def main(argv: list[str] | None = None) -> int:
     # never raises KeyboardInterrupt: `kill -INT` would do nothing. The CLI always wants
     # SIGINT to mean "save a checkpoint and stop", wherever it was started from.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM (`kill`, schedulers, `docker stop`) would end the process on the spot;
+    # make it mean the same.
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         path = train(cfg)
+    except Terminated:
+        return 128 + signal.SIGTERM  # 143, the shell's code for SIGTERM, after a clean save
     except KeyboardInterrupt:
         return 130
     except (DatasetError, CheckpointError, ValueError) as e:
