@@ -20,6 +20,9 @@ Layout (format_version 1):
                     history, train_seconds, created (UTC ISO time), interrupted
                     (True for a run stopped early, and for the checkpoint the trainer
                     writes after each epoch until the last: a run killed then reads so)
+
+Every tensor is stored on the CPU, whatever device trained it, and loaded with
+map_location="cpu", so any checkpoint opens on a machine without a GPU.
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ def save_checkpoint(
         "format_version": FORMAT_VERSION,
         "config": model.config.to_dict(),
         "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "train_state": train_state,
+        "train_state": on_cpu(train_state),  # Adam's moments live where the weights do
         "train": dict(train or {}),
         "meta": dict(meta),
     }
