@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from vae.checkpoint import load_checkpoint
+from vae.device import mps_available
 from vae.evaluate import iwae_nll
 from vae.evaluate import main as evaluate_main
 from vae.train import StopTraining, TrainConfig, learning_rate, random_shift, train
@@ -165,6 +166,7 @@ def test_learning_rate_warms_up_then_decays():
         {"ema": 1.0},
         {"weight_decay": -1},
         {"encoder_shift": 9},
+        {"device": "tpu"},
     ],
 )
 def test_absurd_settings_are_refused(kwargs):
@@ -214,6 +216,73 @@ def test_cli_reports_bad_flags_and_files_clearly(tmp_path, capsys):
     assert "corrupt or not a checkpoint" in capsys.readouterr().err
     assert train_main(["--data-root", str(tmp_path), "--out", str(tmp_path / "x.pt")]) == 2
     assert "no mnist IDX files" in capsys.readouterr().err
+
+
+def tensors(tree) -> list[torch.Tensor]:
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return [t for item in items for t in tensors(item)]
+
+
+def test_cpu_runs_as_before_and_its_checkpoint_reloads_identically(tmp_path, small_mnist):
+    path = train(quick(tmp_path, "cpu.pt", device="cpu", ema=0.9), small_mnist, show_progress=False)
+    payload = torch.load(path, weights_only=True)
+    stored = tensors(payload["model"]) + tensors(payload["train_state"])
+    assert len(stored) > 20 and all(t.device.type == "cpu" for t in stored)
+    ckpt = load_checkpoint(path)
+    assert ckpt.train["device"] == "cpu"
+    reloaded = ckpt.model.state_dict()
+    assert all(torch.equal(reloaded[k], v) for k, v in payload["model"].items())
+    # through a device run and back: --resume of a finished run re-saves the same weights
+    again = quick(tmp_path, "again.pt", device="cpu", ema=0.9, resume=str(path))
+    assert all(
+        torch.equal(reloaded[k], v)
+        for k, v in weights(train(again, small_mnist, show_progress=False)).items()
+    )
+    if not (torch.cuda.is_available() or mps_available()):  # auto is the CPU here
+        auto = train(quick(tmp_path, "auto.pt", ema=0.9), small_mnist, show_progress=False)
+        assert all(torch.equal(reloaded[k], v) for k, v in weights(auto).items())
+
+
+def test_cli_device_flag_for_training_and_evaluation(tmp_path, capsys):
+    out = tmp_path / "cpu.pt"
+    args = ["--device", "cpu", "--epochs", "1", "--limit-batches", "2", "--hidden", "32"]
+    assert train_main([*args, "--out", str(out)]) == 0
+    assert f"saved {out}" in capsys.readouterr().out
+    assert load_checkpoint(out).train["device"] == "cpu"
+    assert (
+        evaluate_main(
+            ["--checkpoint", str(out), "--device", "cpu", "--k", "2", "--refine-steps", "0"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["iwae_nll"] > 0
+
+
+@pytest.mark.parametrize(
+    ("device", "present"), [("cuda", torch.cuda.is_available()), ("mps", mps_available())]
+)
+def test_a_device_torch_cannot_see_is_a_clear_error(tmp_path, capsys, device, present):
+    if present:
+        pytest.skip(f"this machine has {device}")
+    out = tmp_path / "never.pt"
+    assert train_main(["--device", device, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"vae-train: error: {device} was asked for but torch sees no" in err, err
+    assert "Traceback" not in err and not out.exists()
+    assert evaluate_main(["--checkpoint", str(out), "--device", device]) == 2
+    assert f"{device} was asked for but torch sees no" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_run_saves_cpu_tensors_that_load_anywhere(tmp_path, small_mnist):
+    cfg = quick(tmp_path, device="cuda", ema=0.9, augment_shift=1, encoder_shift=1)
+    payload = torch.load(train(cfg, small_mnist, show_progress=False), weights_only=True)
+    stored = tensors(payload["model"]) + tensors(payload["train_state"])
+    assert all(t.device.type == "cpu" for t in stored)
+    resumed = quick(tmp_path, "cpu.pt", epochs=3, device="cpu", ema=0.9, resume=cfg.out)
+    assert load_checkpoint(train(resumed, small_mnist, show_progress=False)).meta["epochs"] == 3
 
 
 def test_iwae_tightens_with_more_samples(tmp_path, small_mnist):

@@ -12,7 +12,8 @@ epoch boundary continues exactly as the uninterrupted one would have.
 A checkpoint is written (atomically) after every epoch, so even `kill -9` loses at
 most the epoch in progress. Ctrl-C, SIGTERM or a progress callback raising
 StopTraining saves the latest weights and stops; --resume from any of these files
-continues from the end of the last finished epoch.
+continues from the end of the last finished epoch. `--device` picks cpu, cuda or
+mps; checkpoints are CPU tensors whatever trained them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import torch
 
 from vae.checkpoint import CheckpointError, load_checkpoint, on_cpu, save_checkpoint
 from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.device import DEVICES, device_of, resolve_device, synchronize
 from vae.model import ARCHS, KINDS, VAE, VAEConfig
 
 EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
@@ -62,6 +64,9 @@ class TrainConfig:
     # overfits the 24,680 MNIST images here far more than the decoder does.
     encoder_shift: int = 0
     seed: int = 0
+    # "auto": cuda if torch sees a GPU, else mps, else cpu. Runs are reproducible per
+    # device; a GPU draws other random numbers than the CPU, so weights differ across them.
+    device: str = "auto"
     limit_batches: int | None = None  # stop each epoch after this many batches (tests)
     out: str = "checkpoints/vae.pt"
     resume: str | None = None
@@ -79,6 +84,7 @@ class TrainConfig:
             (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
             (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
             (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
+            (self.device in DEVICES, f"device must be one of {DEVICES}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -138,11 +144,14 @@ def evaluate_elbo(
     (`VAE.refine_posterior`) before the ELBO is measured with fresh noise.
     """
     model.eval()
-    generator = torch.Generator().manual_seed(EVAL_SEED)
-    refine_generator = torch.Generator().manual_seed(EVAL_SEED + 1)
+    device = device_of(model)
+    # torch.randn needs a generator on the device it draws on; on the CPU these are the
+    # same generators as ever, so CPU figures do not change.
+    generator = torch.Generator(device=device).manual_seed(EVAL_SEED)
+    refine_generator = torch.Generator(device=device).manual_seed(EVAL_SEED + 1)
     recon_sum = kl_sum = 0.0
     for i in range(0, len(images), batch_size):
-        x = images[i : i + batch_size]
+        x = images[i : i + batch_size].to(device)  # no copy if the images live there already
         posterior = (
             model.refine_posterior(x, refine_steps, generator=refine_generator)
             if refine_steps
@@ -170,12 +179,13 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
     """Shift each image (B, 1, 28, 28) by a random whole-pixel (dy, dx) in [-s, s]^2.
 
     MNIST digits sit in a 20x20 box inside 28x28, so rolling by a few pixels only
-    wraps blank border around.
+    wraps blank border around. `generator` is a CPU one, on any device: the shifts are
+    grouped on the host, which then never waits for a GPU.
     """
     shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=generator)
     out = torch.empty_like(x)
     for dy, dx in shifts.unique(dim=0).tolist():  # at most (2s+1)^2 groups
-        rows = ((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).nonzero().squeeze(1)
+        rows = ((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).nonzero().squeeze(1).to(x.device)
         out[rows] = x[rows].roll((dy, dx), dims=(2, 3))
     return out
 
@@ -186,6 +196,23 @@ def update_average(averaged: VAE, model: VAE, decay: float, step: int) -> None:
     the early average is not dominated by the random initialization."""
     decay = min(decay, (1 + step) / (10 + step))
     torch._foreach_lerp_(list(averaged.parameters()), list(model.parameters()), 1 - decay)
+
+
+def epoch_generators(
+    cfg: TrainConfig, epoch: int, device: torch.device
+) -> tuple[torch.Generator, torch.Generator]:
+    """(host, noise) generators for one epoch, seeded by the seed and the epoch number.
+
+    `host` draws on the CPU: the batch order and the pixel shifts, which are grouped
+    with .tolist() and so must not wait on a GPU. `noise` draws eps for z where the
+    model runs, as torch.randn needs a generator of that device. On the CPU both are
+    one generator, so a CPU run draws exactly the numbers it always did.
+    """
+    seed = cfg.seed * 100_003 + epoch
+    host = torch.Generator().manual_seed(seed)
+    if device.type == "cpu":
+        return host, host
+    return host, torch.Generator(device=device).manual_seed(seed)
 
 
 def train_epoch(
@@ -200,13 +227,13 @@ def train_epoch(
 ) -> dict:
     """Take one epoch's optimizer steps; return the epoch's mean loss, recon and kl.
 
-    After each batch `report(b, means)` is called; `means()` computes the running means.
+    After each batch `report(b, means)` is called; `means()` reads the running means
+    back to the host, a sync that stalls a GPU, so it only runs when someone reads it.
     """
     model.train()
-    # Seeded by the seed and the epoch: a run resumed at an epoch boundary draws the same.
-    host = noise = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-    order = torch.randperm(len(train_x), generator=host)
-    sums = torch.zeros(3)
+    host, noise = epoch_generators(cfg, epoch, train_x.device)
+    order = torch.randperm(len(train_x), generator=host).to(train_x.device)
+    sums = torch.zeros(3, device=train_x.device)
     seen = 0
 
     def means() -> dict:
@@ -291,16 +318,18 @@ def train(
 ) -> Path:
     """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
     epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
+    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     if splits.notice and show_progress:
         print(f"note: {splits.notice}", file=sys.stderr)
-    train_x = splits.train.float_images()  # (N, 1, 28, 28), held in memory once
-    test_x = splits.test.float_images()
+    # Held on the device once, so batches are slices there and never cross the bus.
+    train_x = splits.train.float_images().to(device)  # (N, 1, 28, 28)
+    test_x = splits.test.float_images().to(device)
 
     torch.manual_seed(cfg.seed)
-    model = VAE(cfg.model_config())
+    model = VAE(cfg.model_config()).to(device)  # initialized on the CPU: same start anywhere
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # With cfg.ema the evaluated and saved model is a moving average of the weights
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
@@ -357,6 +386,7 @@ def train(
             running = train_epoch(
                 cfg, epoch, steps_per_epoch, model, averaged, optimizer, train_x, report
             )
+            synchronize(device)  # so the time below is the GPU's work, not its queueing
             seconds += time.perf_counter() - started  # training time only, not evaluation
             test = evaluate_elbo(averaged, test_x)
             history = [
@@ -441,6 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="moving-average decay of the saved weights (0 = off)",
     )
     p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=defaults.device,
+        help="where to train; auto: cuda, else mps, else cpu",
+    )
     p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
     p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
     p.add_argument("--resume", help="checkpoint to continue from (same model config)")
