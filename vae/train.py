@@ -278,7 +278,15 @@ class EpochEnd:
     optimizer: dict
 
     @classmethod
-    def of(cls, epochs, history, seconds, model, averaged, optimizer) -> EpochEnd:
+    def of(
+        cls,
+        epochs: int,
+        history: list[dict],
+        seconds: float,
+        model: VAE,
+        averaged: VAE,
+        optimizer: torch.optim.Optimizer,
+    ) -> EpochEnd:
         return cls(
             epochs=epochs,
             history=list(history),
@@ -289,7 +297,9 @@ class EpochEnd:
         )
 
 
-def restore(cfg: TrainConfig, model: VAE, averaged: VAE, optimizer) -> tuple[int, list, float]:
+def restore(
+    cfg: TrainConfig, model: VAE, averaged: VAE, optimizer: torch.optim.Optimizer
+) -> tuple[int, list, float]:
     """Load cfg.resume into the model(s) and optimizer; return (epochs, history, seconds)."""
     ckpt = load_checkpoint(cfg.resume)
     if ckpt.config != model.config:
