@@ -2,15 +2,19 @@
 
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 import torch
 
 from vae.checkpoint import load_checkpoint
+from vae.device import mps_available
 from vae.evaluate import iwae_nll
 from vae.evaluate import main as evaluate_main
 from vae.train import StopTraining, TrainConfig, learning_rate, random_shift, train
@@ -98,6 +102,47 @@ def test_keyboard_interrupt_leaves_a_valid_checkpoint(tmp_path, small_mnist):
     assert ckpt.train_state["optimizer"] is not None
 
 
+def test_every_epoch_writes_a_checkpoint_that_says_the_run_is_unfinished(tmp_path, small_mnist):
+    cfg = quick(tmp_path, epochs=3, limit_batches=3)
+    on_disk = []
+
+    def look(progress):  # the epoch's checkpoint is written before it is reported
+        if progress.test is not None and progress.epoch < cfg.epochs:
+            ckpt = load_checkpoint(cfg.out)
+            on_disk.append((ckpt.meta["epochs"], ckpt.meta["interrupted"]))
+            assert ckpt.train_state["optimizer"] is not None and "model" not in ckpt.train_state
+
+    train(cfg, small_mnist, callback=look, show_progress=False)
+    assert on_disk == [(1, True), (2, True)]
+    final = load_checkpoint(cfg.out).meta
+    assert final["epochs"] == 3 and not final["interrupted"] and len(final["history"]) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temp files left
+
+
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_an_interrupt_mid_epoch_keeps_the_latest_weights_and_resumes_exactly(
+    tmp_path, small_mnist, ema
+):
+    full_cfg = quick(tmp_path, "full.pt", epochs=3, ema=ema)
+    full = weights(train(full_cfg, small_mnist, show_progress=False))
+
+    def ctrl_c(progress):
+        if progress.epoch == 2 and progress.batch == 5:
+            raise KeyboardInterrupt
+
+    half = quick(tmp_path, "half.pt", epochs=3, ema=ema)
+    with pytest.raises(KeyboardInterrupt):
+        train(half, small_mnist, callback=ctrl_c, show_progress=False)
+    ckpt = load_checkpoint(half.out)
+    assert ckpt.meta["interrupted"] and ckpt.meta["epochs"] == 1
+    end_of_epoch_1 = ckpt.train_state["model"]  # what --resume continues from
+    latest = ckpt.model.state_dict()  # five batches further: what the user gets to look at
+    assert not all(torch.equal(latest[k], end_of_epoch_1[k]) for k in latest)
+    resumed = quick(tmp_path, "resumed.pt", epochs=3, ema=ema, resume=half.out)
+    out = weights(train(resumed, small_mnist, show_progress=False))
+    assert all(torch.allclose(full[k], out[k], rtol=0, atol=1e-6) for k in full)
+
+
 def test_learning_rate_warms_up_then_decays():
     cfg = TrainConfig(epochs=10, lr=1e-3, warmup_epochs=1)
     lrs = [learning_rate(cfg, step, 100) for step in range(1000)]
@@ -121,6 +166,7 @@ def test_learning_rate_warms_up_then_decays():
         {"ema": 1.0},
         {"weight_decay": -1},
         {"encoder_shift": 9},
+        {"device": "tpu"},
     ],
 )
 def test_absurd_settings_are_refused(kwargs):
@@ -170,6 +216,73 @@ def test_cli_reports_bad_flags_and_files_clearly(tmp_path, capsys):
     assert "corrupt or not a checkpoint" in capsys.readouterr().err
     assert train_main(["--data-root", str(tmp_path), "--out", str(tmp_path / "x.pt")]) == 2
     assert "no mnist IDX files" in capsys.readouterr().err
+
+
+def tensors(tree) -> list[torch.Tensor]:
+    if isinstance(tree, torch.Tensor):
+        return [tree]
+    items = tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else []
+    return [t for item in items for t in tensors(item)]
+
+
+def test_cpu_runs_as_before_and_its_checkpoint_reloads_identically(tmp_path, small_mnist):
+    path = train(quick(tmp_path, "cpu.pt", device="cpu", ema=0.9), small_mnist, show_progress=False)
+    payload = torch.load(path, weights_only=True)
+    stored = tensors(payload["model"]) + tensors(payload["train_state"])
+    assert len(stored) > 20 and all(t.device.type == "cpu" for t in stored)
+    ckpt = load_checkpoint(path)
+    assert ckpt.train["device"] == "cpu"
+    reloaded = ckpt.model.state_dict()
+    assert all(torch.equal(reloaded[k], v) for k, v in payload["model"].items())
+    # through a device run and back: --resume of a finished run re-saves the same weights
+    again = quick(tmp_path, "again.pt", device="cpu", ema=0.9, resume=str(path))
+    assert all(
+        torch.equal(reloaded[k], v)
+        for k, v in weights(train(again, small_mnist, show_progress=False)).items()
+    )
+    if not (torch.cuda.is_available() or mps_available()):  # auto is the CPU here
+        auto = train(quick(tmp_path, "auto.pt", ema=0.9), small_mnist, show_progress=False)
+        assert all(torch.equal(reloaded[k], v) for k, v in weights(auto).items())
+
+
+def test_cli_device_flag_for_training_and_evaluation(tmp_path, capsys):
+    out = tmp_path / "cpu.pt"
+    args = ["--device", "cpu", "--epochs", "1", "--limit-batches", "2", "--hidden", "32"]
+    assert train_main([*args, "--out", str(out)]) == 0
+    assert f"saved {out}" in capsys.readouterr().out
+    assert load_checkpoint(out).train["device"] == "cpu"
+    assert (
+        evaluate_main(
+            ["--checkpoint", str(out), "--device", "cpu", "--k", "2", "--refine-steps", "0"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["iwae_nll"] > 0
+
+
+@pytest.mark.parametrize(
+    ("device", "present"), [("cuda", torch.cuda.is_available()), ("mps", mps_available())]
+)
+def test_a_device_torch_cannot_see_is_a_clear_error(tmp_path, capsys, device, present):
+    if present:
+        pytest.skip(f"this machine has {device}")
+    out = tmp_path / "never.pt"
+    assert train_main(["--device", device, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"vae-train: error: {device} was asked for but torch sees no" in err, err
+    assert "Traceback" not in err and not out.exists()
+    assert evaluate_main(["--checkpoint", str(out), "--device", device]) == 2
+    assert f"{device} was asked for but torch sees no" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_run_saves_cpu_tensors_that_load_anywhere(tmp_path, small_mnist):
+    cfg = quick(tmp_path, device="cuda", ema=0.9, augment_shift=1, encoder_shift=1)
+    payload = torch.load(train(cfg, small_mnist, show_progress=False), weights_only=True)
+    stored = tensors(payload["model"]) + tensors(payload["train_state"])
+    assert all(t.device.type == "cpu" for t in stored)
+    resumed = quick(tmp_path, "cpu.pt", epochs=3, device="cpu", ema=0.9, resume=cfg.out)
+    assert load_checkpoint(train(resumed, small_mnist, show_progress=False)).meta["epochs"] == 3
 
 
 def test_iwae_tightens_with_more_samples(tmp_path, small_mnist):
@@ -245,3 +358,120 @@ def test_encoder_shift_changes_only_how_the_encoder_learns(tmp_path, small_mnist
     assert load_checkpoint(shifted).train["encoder_shift"] == 1
     changed = {k for k, v in weights(shifted).items() if not torch.equal(v, plain[k])}
     assert any(k.startswith("encoder.") for k in changed)
+
+
+class TrainingProcess:
+    """`python -m vae.train ARGS` in a subprocess, its stderr read by a thread, so a test
+    can wait for a line with a deadline instead of blocking on the pipe forever."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vae.train", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,  # universal newlines: tqdm's \r redraws come as lines too
+            cwd=os.getcwd(),
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)  # end of stream: the process is gone
+
+    def _next(self, deadline: float) -> str | None:
+        line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+        if line is not None:
+            self.lines.append(line)
+        return line
+
+    def wait_for(self, pattern: str, timeout: float = 300) -> str:
+        """The first stderr line matching `pattern`; fails on timeout or exit before it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._next(deadline)
+            except queue.Empty:
+                self.proc.kill()
+                pytest.fail(f"no stderr line matching {pattern!r} within {timeout} s")
+            if line is None:
+                pytest.fail(f"exited ({self.proc.wait()}) before {pattern!r}: {self.lines[-5:]}")
+            if re.search(pattern, line):
+                return line
+
+    def finish(self, timeout: float = 300) -> int:
+        """Wait for the exit (killing it after `timeout`), read the rest of stderr."""
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail(f"still running {timeout} s after it was told to stop")
+        deadline = time.monotonic() + 60
+        while self._next(deadline) is not None:
+            pass
+        return code
+
+    def epochs_reported(self) -> int:
+        found = [re.match(r"epoch +(\d+) +test nelbo", line) for line in self.lines]
+        return max((int(m.group(1)) for m in found if m), default=0)
+
+
+EPOCH_LINE = r"^epoch +1 +test nelbo"  # the trainer saves each epoch before reporting it
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    """`kill PID` (schedulers, `docker stop`) must not lose the run: like Ctrl-C, it saves
+    and exits with 128 + SIGTERM, no traceback."""
+    out = tmp_path / "sigterm.pt"
+    child = TrainingProcess(
+        "--epochs", "200", "--limit-batches", "20", "--hidden", "32", "--out", str(out)
+    )
+    child.wait_for(EPOCH_LINE)
+    assert child.proc.poll() is None, "the run must still be going when it is terminated"
+    child.proc.send_signal(signal.SIGTERM)
+    assert child.finish() == 128 + signal.SIGTERM
+    saved = [line for line in child.lines if f"saved {out}" in line]
+    assert len(saved) == 1 and "SIGTERM" in saved[0], child.lines[-5:]
+    assert not any("Traceback" in line for line in child.lines)
+    ckpt = load_checkpoint(out)
+    assert ckpt.meta["interrupted"] and 1 <= ckpt.meta["epochs"] < 200
+    assert ckpt.train_state["optimizer"] is not None and "model" in ckpt.train_state
+
+
+def test_sigkill_loses_at_most_the_epoch_in_progress_and_resume_is_exact(tmp_path):
+    """After `kill -9` the file on disk is the last finished epoch's checkpoint, and
+    --resume from it ends with the weights of an uninterrupted run of the same seed."""
+    epochs = 10
+    args = ["--epochs", str(epochs), "--limit-batches", "20", "--hidden", "256", "--seed", "3"]
+    killed = tmp_path / "killed.pt"
+    child = TrainingProcess(*args, "--out", str(killed))
+    child.wait_for(EPOCH_LINE)
+    child.proc.kill()
+    assert child.finish() == -signal.SIGKILL, "the run must still be going when it is killed"
+    ckpt = load_checkpoint(killed)
+    done = ckpt.meta["epochs"]
+    # epoch N's report comes after its save; N + 1 may have been saved but not reported
+    assert child.epochs_reported() <= done <= child.epochs_reported() + 1
+    assert 1 <= done < epochs and len(ckpt.meta["history"]) == done
+    assert ckpt.train_state["optimizer"] is not None
+
+    def run(*extra: str) -> dict:
+        subprocess.run(
+            [sys.executable, "-m", "vae.train", *args, *extra],
+            cwd=os.getcwd(),
+            capture_output=True,
+            check=True,
+            timeout=600,
+        )
+        return load_checkpoint(extra[-1])
+
+    full = run("--out", str(tmp_path / "full.pt"))
+    resumed = run("--resume", str(killed), "--out", str(tmp_path / "resumed.pt"))
+    assert resumed.meta["epochs"] == epochs and not resumed.meta["interrupted"]
+    a, b = full.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.allclose(a[k], b[k], rtol=0, atol=1e-6) for k in a)
+    tests = [h["test"] for h in full.meta["history"]]
+    assert [h["test"] for h in resumed.meta["history"]] == [pytest.approx(t) for t in tests]

@@ -10,11 +10,19 @@ Layout (format_version 1):
     format_version  1
     config          VAEConfig.to_dict()
     model           state_dict
-    train_state     {"optimizer": AdamW state_dict, "raw_model": training weights when
-                    `model` holds their moving average, else None}, for --resume
+    train_state     what --resume needs to continue from the end of epoch meta.epochs:
+                    {"optimizer": AdamW state_dict, "raw_model": training weights when
+                    `model` holds their moving average, else None, and "model": the
+                    weights at that epoch's end, present only when training was
+                    interrupted mid-epoch and `model` holds later weights}
     train           the TrainConfig used, as a dict
     meta            dataset, data_source, train_images, epochs, test metrics,
                     history, train_seconds, created (UTC ISO time), interrupted
+                    (True for a run stopped early, and for the checkpoint the trainer
+                    writes after each epoch until the last: a run killed then reads so)
+
+Every tensor is stored on the CPU, whatever device trained it, and loaded with
+map_location="cpu", so any checkpoint opens on a machine without a GPU.
 """
 
 from __future__ import annotations
@@ -73,6 +81,21 @@ def check_plain(value, where: str = "checkpoint") -> None:
         raise TypeError(f"{where} is a {type(value).__name__}, not plain data")
 
 
+def on_cpu(value, copy: bool = False):
+    """`value` with every tensor in its dicts and lists detached and on the CPU.
+
+    With copy, CPU tensors are copied too, so the result is a snapshot that later
+    in-place updates (an optimizer step) cannot change.
+    """
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=copy)
+    if isinstance(value, dict):
+        return {k: on_cpu(v, copy) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(on_cpu(v, copy) for v in value)
+    return value
+
+
 def save_checkpoint(
     path: str | Path,
     model: VAE,
@@ -85,7 +108,7 @@ def save_checkpoint(
         "format_version": FORMAT_VERSION,
         "config": model.config.to_dict(),
         "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "train_state": train_state,
+        "train_state": on_cpu(train_state),  # Adam's moments live where the weights do
         "train": dict(train or {}),
         "meta": dict(meta),
     }

@@ -25,6 +25,7 @@ import torch
 
 from vae.checkpoint import CheckpointError, load_checkpoint
 from vae.data import DATASETS, DatasetError, load_splits
+from vae.device import DEVICES, DeviceError, device_of, resolve_device
 from vae.model import VAE, bce_per_image
 from vae.train import evaluate_elbo
 
@@ -55,16 +56,17 @@ def iwae_nll(
     if not model.is_vae:
         raise ValueError("IWAE needs a VAE: a plain autoencoder defines no likelihood")
     model.eval()
-    generator = torch.Generator().manual_seed(seed)
+    device = device_of(model)
+    generator = torch.Generator(device=device).manual_seed(seed)  # draws where the model runs
     out = []
     batch = max(1, max_decodes // k)
     for i in range(0, len(images), batch):
-        x = images[i : i + batch]  # (B, 1, 28, 28)
+        x = images[i : i + batch].to(device)  # (B, 1, 28, 28)
         if refine_steps:
             mu, logvar = model.refine_posterior(x, refine_steps, generator=generator)
         else:
             mu, logvar = model.encode(x)  # (B, z)
-        eps = torch.randn((k, *mu.shape), generator=generator)  # (K, B, z)
+        eps = torch.randn((k, *mu.shape), generator=generator, device=device)  # (K, B, z)
         z = mu + torch.exp(0.5 * logvar) * eps  # (K, B, z)
         logits = model.decode_logits(z.flatten(0, 1))  # (K*B, 1, 28, 28)
         target = x.expand(k, *x.shape).flatten(0, 1)
@@ -83,11 +85,14 @@ def evaluate(
     k: int = 1000,
     seed: int = 0,
     refine_steps: int = 50,
+    device: str = "auto",
 ) -> dict:
-    ckpt = load_checkpoint(checkpoint)
+    target = resolve_device(device)  # first: a missing GPU fails before any loading
+    ckpt = load_checkpoint(checkpoint)  # always onto the CPU, then moved
+    ckpt.model.to(target)
     dataset = dataset or ckpt.meta.get("dataset", "mnist")
     splits = load_splits(dataset, data_root)
-    x = splits.test.float_images()
+    x = splits.test.float_images().to(target)
     result = {"checkpoint": str(checkpoint), "dataset": dataset, "test_images": len(x)}
     result.update(evaluate_elbo(ckpt.model, x))  # q(z|x) straight from the encoder
     if ckpt.model.is_vae and refine_steps:
@@ -122,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         default=50,
         help="also report the ELBO with q(z|x) refined by this many steps (0: off)",
     )
+    p.add_argument(
+        "--device", choices=DEVICES, default="auto", help="auto: cuda, else mps, else cpu"
+    )
     args = p.parse_args(argv)
     if not 1 <= args.k <= 100_000:
         p.error("--k must be in 1..100000")
@@ -129,9 +137,15 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--refine-steps must be in 0..10000")
     try:
         result = evaluate(
-            args.checkpoint, args.data_root, args.dataset, args.k, args.seed, args.refine_steps
+            args.checkpoint,
+            args.data_root,
+            args.dataset,
+            args.k,
+            args.seed,
+            args.refine_steps,
+            args.device,
         )
-    except (CheckpointError, DatasetError) as e:
+    except (CheckpointError, DatasetError, DeviceError) as e:
         print(f"vae-evaluate: error: {e}", file=sys.stderr)
         return 2
     print(json.dumps(result))

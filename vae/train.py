@@ -8,7 +8,12 @@ seeded permutation, so there is no per-image PIL/DataLoader overhead. Every
 random draw (init, shuffling, the reparameterization noise) comes from the
 seed and the epoch number, so a run is reproducible and a run resumed at an
 epoch boundary continues exactly as the uninterrupted one would have.
-Ctrl-C (or a progress callback raising StopTraining) saves a valid checkpoint.
+
+A checkpoint is written (atomically) after every epoch, so even `kill -9` loses at
+most the epoch in progress. Ctrl-C, SIGTERM or a progress callback raising
+StopTraining saves the latest weights and stops; --resume from any of these files
+continues from the end of the last finished epoch. `--device` picks cpu, cuda or
+mps; checkpoints are CPU tensors whatever trained them.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from pathlib import Path
 
 import torch
 
-from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from vae.checkpoint import CheckpointError, load_checkpoint, on_cpu, save_checkpoint
 from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.device import DEVICES, device_of, resolve_device, synchronize
 from vae.model import ARCHS, KINDS, VAE, VAEConfig
 
 EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
@@ -58,6 +64,9 @@ class TrainConfig:
     # overfits the 24,680 MNIST images here far more than the decoder does.
     encoder_shift: int = 0
     seed: int = 0
+    # "auto": cuda if torch sees a GPU, else mps, else cpu. Runs are reproducible per
+    # device; a GPU draws other random numbers than the CPU, so weights differ across them.
+    device: str = "auto"
     limit_batches: int | None = None  # stop each epoch after this many batches (tests)
     out: str = "checkpoints/vae.pt"
     resume: str | None = None
@@ -75,6 +84,7 @@ class TrainConfig:
             (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
             (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
             (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
+            (self.device in DEVICES, f"device must be one of {DEVICES}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -114,6 +124,16 @@ class StopTraining(Exception):
     """Raise from a progress callback to stop early; the trainer still saves a checkpoint."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a scheduler or container stopping the job), raised by the CLI's
+    handler. A KeyboardInterrupt, so everything that saves and stops on Ctrl-C does the
+    same on SIGTERM."""
+
+
+def raise_terminated(signum: int, frame) -> None:
+    raise Terminated
+
+
 @torch.no_grad()
 def evaluate_elbo(
     model: VAE, images: torch.Tensor, batch_size: int = 1000, refine_steps: int = 0
@@ -124,11 +144,14 @@ def evaluate_elbo(
     (`VAE.refine_posterior`) before the ELBO is measured with fresh noise.
     """
     model.eval()
-    generator = torch.Generator().manual_seed(EVAL_SEED)
-    refine_generator = torch.Generator().manual_seed(EVAL_SEED + 1)
+    device = device_of(model)
+    # torch.randn needs a generator on the device it draws on; on the CPU these are the
+    # same generators as ever, so CPU figures do not change.
+    generator = torch.Generator(device=device).manual_seed(EVAL_SEED)
+    refine_generator = torch.Generator(device=device).manual_seed(EVAL_SEED + 1)
     recon_sum = kl_sum = 0.0
     for i in range(0, len(images), batch_size):
-        x = images[i : i + batch_size]
+        x = images[i : i + batch_size].to(device)  # no copy if the images live there already
         posterior = (
             model.refine_posterior(x, refine_steps, generator=refine_generator)
             if refine_steps
@@ -156,12 +179,13 @@ def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator) ->
     """Shift each image (B, 1, 28, 28) by a random whole-pixel (dy, dx) in [-s, s]^2.
 
     MNIST digits sit in a 20x20 box inside 28x28, so rolling by a few pixels only
-    wraps blank border around.
+    wraps blank border around. `generator` is a CPU one, on any device: the shifts are
+    grouped on the host, which then never waits for a GPU.
     """
     shifts = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=generator)
     out = torch.empty_like(x)
     for dy, dx in shifts.unique(dim=0).tolist():  # at most (2s+1)^2 groups
-        rows = ((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).nonzero().squeeze(1)
+        rows = ((shifts[:, 0] == dy) & (shifts[:, 1] == dx)).nonzero().squeeze(1).to(x.device)
         out[rows] = x[rows].roll((dy, dx), dims=(2, 3))
     return out
 
@@ -174,23 +198,148 @@ def update_average(averaged: VAE, model: VAE, decay: float, step: int) -> None:
     torch._foreach_lerp_(list(averaged.parameters()), list(model.parameters()), 1 - decay)
 
 
+def epoch_generators(
+    cfg: TrainConfig, epoch: int, device: torch.device
+) -> tuple[torch.Generator, torch.Generator]:
+    """(host, noise) generators for one epoch, seeded by the seed and the epoch number.
+
+    `host` draws on the CPU: the batch order and the pixel shifts, which are grouped
+    with .tolist() and so must not wait on a GPU. `noise` draws eps for z where the
+    model runs, as torch.randn needs a generator of that device. On the CPU both are
+    one generator, so a CPU run draws exactly the numbers it always did.
+    """
+    seed = cfg.seed * 100_003 + epoch
+    host = torch.Generator().manual_seed(seed)
+    if device.type == "cpu":
+        return host, host
+    return host, torch.Generator(device=device).manual_seed(seed)
+
+
+def train_epoch(
+    cfg: TrainConfig,
+    epoch: int,
+    steps: int,
+    model: VAE,
+    averaged: VAE,
+    optimizer: torch.optim.Optimizer,
+    train_x: torch.Tensor,
+    report: Callable[[int, Callable[[], dict]], None],
+) -> dict:
+    """Take one epoch's optimizer steps; return the epoch's mean loss, recon and kl.
+
+    After each batch `report(b, means)` is called; `means()` reads the running means
+    back to the host, a sync that stalls a GPU, so it only runs when someone reads it.
+    """
+    model.train()
+    host, noise = epoch_generators(cfg, epoch, train_x.device)
+    order = torch.randperm(len(train_x), generator=host).to(train_x.device)
+    sums = torch.zeros(3, device=train_x.device)
+    seen = 0
+
+    def means() -> dict:
+        return dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
+
+    for b in range(steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(cfg, epoch * steps + b, steps)
+        x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
+        if cfg.augment_shift:
+            x = random_shift(x, cfg.augment_shift, host)
+        parts = model.loss(x, cfg.beta, noise)
+        total = parts.total
+        if cfg.encoder_shift:
+            shifted = random_shift(x, cfg.encoder_shift, host)
+            total = total + model.encoder_loss(shifted, cfg.beta, noise)
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        if averaged is not model:
+            update_average(averaged, model, cfg.ema, epoch * steps + b)
+        sums += torch.stack([p.detach() for p in parts]) * len(x)
+        seen += len(x)
+        report(b, means)
+    return means()
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """The run as of the end of its last finished epoch, with CPU copies of the weights
+    and optimizer state: what every checkpoint tells --resume to continue from.
+
+    The trainer swaps in a new one with a single assignment, so a signal landing at
+    any moment finds a consistent one (never epoch N's count with epoch N-1's weights).
+    """
+
+    epochs: int
+    history: list[dict]
+    seconds: float
+    model: dict  # the saved (possibly averaged) weights
+    raw_model: dict | None  # the training weights, when `model` is their moving average
+    optimizer: dict
+
+    @classmethod
+    def of(
+        cls,
+        epochs: int,
+        history: list[dict],
+        seconds: float,
+        model: VAE,
+        averaged: VAE,
+        optimizer: torch.optim.Optimizer,
+    ) -> EpochEnd:
+        return cls(
+            epochs=epochs,
+            history=list(history),
+            seconds=seconds,
+            model=on_cpu(averaged.state_dict(), copy=True),
+            raw_model=on_cpu(model.state_dict(), copy=True) if averaged is not model else None,
+            optimizer=on_cpu(optimizer.state_dict(), copy=True),
+        )
+
+
+def restore(
+    cfg: TrainConfig, model: VAE, averaged: VAE, optimizer: torch.optim.Optimizer
+) -> tuple[int, list, float]:
+    """Load cfg.resume into the model(s) and optimizer; return (epochs, history, seconds)."""
+    ckpt = load_checkpoint(cfg.resume)
+    if ckpt.config != model.config:
+        raise CheckpointError(f"{cfg.resume}: its model {ckpt.config} differs from {model.config}")
+    state = ckpt.train_state or {}
+    # A run stopped mid-epoch saved its latest weights as `model` and its last epoch's
+    # end apart; continuing from that epoch's end is what makes a resume exact.
+    weights = state.get("model") or ckpt.model.state_dict()
+    averaged.load_state_dict(weights)
+    model.load_state_dict(state.get("raw_model") or weights)
+    if state.get("optimizer"):
+        optimizer.load_state_dict(state["optimizer"])  # moves Adam's moments to the device
+    meta = ckpt.meta
+    return (
+        int(meta.get("epochs", 0)),
+        list(meta.get("history", [])),
+        float(meta.get("train_seconds", 0.0)),
+    )
+
+
 def train(
     cfg: TrainConfig,
     splits: Splits | None = None,
     callback: Callable[[Progress], None] | None = None,
     show_progress: bool = True,
 ) -> Path:
-    """Train per `cfg`, save the checkpoint to `cfg.out` (also on Ctrl-C) and return its path."""
+    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
+    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
+    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     if splits.notice and show_progress:
         print(f"note: {splits.notice}", file=sys.stderr)
-    train_x = splits.train.float_images()  # (N, 1, 28, 28), held in memory once
-    test_x = splits.test.float_images()
+    # Held on the device once, so batches are slices there and never cross the bus.
+    train_x = splits.train.float_images().to(device)  # (N, 1, 28, 28)
+    test_x = splits.test.float_images().to(device)
 
     torch.manual_seed(cfg.seed)
-    model = VAE(cfg.model_config())
+    model = VAE(cfg.model_config()).to(device)  # initialized on the CPU: same start anywhere
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # With cfg.ema the evaluated and saved model is a moving average of the weights
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
@@ -198,45 +347,31 @@ def train(
     averaged = copy.deepcopy(model) if cfg.ema else model
     start_epoch, history, seconds = 0, [], 0.0
     if cfg.resume:
-        ckpt = load_checkpoint(cfg.resume)
-        if ckpt.config != model.config:
-            raise CheckpointError(
-                f"{cfg.resume}: its model {ckpt.config} differs from {model.config}"
-            )
-        state = ckpt.train_state or {}
-        averaged.load_state_dict(ckpt.model.state_dict())
-        model.load_state_dict(state.get("raw_model") or ckpt.model.state_dict())
-        if state.get("optimizer"):
-            optimizer.load_state_dict(state["optimizer"])
-        start_epoch = int(ckpt.meta.get("epochs", 0))
-        history = list(ckpt.meta.get("history", []))
-        seconds = float(ckpt.meta.get("train_seconds", 0.0))
+        start_epoch, history, seconds = restore(cfg, model, averaged, optimizer)
+    done = EpochEnd.of(start_epoch, history, seconds, model, averaged, optimizer)
 
     steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
     if cfg.limit_batches:
         steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
-    epochs_done, interrupted = start_epoch, False
 
-    def save() -> Path:
-        test = history[-1]["test"] if history else None
+    def save(interrupted: bool, mid_epoch: bool = False) -> Path:
         meta = {
             "dataset": splits.name,
             "data_source": splits.source,
             "data_notice": splits.notice,
             "train_images": len(train_x),
             "test_images": len(test_x),
-            "epochs": epochs_done,
-            "test": test,
-            "history": history,
-            "train_seconds": round(seconds, 2),
+            "epochs": done.epochs,
+            "test": done.history[-1]["test"] if done.history else None,
+            "history": done.history,
+            "train_seconds": round(done.seconds, 2),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "interrupted": interrupted,
             "torch": str(torch.__version__),
         }
-        state = {
-            "optimizer": optimizer.state_dict(),
-            "raw_model": model.state_dict() if averaged is not model else None,
-        }
+        state = {"optimizer": done.optimizer, "raw_model": done.raw_model}
+        if mid_epoch:  # the weights saved may be past done.epochs; --resume starts there
+            state["model"] = done.model
         return save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
 
     bar = None
@@ -248,53 +383,39 @@ def train(
         )
     try:
         for epoch in range(start_epoch, cfg.epochs):
-            started = time.perf_counter()
-            model.train()
-            generator = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-            order = torch.randperm(len(train_x), generator=generator)
-            sums = torch.zeros(3)
-            seen = 0
-            for b in range(steps_per_epoch):
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(cfg, epoch * steps_per_epoch + b, steps_per_epoch)
-                x = train_x[order[b * cfg.batch_size : (b + 1) * cfg.batch_size]]
-                if cfg.augment_shift:
-                    x = random_shift(x, cfg.augment_shift, generator)
-                parts = model.loss(x, cfg.beta, generator)
-                total = parts.total
-                if cfg.encoder_shift:
-                    shifted = random_shift(x, cfg.encoder_shift, generator)
-                    total = total + model.encoder_loss(shifted, cfg.beta, generator)
-                optimizer.zero_grad(set_to_none=True)
-                total.backward()
-                optimizer.step()
-                if averaged is not model:
-                    update_average(averaged, model, cfg.ema, epoch * steps_per_epoch + b)
-                sums += torch.stack([p.detach() for p in parts]) * len(x)
-                seen += len(x)
-                running = dict(zip(("loss", "recon", "kl"), (sums / seen).tolist(), strict=True))
+
+            def report(b: int, means: Callable[[], dict], epoch: int = epoch) -> None:
                 if bar is not None:
                     bar.update()
                     if b % 20 == 0:
-                        bar.set_postfix(epoch=epoch + 1, loss=f"{running['loss']:.1f}")
+                        bar.set_postfix(epoch=epoch + 1, loss=f"{means()['loss']:.1f}")
                 if callback is not None and b + 1 < steps_per_epoch:
-                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, running))
+                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, means()))
+
+            started = time.perf_counter()
+            running = train_epoch(
+                cfg, epoch, steps_per_epoch, model, averaged, optimizer, train_x, report
+            )
+            synchronize(device)  # so the time below is the GPU's work, not its queueing
             seconds += time.perf_counter() - started  # training time only, not evaluation
             test = evaluate_elbo(averaged, test_x)
-            epochs_done = epoch + 1
-            history.append(
-                {"epoch": epochs_done, "train": running, "test": test, "seconds": round(seconds, 2)}
-            )
+            history = [
+                *history,
+                {"epoch": epoch + 1, "train": running, "test": test, "seconds": round(seconds, 2)},
+            ]
+            done = EpochEnd.of(epoch + 1, history, seconds, model, averaged, optimizer)
+            if done.epochs < cfg.epochs:  # the last epoch's is the final save below
+                save(interrupted=True)  # not finished yet: if killed now, it was stopped early
             if bar is not None:
                 bar.write(
-                    f"epoch {epochs_done:3d}  test nelbo {test['nelbo']:7.2f} = recon "
+                    f"epoch {done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
                     f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)",
                     file=sys.stderr,
                 )
             if callback is not None:
                 callback(
                     Progress(
-                        epochs_done,
+                        done.epochs,
                         cfg.epochs,
                         steps_per_epoch,
                         steps_per_epoch,
@@ -303,18 +424,19 @@ def train(
                         seconds,
                     )
                 )
-    except (KeyboardInterrupt, StopTraining):
-        # Weights are consistent between optimizer steps; save what we have, then stop.
-        interrupted = True
-        path = save()
+    except (KeyboardInterrupt, StopTraining) as stop:
+        # Weights are consistent between optimizer steps: save the latest ones to look at,
+        # with the last epoch's end for --resume, then stop.
+        path = save(interrupted=True, mid_epoch=True)
         if bar is not None:
             bar.close()
-            print(f"\ninterrupted after {epochs_done} epochs; saved {path}", file=sys.stderr)
+            how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+            print(f"\n{how} after {done.epochs} epochs; saved {path}", file=sys.stderr)
         raise
     finally:
         if bar is not None:
             bar.close()
-    return save()
+    return save(interrupted=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -359,6 +481,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="moving-average decay of the saved weights (0 = off)",
     )
     p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=defaults.device,
+        help="where to train; auto: cuda, else mps, else cpu",
+    )
     p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
     p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
     p.add_argument("--resume", help="checkpoint to continue from (same model config)")
@@ -383,8 +511,13 @@ def main(argv: list[str] | None = None) -> int:
     # never raises KeyboardInterrupt: `kill -INT` would do nothing. The CLI always wants
     # SIGINT to mean "save a checkpoint and stop", wherever it was started from.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM (`kill`, schedulers, `docker stop`) would end the process on the spot;
+    # make it mean the same.
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         path = train(cfg)
+    except Terminated:
+        return 128 + signal.SIGTERM  # 143, the shell's code for SIGTERM, after a clean save
     except KeyboardInterrupt:
         return 130
     except (DatasetError, CheckpointError, ValueError) as e:
