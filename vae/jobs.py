@@ -30,6 +30,7 @@ it died is kept.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import signal
@@ -250,9 +251,12 @@ def _death_message(job: TrainingJob, rc: int, stderr: IO[bytes]) -> str:
         how = f"exited with code {rc}"
     message = f"the training process died ({how}) without reporting a result"
     stderr.seek(0)
-    tail = stderr.read()[-2000:].decode(errors="replace").strip().splitlines()
-    if tail:
-        message += f"; its last words: {tail[-1]}"
+    tail = stderr.read()[-4000:].decode(errors="replace").strip()
+    if tail:  # for whoever runs the server; the UI gets one line
+        print(f"vae.jobs: training process {job.pid} died ({how}):\n{tail}", file=sys.stderr)
+        lines = tail.splitlines()
+        fatal = [line for line in lines if line.startswith("Fatal Python error")]
+        message += f"; its last words: {(fatal or lines)[-1].strip()}"
     out = Path(job.config.out)
     if out.exists():
         job.path = out
@@ -265,6 +269,7 @@ def _child_main(config_json: str) -> int:
     """Run one training in this process, reporting on the original stdout."""
     if hasattr(os, "setpriority"):  # first of all: the server's sessions come first
         os.setpriority(os.PRIO_PROCESS, 0, 19)
+    faulthandler.enable()  # a segfault in torch leaves a "Fatal Python error" line on stderr
     for name, value in CHILD_ENV.items():
         os.environ.setdefault(name, value)
     # Our protocol owns the original stdout; anything else printed goes to stderr.
