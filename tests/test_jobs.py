@@ -123,6 +123,14 @@ def test_stop_requested_set_still_stops_at_once(tmp_path, data_root):
     assert load_checkpoint(job.path).meta["interrupted"]
 
 
+def test_child_saves_and_stops_when_the_server_is_gone(tmp_path, data_root):
+    job = long_run(data_root, tmp_path)
+    job.process.stdin.close()  # what the child sees when the server dies
+    wait(job)
+    assert job.status == "stopped", job.error
+    assert load_checkpoint(job.path).meta["interrupted"]
+
+
 def test_killed_child_fails_the_job_not_the_server(tmp_path, data_root):
     job = long_run(data_root, tmp_path)
     os.kill(job.pid, signal.SIGKILL)
