@@ -1,30 +1,75 @@
-"""Training runs in a background thread, for the app: one at a time for the whole server.
+"""Training for the app runs in a separate process: one at a time for the whole server.
 
-The app serves many browser sessions from one process on a small CPU. A
-training run started from one session runs `vae.train.train` in a daemon thread
-and reports through a `TrainingJob` that any session can read; a global lock
-admits one run at a time, so two sessions never compete for the cores or write
-the same file. Every run writes a new, timestamped checkpoint name and never
-touches an existing file.
+The app serves many browser sessions from one process on a small CPU. A run
+started from one session executes `vae.train.train` in a child process
+(`python -m vae.jobs`), not in a thread of the server, because:
+
+- a crash of the trainer, or the kernel's OOM killer, must not take the server
+  and every classroom session down with it: the child dies alone and its
+  `TrainingJob` says "failed: the training process died (killed by SIGKILL)";
+- a training thread would compete with the sessions for the GIL and the
+  cores. The child runs at the lowest CPU priority (nice 19) with one torch
+  thread (OMP_NUM_THREADS=1), so the server's sessions stay responsive.
+
+The child loads its data itself (only the config crosses the boundary, as
+JSON) and reports on its stdout, one JSON object a line: progress (throttled
+to a few a second, plus every epoch's test metrics), then how it ended. A
+reader thread in the server applies those lines to the `TrainingJob`, so the
+UI reads plain attributes and never blocks. Stop is a line on the child's
+stdin ("stop"); the child's callback then raises StopTraining and `train`
+saves a checkpoint. The child also stops and saves when its stdin closes,
+i.e. when the server is gone. Closing a browser tab does nothing to a run:
+the job lives in the server, any session sees it, its owner may stop it.
+
+A global lock admits one run at a time, so two sessions never compete for the
+cores or write the same file. Every run writes a new, timestamped checkpoint
+name and never touches an existing file; a checkpoint the child saved before
+it died is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
-from vae.train import Progress, StopTraining, TrainConfig, train
+if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
+    from vae.train import Progress, TrainConfig
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # so the child runs this very code
+CHILD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+PROGRESS_EVERY = 0.25  # seconds between progress lines within an epoch, at most
 
 _LOCK = threading.Lock()
 _CURRENT: TrainingJob | None = None
 
 
+class StopSignal(threading.Event):
+    """`job.stop_requested`: an Event whose set() also tells the child to stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notify = lambda: None  # replaced by start() once the child exists
+
+    def set(self) -> None:
+        super().set()
+        self.notify()
+
+
 @dataclass
 class TrainingJob:
-    """What one run has done so far; written by the training thread, read by the UI."""
+    """What one run has done so far; written by the server's reader thread, read by the UI."""
 
     config: TrainConfig
     owner: str  # the session that started it (only it may stop it)
@@ -38,7 +83,10 @@ class TrainingJob:
     status: str = "starting"  # starting, running, stopping, done, stopped, failed
     error: str | None = None
     path: Path | None = None
-    stop_requested: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None  # of the training process
+    returncode: int | None = None  # of the training process, once it has exited
+    stop_requested: StopSignal = field(default_factory=StopSignal)
+    process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
 
     @property
     def finished(self) -> bool:
@@ -52,17 +100,26 @@ class TrainingJob:
             1.0, ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
         )
 
-    def on_progress(self, p: Progress) -> None:
-        if self.stop_requested.is_set():
-            self.status = "stopping"
-            raise StopTraining
-        self.status = "running"
-        self.epoch, self.epochs, self.batch, self.batches = p.epoch, p.epochs, p.batch, p.batches
-        step = (p.epoch - 1) + p.batch / p.batches
-        if p.test is not None:
-            self.history.append({"epoch": p.epoch, "train": p.train, "test": p.test})
-        elif p.batch % max(1, p.batches // 10) == 0:
-            self.recent.append({"step": round(step, 3), "loss": p.train["loss"]})
+    def stop(self) -> None:
+        """Ask the child to save a checkpoint and exit (same as stop_requested.set())."""
+        self.stop_requested.set()
+
+    def apply(self, event: dict) -> None:
+        """One line from the child (see `_child_main`); terminal events are kept for `_watch`."""
+        kind = event.get("event")
+        if kind == "progress":
+            self.epoch, self.epochs = event["epoch"], event["epochs"]
+            self.batch, self.batches = event["batch"], event["batches"]
+            if event.get("sample"):
+                step = round((event["epoch"] - 1) + event["batch"] / event["batches"], 3)
+                self.recent = [*self.recent, {"step": step, "loss": event["loss"]}]
+        elif kind == "epoch":
+            self.epoch, self.epochs = event["epoch"], event["epochs"]
+            self.batch = self.batches = event["batches"]
+            entry = {"epoch": event["epoch"], "train": event["train"], "test": event["test"]}
+            self.history = [*self.history, entry]  # a new list: readers never see it half-built
+        if kind in ("progress", "epoch") and not self.finished:
+            self.status = "stopping" if self.stop_requested.is_set() else "running"
 
 
 def new_checkpoint_path(folder: str | Path, cfg: TrainConfig) -> Path:
@@ -82,25 +139,219 @@ def current_job() -> TrainingJob | None:
 
 
 def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> TrainingJob:
-    """Start a run writing a new checkpoint under `folder`; RuntimeError if one is running."""
+    """Start a run writing a new checkpoint under `folder`; RuntimeError if one is running.
+
+    The child loads `cfg.dataset` itself (from `cfg.data_root` or the usual places);
+    `splits` is accepted for callers that loaded the data already and only checked to
+    be the config's dataset: tensors do not cross the process boundary.
+    """
     global _CURRENT
+    if splits is not None and splits.name != cfg.dataset:
+        raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     with _LOCK:
         if _CURRENT is not None and not _CURRENT.finished:
             raise RuntimeError("a model is already training on this server; wait for it to finish")
         cfg = replace(cfg, out=str(new_checkpoint_path(folder, cfg)), resume=None)
         job = TrainingJob(config=cfg, owner=owner, epochs=cfg.epochs)
         _CURRENT = job
-    threading.Thread(target=_run, args=(job, splits), name="vae-train", daemon=True).start()
+        try:
+            _spawn(job)
+        except OSError as e:  # e.g. no memory to fork: reported like any failure
+            job.error = f"could not start the training process: {e}"
+            job.status = "failed"
     return job
 
 
-def _run(job: TrainingJob, splits) -> None:
+def _spawn(job: TrainingJob) -> None:
+    # The child's tracebacks, quoted if it dies; _watch closes it when the child has exited.
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115
+    env = os.environ | CHILD_ENV
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")) if p
+    )
     try:
-        job.path = train(job.config, splits=splits, callback=job.on_progress, show_progress=False)
-        job.status = "done"
-    except StopTraining:
-        job.path = Path(job.config.out)  # train() saved what it had before re-raising
-        job.status = "stopped"
-    except Exception as e:  # surfaced in the UI; the thread must not die silently
-        job.error = f"{type(e).__name__}: {e}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vae.jobs", json.dumps(job.config.to_dict())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            text=True,
+            bufsize=1,
+            start_new_session=True,  # Ctrl-C on the server's terminal is not a stop
+        )
+    except OSError:
+        stderr.close()
+        raise
+    job.process, job.pid = proc, proc.pid
+    send_lock = threading.Lock()
+
+    def notify() -> None:
+        with send_lock:
+            try:
+                proc.stdin.write("stop\n")
+                proc.stdin.flush()
+            except (OSError, ValueError):  # the child is gone already, or stdin closed
+                pass
+        if not job.finished:
+            job.status = "stopping"
+
+    job.stop_requested.notify = notify
+    if job.stop_requested.is_set():  # set before the child existed
+        notify()
+    threading.Thread(
+        target=_watch, args=(job, proc, stderr), name="vae-train-reader", daemon=True
+    ).start()
+
+
+def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
+    """The reader thread: apply the child's lines until EOF, then settle how it ended."""
+    final = None
+    try:
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # not ours
+            if not isinstance(event, dict):
+                continue
+            if event.get("event") in ("done", "stopped", "failed"):
+                final = event
+                if event.get("path"):
+                    job.path = Path(event["path"])
+            else:
+                job.apply(event)
+    except (OSError, ValueError):
+        pass  # the pipe broke: the exit code below says why
+    job.returncode = rc = proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError):
+            pipe.close()
+    if final is not None and final["event"] != "failed":
+        job.status = final["event"]
+    elif final is not None:
+        job.error = final.get("error") or "training failed"
         job.status = "failed"
+    else:
+        job.error = _death_message(job, rc, stderr)
+        job.status = "failed"
+    stderr.close()
+
+
+def _death_message(job: TrainingJob, rc: int, stderr: IO[bytes]) -> str:
+    if rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = f"signal {-rc}"
+        how = f"killed by {name}"
+        if -rc == signal.SIGKILL:
+            how += " (out of memory, or killed by hand)"
+    else:
+        how = f"exited with code {rc}"
+    message = f"the training process died ({how}) without reporting a result"
+    stderr.seek(0)
+    tail = stderr.read()[-4000:].decode(errors="replace").strip()
+    if tail:  # for whoever runs the server; the UI gets one line
+        print(f"vae.jobs: training process {job.pid} died ({how}):\n{tail}", file=sys.stderr)
+        lines = tail.splitlines()
+        fatal = [line for line in lines if line.startswith("Fatal Python error")]
+        message += f"; its last words: {(fatal or lines)[-1].strip()}"
+    out = Path(job.config.out)
+    if out.exists():
+        job.path = out
+        message += f"; the checkpoint it saved last is kept: {out.name}"
+    return message
+
+
+# ---- the child ---------------------------------------------------------------------------------
+def _child_main(config_json: str) -> int:
+    """Run one training in this process, reporting on the original stdout."""
+    if hasattr(os, "setpriority"):  # first of all: the server's sessions come first
+        os.setpriority(os.PRIO_PROCESS, 0, 19)
+    faulthandler.enable()  # a segfault in torch leaves a "Fatal Python error" line on stderr
+    for name, value in CHILD_ENV.items():
+        os.environ.setdefault(name, value)
+    # Our protocol owns the original stdout; anything else printed goes to stderr.
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    stop = threading.Event()
+    write_lock = threading.Lock()
+
+    def send(**event) -> None:
+        with write_lock:
+            try:
+                out.write(json.dumps(event) + "\n")
+            except (OSError, ValueError):  # the server is gone: save and stop
+                stop.set()
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                stop.set()
+        stop.set()  # stdin closed: the server is gone, so save and stop
+
+    threading.Thread(target=read_commands, name="vae-train-commands", daemon=True).start()
+
+    try:
+        import torch
+
+        from vae.train import StopTraining, TrainConfig, train
+
+        torch.set_num_threads(1)
+        with contextlib.suppress(RuntimeError):  # already set
+            torch.set_num_interop_threads(1)
+        values = json.loads(config_json)
+        values["hidden"] = tuple(values["hidden"])
+        cfg = TrainConfig(**values)
+    except Exception as e:
+        send(event="failed", error=f"{type(e).__name__}: {e}")
+        return 1
+
+    last = 0.0
+
+    def callback(p: Progress) -> None:
+        nonlocal last
+        if stop.is_set():
+            raise StopTraining
+        if p.test is not None:
+            send(
+                event="epoch",
+                epoch=p.epoch,
+                epochs=p.epochs,
+                batches=p.batches,
+                train=p.train,
+                test=p.test,
+            )
+            return
+        sample = p.batch % max(1, p.batches // 10) == 0
+        now = time.monotonic()
+        if sample or now - last >= PROGRESS_EVERY:
+            last = now
+            send(
+                event="progress",
+                epoch=p.epoch,
+                epochs=p.epochs,
+                batch=p.batch,
+                batches=p.batches,
+                loss=p.train["loss"],
+                sample=sample,
+            )
+
+    try:
+        path = train(cfg, callback=callback, show_progress=False)
+    except (StopTraining, KeyboardInterrupt):
+        send(event="stopped", path=cfg.out)  # train() saved what it had before re-raising
+        return 0
+    except Exception as e:  # bad data, a bad config: the message reaches the UI
+        send(event="failed", error=f"{type(e).__name__}: {e}")
+        return 1
+    send(event="done", path=str(path))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m vae.jobs CONFIG_JSON  (the app starts this; see start())")
+    sys.exit(_child_main(sys.argv[1]))
