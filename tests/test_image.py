@@ -206,6 +206,42 @@ def test_blank_picture_is_refused(gray: np.ndarray) -> None:
         vi.to_mnist(gray)
 
 
+def _salt_and_pepper(
+    paper: float, share: float, seed: int = 2, shape: tuple[int, int] = (200, 200)
+) -> np.ndarray:
+    gray = np.full(shape, paper)
+    u = np.random.default_rng(seed).random(gray.shape)
+    gray[u < share / 2] = 0.0
+    gray[u > 1.0 - share / 2] = 1.0
+    return gray
+
+
+@pytest.mark.parametrize(
+    "gray",
+    [
+        np.random.default_rng(3).random((200, 200)),
+        np.clip(0.5 + np.random.default_rng(4).normal(0.0, 0.1, (200, 200)), 0.0, 1.0),
+        np.clip(0.5 + np.random.default_rng(5).normal(0.0, 0.3, (200, 200)), 0.0, 1.0),
+        np.clip(0.9 + np.random.default_rng(6).normal(0.0, 0.05, (300, 240)), 0.0, 1.0),
+        _salt_and_pepper(0.5, 0.1),
+        _salt_and_pepper(1.0, 0.1),
+        _salt_and_pepper(0.0, 0.02),
+        _salt_and_pepper(1.0, 0.005),
+    ],
+    ids=["uniform", "gaussian", "gaussian-clipped", "gaussian-on-white", "salt-and-pepper",
+         "pepper-on-white", "salt-on-black", "dust-on-white"],
+)  # fmt: skip
+def test_pure_noise_is_refused(gray: np.ndarray) -> None:
+    # Without a clear border to measure the paper's noise on, noise must still not pass as ink.
+    with pytest.raises(BlankImageError, match="No digit found.*noise"):
+        vi.to_mnist(gray)
+
+
+def test_digit_on_dusty_paper_is_not_refused(reference: np.ndarray) -> None:
+    gray = np.minimum(clean_gray("7"), _salt_and_pepper(1.0, 0.002, shape=(300, 240)))
+    assert mad(vi.to_mnist(gray), reference) < 0.05
+
+
 def test_blank_error_is_an_image_error() -> None:
     assert issubclass(BlankImageError, ImageError) and issubclass(ImageError, ValueError)
 

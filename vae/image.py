@@ -302,10 +302,12 @@ def _paper_plane(gray: np.ndarray, paper_side: np.ndarray) -> np.ndarray:
     """Paper level fitted as a plane to the paper: phone photos are lit unevenly.
 
     (H, W) gray with light ink, and the (H, W) mask of the paper's side of the split ->
-    (H, W) paper level. The fit starts flat at the commonest paper level, not at the border's
-    median: in a tight crop the border holds ink, and in a blurred one the strokes' fringe
-    lies on the paper's side of the split too. Each refit keeps the pixels within three noise
-    widths of the plane, the noise being measured below it, where no ink or fringe is.
+    (H, W) paper level. The fit starts flat at the commonest level among the darker half (by
+    rank) of the paper's side, not at the border's median: in a tight crop the border holds
+    ink, and in a blurred one the strokes' fringe lies on the paper's side of the split too,
+    and can outnumber the paper when a "1" fills its crop. Each refit keeps the pixels within
+    three noise widths of the plane, the noise being measured below it, where no ink or
+    fringe is.
     """
     height, width = gray.shape
     step = max(1, math.ceil(math.sqrt(gray.size / FIT_POINTS)))  # a grid sample is plenty
@@ -313,8 +315,8 @@ def _paper_plane(gray: np.ndarray, paper_side: np.ndarray) -> np.ndarray:
     rows, cols = np.mgrid[0:height, 0:width][(slice(None), *sample)].reshape(2, -1)
     values = gray[sample].ravel().astype(np.float64)
     paper = values[paper_side[sample].ravel()]
-    if paper.size:  # a "1" can fill its tight crop: its fringe outnumbers the bit of paper
-        paper = paper[paper <= (float(np.percentile(paper, 1)) + float(paper.max())) / 2]
+    if paper.size:
+        paper = paper[paper <= float(np.median(paper))]
     design = np.stack([np.ones(rows.size), rows / height, cols / width], axis=1)
     coef = np.array([_mode(paper if paper.size else values), 0.0, 0.0])
     for _ in range(4):
