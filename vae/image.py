@@ -13,6 +13,9 @@ contrast, crops to the ink, thickens pen-thin strokes, fits the 20x20 box and ce
 
 Everything here is pure (bytes or arrays in, arrays out) and never imports streamlit. Anything
 wrong with the input raises `ImageError`, whose message the app shows to the user as it is.
+Doubts that do not stop the picture being used (two digits side by side, as in "42") come back
+as notes from the `*_report` variants: `preprocess_upload_report` and `from_canvas_report`
+return `Prepared(image, notes)`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageFilter, ImageOps, UnidentifiedImageError
@@ -53,6 +57,11 @@ RING_DECISIVE = 0.6  # share of the border on one side of the split that makes t
 # Salt-and-pepper noise: this many separate specks, none holding this share of the ink
 MANY_SPECKS = 30
 SPECK_SHARE = 0.1
+# Two digits side by side: blobs that overlap by less than this share of their width are
+# apart (handwriting kerns), each at least this share of the tallest's height and of the ink.
+BLOB_KERNING = 0.15
+BLOB_HEIGHT = 0.7
+BLOB_MASS = 0.15
 FIT_POINTS = 65_536  # pixels sampled to fit the paper's plane
 
 
@@ -194,17 +203,52 @@ def _flatten_alpha(luma: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return (luma * alpha + background * (1.0 - alpha)).astype(np.float32)
 
 
+class Prepared(NamedTuple):
+    """A picture made into the encoder's input, and what the user should be told about it."""
+
+    image: np.ndarray  # (28, 28) float32 in [0, 1], ink = 1
+    notes: tuple[str, ...]  # warnings to show beside the result; () when all is well
+
+
 def to_mnist(gray: np.ndarray) -> np.ndarray:
     """(H, W) gray in [0, 1], either polarity -> (28, 28) float32 in [0, 1], MNIST-style.
 
     Ink is 1 and paper 0; the ink's longer side is 20 px and its centre of mass is at pixel
     (14, 14). Raises BlankImageError (an ImageError) if there is no digit to find.
     """
+    return to_mnist_report(gray).image
+
+
+def to_mnist_report(
+    gray: np.ndarray, *, what: str = "picture", advice: str = "Crop to one digit"
+) -> Prepared:
+    """Like to_mnist, plus notes: (H, W) gray -> Prepared((28, 28) image, notes).
+
+    `what` and `advice` word the notes for where the picture came from: a drawing is not
+    cropped but drawn anew.
+    """
+    image, digits = _prepare(gray)
+    notes = (_several_digits_note(digits, what, advice),) if digits > 1 else ()
+    return Prepared(image, notes)
+
+
+def _prepare(gray: np.ndarray) -> tuple[np.ndarray, int]:
+    """(H, W) gray -> the (28, 28) digit, and how many digits stand side by side in it."""
     work = _shrink(_checked_gray(gray), WORK_SIDE)
     ink = _ink(work)
+    digits = _digits_side_by_side(ink)
     crop = _crop_to_ink(ink)
     digit = _fit_box(crop)
-    return _centred(digit)
+    return _centred(digit), digits
+
+
+def _several_digits_note(digits: int, what: str, advice: str) -> str:
+    # Not refused: the user may want to see what the model makes of "42", and a false alarm
+    # must not block a real digit. The note says why the result may look odd.
+    return (
+        f"This {what} seems to hold {digits} digits side by side; the model sees them as one "
+        f"image. {advice} for a meaningful result."
+    )
 
 
 def _checked_gray(gray: np.ndarray) -> np.ndarray:
@@ -370,6 +414,37 @@ def _robust_sigma(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(values - median)))
 
 
+def _digits_side_by_side(ink: np.ndarray) -> int:
+    """How many digit-size ink blobs stand side by side in the (H, W) ink map: 1 for one digit.
+
+    A blob is a connected stretch of ink (8-neighbours). Blobs whose columns overlap are one
+    digit's parts (the two strokes of a broken "4", the bar of a "5" above its body), so
+    blobs are merged along the x axis first. What is left counts as a digit if it is nearly
+    as tall as the tallest and carries a fair share of the ink: specks, dust and a stray
+    stroke piece do not.
+    """
+    labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    if count < 2:
+        return 1
+    boxes = ndimage.find_objects(labels)
+    masses = ndimage.sum_labels(ink, labels, index=np.arange(1, count + 1))
+    columns: list[list[float]] = []  # [left, right, top, bottom, mass], left to right
+    for (rows, cols), mass in sorted(zip(boxes, masses, strict=True), key=lambda b: b[0][1].start):
+        overlap = columns and cols.start < columns[-1][1] - BLOB_KERNING * (cols.stop - cols.start)
+        if overlap:
+            last = columns[-1]
+            last[1], last[2] = max(last[1], cols.stop), min(last[2], rows.start)
+            last[3], last[4] = max(last[3], rows.stop), last[4] + mass
+        else:
+            columns.append([cols.start, cols.stop, rows.start, rows.stop, mass])
+    tallest = max(bottom - top for _, _, top, bottom, _ in columns)
+    total = sum(column[4] for column in columns)
+    return sum(
+        bottom - top >= BLOB_HEIGHT * tallest and mass >= BLOB_MASS * total
+        for _, _, top, bottom, mass in columns
+    )
+
+
 def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
     """Crop to the digit's bounding box, ignoring specks that carry almost no ink."""
     rows = _span(ink.sum(axis=1))
@@ -443,6 +518,11 @@ def from_canvas(rgba: np.ndarray) -> np.ndarray:
     Works for light strokes on an opaque dark background and for any strokes on a
     transparent background (the alpha channel then tells ink from background).
     """
+    return from_canvas_report(rgba).image
+
+
+def from_canvas_report(rgba: np.ndarray) -> Prepared:
+    """Like from_canvas, plus notes for the user: (H, W, 4) -> Prepared((28, 28), notes)."""
     array = np.asarray(rgba)
     if array.ndim != 3 or array.shape[2] not in (3, 4) or array.size == 0:
         raise ImageError(f"Expected canvas data of shape (H, W, 4), got {array.shape}.")
@@ -450,11 +530,20 @@ def from_canvas(rgba: np.ndarray) -> np.ndarray:
         array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 255).astype(np.uint8)
     image = Image.fromarray(np.ascontiguousarray(array))  # (H, W, 4) uint8 -> mode RGBA
     try:
-        return to_mnist(to_grayscale_array(image))
+        return to_mnist_report(to_grayscale_array(image), what="drawing", advice="Draw one digit")
     except BlankImageError as error:
         raise BlankImageError("The canvas is blank: draw a digit first.") from error
 
 
 def preprocess_upload(data: bytes) -> np.ndarray:
     """Bytes of an uploaded picture -> (28, 28) float32 in [0, 1], ready for the encoder."""
-    return to_mnist(to_grayscale_array(load_image(data)))
+    return preprocess_upload_report(data).image
+
+
+def preprocess_upload_report(data: bytes) -> Prepared:
+    """Bytes of an uploaded picture -> Prepared((28, 28) float32 image, notes for the user).
+
+    The notes are warnings that do not stop the picture being used, such as two digits side
+    by side. Errors (unreadable, too large, blank) raise ImageError as preprocess_upload does.
+    """
+    return to_mnist_report(to_grayscale_array(load_image(data)))
