@@ -683,6 +683,28 @@ def test_blank_upload_says_no_digit_found(image: Image.Image) -> None:
         vi.preprocess_upload(encode(image, "PNG"))
 
 
+def test_upload_formats_are_named_once_for_the_ui() -> None:
+    assert vi.UPLOAD_EXTENSIONS == ("png", "jpg", "jpeg", "webp", "bmp", "gif")
+    assert vi.upload_formats_text() == "PNG, JPEG, WebP, BMP or GIF"
+    assert vi.upload_size_text() == "10 MB"
+
+
+@pytest.mark.parametrize("extension", vi.UPLOAD_EXTENSIONS)
+def test_every_upload_extension_decodes(reference: np.ndarray, extension: str) -> None:
+    fmt = {"jpg": "JPEG", "webp": "WEBP"}.get(extension, extension.upper())
+    params = {"lossless": True} if fmt == "WEBP" else {"quality": 95} if fmt == "JPEG" else {}
+    data = encode(draw_digit("7").convert("RGB"), fmt, **params)
+    assert mad(vi.preprocess_upload(data), reference) < 0.03
+
+
+def test_unreadable_upload_message_offers_only_the_uploader_formats() -> None:
+    with pytest.raises(ImageError) as error:
+        vi.load_image(b"hello, this is a text file\n" * 20)
+    message = str(error.value)
+    assert "PNG, JPEG, WebP, BMP or GIF image of up to 10 MB" in message
+    assert "TIFF" not in message.upper()
+
+
 def test_unsupported_format_is_refused_even_if_pillow_knows_it() -> None:
     data = encode(draw_digit("7"), "PCX")  # readable by Pillow, but not an upload format
     with pytest.raises(ImageError, match="not a picture"):

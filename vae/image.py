@@ -35,6 +35,12 @@ MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; more is a decompressi
 # Formats a browser or phone produces. Naming them stops PIL from trying every plugin it has
 # on untrusted bytes (EPS, for one, would hand the file to Ghostscript).
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG covers MPO from cameras
+# What the app's uploader accepts, by file extension: the one list for the uploader and for
+# every message that names formats. TIFF decodes (FORMATS) but browsers do not show it, so
+# the uploader refuses it and no message may offer it.
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "gif")
+_FORMAT_NAMES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WebP", "bmp": "BMP",
+                 "gif": "GIF"}  # fmt: skip
 
 MNIST_SIDE = 28
 DIGIT_BOX = 20  # MNIST's size normalisation: the longer side of the ink is 20 px
@@ -65,6 +71,17 @@ BLOB_MASS = 0.15
 FIT_POINTS = 65_536  # pixels sampled to fit the paper's plane
 
 
+def upload_formats_text() -> str:
+    """The accepted formats for people: "PNG, JPEG, WebP, BMP or GIF" (jpg and jpeg are one)."""
+    names = list(dict.fromkeys(_FORMAT_NAMES[extension] for extension in UPLOAD_EXTENSIONS))
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def upload_size_text() -> str:
+    """The upload size limit for people, from MAX_UPLOAD_BYTES: "10 MB"."""
+    return f"{MAX_UPLOAD_BYTES / 2**20:g} MB"
+
+
 class ImageError(ValueError):
     """Message is shown to the user as-is: clear, says what is wrong and what to do."""
 
@@ -88,7 +105,7 @@ def load_image(data: bytes) -> Image.Image:
         raise ImageError("The file is empty (0 bytes). Upload a PNG or JPEG picture of a digit.")
     if size > MAX_UPLOAD_BYTES:
         raise ImageError(
-            f"The file is {size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 2**20:.0f} MB. "
+            f"The file is {size / 2**20:.1f} MB; the limit is {upload_size_text()}. "
             "Upload a smaller picture (a digit needs very few pixels)."
         )
     # Pillow's own bomb check only warns between 89 and 179 MP; make the warning an error here.
@@ -114,8 +131,9 @@ def _open(data: bytes) -> ImageFile.ImageFile:
         ) from error
     except UnidentifiedImageError as error:
         raise ImageError(
-            "This file is not a picture that can be read. Upload a PNG, JPEG, WebP, GIF, "
-            "BMP or TIFF image (phone HEIC photos: export or screenshot as JPEG first)."
+            f"This file is not a picture that can be read. Upload a {upload_formats_text()} "
+            f"image of up to {upload_size_text()} (phone HEIC photos: export or screenshot "
+            "as JPEG first)."
         ) from error
     except Exception as error:  # a malformed header can raise almost anything inside a plugin
         raise _damaged() from error
