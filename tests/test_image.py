@@ -341,9 +341,9 @@ def neighbour_agreement(mnist_2d, inputs: np.ndarray, indices: np.ndarray) -> np
 
 
 def test_tight_crops_of_real_digits_are_read_as_well_as_the_digits(mnist, mnist_2d) -> None:
-    # Before the border stopped being trusted as paper, 9.3% of these crops were refused as
-    # blank. Measured on 1,000 digits: 0.4% refused (each a "1" that fills its blurred crop),
-    # neighbour agreement 0.731 cropped and 0.731 uncropped (0.743 for the raw test images).
+    # Before the border stopped being trusted as paper, 21 of these 200 crops were refused as
+    # blank (93 of 1,000). Now none are, and agreement is 0.782 cropped, 0.777 uncropped. On
+    # 1,000 digits: 5 refused (each a "1" that fills its crop), agreement 0.731 and 0.731.
     rng = np.random.default_rng(7)
     indices = rng.choice(len(mnist.test.images), 200, replace=False)
     digits = mnist.test.images[indices].numpy()
