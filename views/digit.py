@@ -100,19 +100,24 @@ def from_drawing(path: str, bundle: dict) -> None:
             clear()
         return
     try:
-        x28 = image.from_canvas(result.image_data)
+        prepared = image.from_canvas_report(result.image_data)
     except image.BlankImageError:
         clear()
         return
     except image.ImageError as e:
         clear(str(e))
         return
-    encode(path, bundle, x28, "drawing", [])
+    encode(path, bundle, prepared.image, "drawing", list(prepared.notes))
+
+
+def upload_help() -> str:
+    """The formats and size limit, said the same way everywhere (vae/image.py owns them)."""
+    return f"{image.upload_formats_text()}, up to {image.upload_size_text()}"
 
 
 def from_upload(path: str, bundle: dict) -> None:
     upload = st.file_uploader(
-        f"A picture of one {bundle['item']}: {image.UPLOAD_HELP}",
+        f"A picture of one {bundle['item']}: {upload_help()}",
         type=list(image.UPLOAD_EXTENSIONS),
         key="digit_upload",
     )
@@ -120,7 +125,7 @@ def from_upload(path: str, bundle: dict) -> None:
         return
     st.session_state.upload_id = upload.file_id
     if upload.size > image.MAX_UPLOAD_BYTES:
-        clear(f"{upload.name} is {upload.size / 2**20:.1f} MB; {image.UPLOAD_HELP}.")
+        clear(f"{upload.name} is {upload.size / 2**20:.1f} MB: too large; {upload_help()}.")
         return
     try:
         x28, notes = image.preprocess_upload_report(upload.getvalue())
@@ -132,7 +137,7 @@ def from_upload(path: str, bundle: dict) -> None:
             f"Could not read {upload.name} as a picture ({type(e).__name__}); {image.UPLOAD_HELP}."
         )
         return
-    encode(path, bundle, x28, f"upload: {upload.name}", notes)
+    encode(path, bundle, x28, f"upload: {upload.name}", list(notes))
 
 
 def result_panel(path: str, bundle: dict) -> None:
