@@ -39,8 +39,10 @@ def points_of(data: dict) -> tuple[np.ndarray, np.ndarray]:
 def decode_like_the_page(data: dict, z: np.ndarray) -> np.ndarray:
     """The page's decoder in numpy: the same half weights, float64 sums, sigmoid."""
     spec = data["decoder"]
-    floats = np.frombuffer(base64.b64decode(spec["data"]), "<f2").astype(np.float64)
-    assert len(floats) == spec["floats"]
+    head = np.frombuffer(base64.b64decode(spec["data32"]), "<f4")
+    tail = np.frombuffer(base64.b64decode(spec["data16"]), "<f2")
+    assert len(head) == spec["float32"] and len(head) + len(tail) == spec["floats"]
+    floats = np.concatenate([head.astype(np.float64), tail.astype(np.float64)])
     x = np.atleast_2d(np.asarray(z, np.float64))
     for i, layer in enumerate(spec["layers"]):
         w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
@@ -96,7 +98,22 @@ def test_float16_decoder_matches_torch(shipped, shipped_html):
     z = np.concatenate([xy[::5], wide]).astype(np.float32)
     error = np.abs(decode_like_the_page(data, z) - decode_reference(shipped.model, z)).max()
     assert error < 1e-2
+    assert data["decoder"]["float32"] == 0  # a VAE's small codes: every weight in float16
     assert error > 0  # the weights really are half precision
+    assert data["decoder"]["max_error"] < 5e-3  # what the export measured itself
+
+
+def test_autoencoder_keeps_leading_layers_float32(mnist):
+    """A plain AE's codes reach |z| ~ 150: all-float16 weights would miss by ~9e-3."""
+    ckpt = load_checkpoint(ROOT / "checkpoints" / "mnist-ae-2d.pt")
+    data = page_data(export_html(ckpt, mnist))
+    spec = data["decoder"]
+    assert spec["float32"] in [layer["weight"] for layer in spec["layers"][1:]]
+    assert len(export_html(ckpt, mnist).encode()) < MAX_BYTES
+    xy, _ = points_of(data)
+    rng = np.random.default_rng(1)
+    z = np.concatenate([xy, rng.uniform(xy.min(0), xy.max(0), (3000, 2))]).astype(np.float32)
+    assert np.abs(decode_like_the_page(data, z) - decode_reference(ckpt.model, z)).max() < 5e-3
 
 
 def test_default_morph_is_a_typical_1_and_7(shipped_html):
@@ -175,6 +192,7 @@ def test_cli_writes_the_shipped_model(tmp_path, capsys):
     out = tmp_path / "sub" / "explorer.html"
     assert main(["--checkpoint", str(SHIPPED), "--out", str(out)]) == 0
     assert out.is_file() and out.stat().st_size < MAX_BYTES
+    assert out.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in out.parent.iterdir()] == ["explorer.html"]  # no temp file left
     said = capsys.readouterr().out
     assert "10,000 test points" in said and "MB" in said

@@ -118,6 +118,31 @@ def test_export_page_offline(browser, exported):
         page.keyboard.press("PageDown")  # t back a step: a frame between the two
         assert 0 < page.evaluate("window.__lxExport.morph.t") < 1
 
+        # legend: hiding a class leaves its points out
+        ones = int((splits.test.labels == 1).sum())
+        page.locator("#legend button", has_text="1").click()
+        assert page.evaluate("window.__lxExport.drawn") == n - ones
+        page.locator("#legend button", has_text="1").click()
+        assert page.evaluate("window.__lxExport.drawn") == n
+
+        # zoom in under the pointer (fewer points in view), pan, then fit again
+        view = page.evaluate("window.__lxExport.view()")
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        page.mouse.wheel(0, -600)
+        zoomed = page.evaluate("window.__lxExport.view()")
+        assert zoomed["s"] > 2 * view["s"]
+        assert page.evaluate("window.__lxExport.drawn") < n
+        page.mouse.down()
+        page.mouse.move(cx + 120, cy, steps=5)
+        page.mouse.up()
+        panned = page.evaluate("window.__lxExport.view()")
+        assert panned["cx"] == pytest.approx(zoomed["cx"] - 120 / zoomed["s"], rel=1e-3)
+        assert page.evaluate("window.__lxExport.pin")["z"] == pin["z"]  # a drag is not a click
+        page.click("#fit")
+        assert page.evaluate("window.__lxExport.view()")["s"] == pytest.approx(view["s"])
+        assert page.evaluate("window.__lxExport.drawn") == n
+
         # back to the default morph for the picture: reload, hover and pin something
         page.reload()
         page.wait_for_function("window.__lxExport && window.__lxExport.ready")
@@ -129,3 +154,23 @@ def test_export_page_offline(browser, exported):
         context.close()
     assert not errors, f"errors in the page: {errors}"
     assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+
+
+def test_export_page_partly_float32_decoder(browser, tmp_path):
+    """The plain AE's page keeps its first layers float32: the page's decoder still agrees."""
+    ckpt = load_checkpoint(ROOT / "checkpoints" / "mnist-ae-2d.pt")
+    path = tmp_path / "ae.html"
+    path.write_text(export_html(ckpt, load_splits("mnist")), encoding="utf-8")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        z = [[x, y] for x in (-20.0, 0.0, 40.0, 120.0) for y in (-50.0, -5.0, 20.0)]
+        decoded = np.array(page.evaluate("(zs) => zs.map((z) => window.__lxExport.decode(z))", z))
+        assert np.abs(decoded - decode_reference(ckpt.model, np.array(z))).max() < 5e-3
+    finally:
+        context.close()
+    assert not errors, errors
