@@ -1,0 +1,176 @@
+"""The standalone explorer page (python -m vae.export) in headless Chromium, from file://.
+
+No app here: the page is written into tmp_path and opened as a file, in an offline
+context, with every request recorded. Uses conftest's `browser` fixture only (its `page`
+fixture would start the whole app).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, ROOT
+from vae.checkpoint import load_checkpoint
+from vae.data import load_splits
+from vae.export import export_html
+from vae.web import decode_reference
+
+pytestmark = pytest.mark.browser
+CHECKPOINT = ROOT / "checkpoints" / "mnist-vae-2d.pt"
+
+CANVAS_PIXELS = """(id) => {
+  const c = document.getElementById(id);
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  const out = [];
+  for (let i = 0; i < d.length; i += 4) out.push(d[i]);
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    ckpt = load_checkpoint(CHECKPOINT)
+    splits = load_splits("mnist")
+    path = tmp_path_factory.mktemp("export") / "explorer.html"
+    path.write_text(export_html(ckpt, splits), encoding="utf-8")
+    return path, ckpt, splits
+
+
+def grey(page, canvas_id: str) -> np.ndarray:
+    """A 28 x 28 canvas's red channel as floats in [0, 1] (the pages paint grey)."""
+    return np.array(page.evaluate(CANVAS_PIXELS, canvas_id), dtype=np.float64) / 255.0
+
+
+def test_export_page_offline(browser, exported):
+    path, ckpt, splits = exported
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, offline=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+
+        # every test digit is drawn (the fitted view holds them all)
+        n, drawn = page.evaluate("[window.__lxExport.n, window.__lxExport.drawn]")
+        assert n == len(splits.test) == 10_000
+        assert drawn == n
+        assert "137.41" in page.inner_text("#facts")  # test -ELBO from the metadata
+        assert page.locator("#legend button").count() == 10
+
+        # hover: the image under the pointer is the torch decoding of the z the page reports
+        box = page.locator("#overlay").bounding_box()
+        blank = grey(page, "hover")
+        frames = []
+        for fx, fy in ((0.42, 0.45), (0.7, 0.3)):
+            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+            hover = page.evaluate("window.__lxExport.hover")
+            shown = grey(page, "hover")
+            reference = decode_reference(ckpt.model, np.array([hover["z"]]))[0]
+            # canvas bytes (what one sees: float16 weights, then rounding to 1/255) and the
+            # decoder's own floats, both against torch's float32 decoding
+            assert np.abs(shown - reference).max() < 1e-2
+            assert np.abs(np.array(hover["pixels"]) - reference).max() < 1e-2
+            frames.append(shown)
+        assert np.abs(frames[0] - blank).max() > 0.1, "hover canvas was not painted"
+        assert np.abs(frames[0] - frames[1]).max() > 0.1, "hover image did not follow the pointer"
+
+        # the page's decoder over many points: float16 weights stay within 1e-2 of torch
+        mu = np.array(
+            page.evaluate(
+                "(() => { const e = window.__lxExport, out = [];"
+                " for (let i = 0; i < 40; i++) out.push(e.decode([-4 + 0.2 * i, 3 - 0.15 * i]));"
+                " return out; })()"
+            )
+        )
+        z = np.array([[-4 + 0.2 * i, 3 - 0.15 * i] for i in range(40)])
+        assert np.abs(mu - decode_reference(ckpt.model, z)).max() < 1e-2
+
+        # click: a pin with its decoding; then it becomes the morph's end A
+        assert page.evaluate("window.__lxExport.pin") is None
+        page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.6 * box["height"])
+        pin = page.evaluate("window.__lxExport.pin")
+        assert pin is not None
+        pinned = grey(page, "pin")
+        reference = decode_reference(ckpt.model, np.array([pin["z"]]))[0]
+        assert np.abs(pinned - reference).max() < 1e-2
+        assert "z = (" in page.inner_text("#pin-text")
+        page.click("#use-a")
+        a = page.evaluate("window.__lxExport.morph.a.z")
+        assert np.allclose(a, pin["z"])
+
+        # the morph slider: frames at both ends differ and match torch at t = 0 (A) and 1 (B)
+        slider = page.locator("#slider")
+        slider.focus()
+        page.keyboard.press("Home")
+        start = grey(page, "morph")
+        assert np.abs(start - reference).max() < 1e-2
+        page.keyboard.press("End")
+        end = grey(page, "morph")
+        b = page.evaluate("window.__lxExport.morph.b.z")
+        assert np.abs(end - decode_reference(ckpt.model, np.array([b]))[0]).max() < 1e-2
+        assert np.abs(start - end).max() > 0.1, "the morph frame did not change"
+        page.keyboard.press("PageDown")  # t back a step: a frame between the two
+        assert 0 < page.evaluate("window.__lxExport.morph.t") < 1
+
+        # legend: hiding a class leaves its points out
+        ones = int((splits.test.labels == 1).sum())
+        page.locator("#legend button", has_text="1").click()
+        assert page.evaluate("window.__lxExport.drawn") == n - ones
+        page.locator("#legend button", has_text="1").click()
+        assert page.evaluate("window.__lxExport.drawn") == n
+
+        # zoom in under the pointer (fewer points in view), pan, then fit again
+        view = page.evaluate("window.__lxExport.view()")
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        page.mouse.wheel(0, -600)
+        zoomed = page.evaluate("window.__lxExport.view()")
+        assert zoomed["s"] > 2 * view["s"]
+        assert page.evaluate("window.__lxExport.drawn") < n
+        page.mouse.down()
+        page.mouse.move(cx + 120, cy, steps=5)
+        page.mouse.up()
+        panned = page.evaluate("window.__lxExport.view()")
+        assert panned["cx"] == pytest.approx(zoomed["cx"] - 120 / zoomed["s"], rel=1e-3)
+        assert page.evaluate("window.__lxExport.pin")["z"] == pin["z"]  # a drag is not a click
+        page.click("#fit")
+        assert page.evaluate("window.__lxExport.view()")["s"] == pytest.approx(view["s"])
+        assert page.evaluate("window.__lxExport.drawn") == n
+
+        # back to the default morph for the picture: reload, hover and pin something
+        page.reload()
+        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.35 * box["height"])
+        page.mouse.move(box["x"] + 0.62 * box["width"], box["y"] + 0.4 * box["height"])
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "export.png"), full_page=True)
+    finally:
+        context.close()
+    assert not errors, f"errors in the page: {errors}"
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+
+
+def test_export_page_partly_float32_decoder(browser, tmp_path):
+    """The plain AE's page keeps its first layers float32: the page's decoder still agrees."""
+    ckpt = load_checkpoint(ROOT / "checkpoints" / "mnist-ae-2d.pt")
+    path = tmp_path / "ae.html"
+    path.write_text(export_html(ckpt, load_splits("mnist")), encoding="utf-8")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        z = [[x, y] for x in (-20.0, 0.0, 40.0, 120.0) for y in (-50.0, -5.0, 20.0)]
+        decoded = np.array(page.evaluate("(zs) => zs.map((z) => window.__lxExport.decode(z))", z))
+        assert np.abs(decoded - decode_reference(ckpt.model, np.array(z))).max() < 5e-3
+    finally:
+        context.close()
+    assert not errors, errors

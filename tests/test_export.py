@@ -1,0 +1,218 @@
+"""The standalone explorer page: size, the embedded float16 decoder, errors and the CLI."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from vae.export import ExportError, default_morph, export_html, main
+from vae.latent import encode_images
+from vae.model import VAE, VAEConfig
+from vae.web import decode_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "checkpoints" / "mnist-vae-2d.pt"
+MAX_BYTES = 3_000_000
+
+
+def page_data(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="lx-data">(.*?)</script>', html, re.S)
+    assert found, "no data element in the page"
+    return json.loads(found.group(1))
+
+
+def points_of(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    raw = base64.b64decode(data["points"])
+    n = int(np.frombuffer(raw, "<u4", 1)[0])
+    xy = np.frombuffer(raw, "<f4", 2 * n, 4).reshape(2, n).T
+    labels = np.frombuffer(raw, np.uint8, n, 4 + 8 * n)
+    return xy, labels
+
+
+def decode_like_the_page(data: dict, z: np.ndarray) -> np.ndarray:
+    """The page's decoder in numpy: the same half weights, float64 sums, sigmoid."""
+    spec = data["decoder"]
+    head = np.frombuffer(base64.b64decode(spec["data32"]), "<f4")
+    tail = np.frombuffer(base64.b64decode(spec["data16"]), "<f2")
+    assert len(head) == spec["float32"] and len(head) + len(tail) == spec["floats"]
+    floats = np.concatenate([head.astype(np.float64), tail.astype(np.float64)])
+    x = np.atleast_2d(np.asarray(z, np.float64))
+    for i, layer in enumerate(spec["layers"]):
+        w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
+        b = floats[layer["bias"] : layer["bias"] + layer["out"]]
+        x = x @ w.reshape(layer["out"], layer["in"]).T + b
+        x = np.maximum(x, 0) if i < len(spec["layers"]) - 1 else 1 / (1 + np.exp(-x))
+    return x
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_checkpoint(SHIPPED)
+
+
+@pytest.fixture(scope="module")
+def shipped_html(shipped, mnist):
+    return export_html(shipped, mnist)
+
+
+def tiny(path: Path, **config) -> Path:
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(**{"latent_dim": 2, "hidden": (32,), **config}))
+    save_checkpoint(path, model, {"dataset": "mnist", "epochs": 0})
+    return path
+
+
+def test_shipped_model_page_is_small_and_self_contained(shipped_html):
+    assert len(shipped_html.encode("utf-8")) < MAX_BYTES
+    # nothing that could load from elsewhere: no src/href to a URL, no fetch, no imports
+    lowered = shipped_html.lower()
+    for needle in ("src=", "http://", "https://", "fetch(", "xmlhttprequest", "@import", "url("):
+        assert needle not in lowered, needle
+    assert "default-src 'none'" in shipped_html  # and the CSP forbids it anyway
+
+
+def test_page_holds_every_test_point(shipped, shipped_html, mnist):
+    data = page_data(shipped_html)
+    xy, labels = points_of(data)
+    assert len(xy) == len(mnist.test)
+    assert np.array_equal(labels, mnist.test.labels.numpy())
+    mu = encode_images(shipped.model, mnist.test.float_images()).mu
+    assert np.allclose(xy, mu, atol=1e-5)
+    assert data["classes"] == [str(i) for i in range(10)]
+    assert data["model"]["name"] == "mnist-vae-2d"
+    assert data["model"]["test_nelbo"] == pytest.approx(137.41, abs=0.01)
+
+
+def test_float16_decoder_matches_torch(shipped, shipped_html):
+    data = page_data(shipped_html)
+    xy, _ = points_of(data)
+    rng = np.random.default_rng(0)
+    wide = rng.uniform(xy.min(0) - 1, xy.max(0) + 1, (2000, 2))  # empty space too
+    z = np.concatenate([xy[::5], wide]).astype(np.float32)
+    error = np.abs(decode_like_the_page(data, z) - decode_reference(shipped.model, z)).max()
+    assert error < 1e-2
+    assert data["decoder"]["float32"] == 0  # a VAE's small codes: every weight in float16
+    assert error > 0  # the weights really are half precision
+    assert data["decoder"]["max_error"] < 5e-3  # what the export measured itself
+
+
+def test_autoencoder_keeps_leading_layers_float32(mnist):
+    """A plain AE's codes reach |z| ~ 150: all-float16 weights would miss by ~9e-3."""
+    ckpt = load_checkpoint(ROOT / "checkpoints" / "mnist-ae-2d.pt")
+    data = page_data(export_html(ckpt, mnist))
+    spec = data["decoder"]
+    assert spec["float32"] in [layer["weight"] for layer in spec["layers"][1:]]
+    assert len(export_html(ckpt, mnist).encode()) < MAX_BYTES
+    xy, _ = points_of(data)
+    rng = np.random.default_rng(1)
+    z = np.concatenate([xy, rng.uniform(xy.min(0), xy.max(0), (3000, 2))]).astype(np.float32)
+    assert np.abs(decode_like_the_page(data, z) - decode_reference(ckpt.model, z)).max() < 5e-3
+
+
+def test_default_morph_is_a_typical_1_and_7(shipped_html):
+    data = page_data(shipped_html)
+    xy, labels = points_of(data)
+    a, b = data["morph"]["a"], data["morph"]["b"]
+    assert (a["label"], b["label"]) == ("1", "7")
+    for end, label in ((a, 1), (b, 7)):
+        assert labels[end["index"]] == label
+        assert np.allclose(end["z"], xy[end["index"]])
+        own = xy[labels == label]
+        d = np.linalg.norm(own - np.median(own, 0), axis=1)
+        assert np.linalg.norm(xy[end["index"]] - np.median(own, 0)) == pytest.approx(d.min())
+
+
+def test_default_morph_without_ones_or_sevens():
+    points = np.array([[0, 0], [1, 1], [2, 2]], np.float32)
+    morph = default_morph(points, np.array([0, 0, 3]), [str(i) for i in range(10)])
+    assert {morph["a"]["label"], morph["b"]["label"]} == {"0", "3"}
+    empty = default_morph(np.zeros((0, 2), np.float32), np.zeros(0, np.uint8), ["a", "b"])
+    assert empty["a"]["index"] == empty["b"]["index"] == -1
+
+
+def test_names_cannot_break_out_of_the_data_element(tmp_path, small_mnist):
+    ckpt = load_checkpoint(tiny(tmp_path / "t.pt"))
+    html = export_html(ckpt, small_mnist, name="</script><script>alert(1)</script>")
+    assert html.count("</script>") == 2  # the data element's and the code's, nothing else
+    assert page_data(html)["model"]["name"] == "</script><script>alert(1)</script>"
+
+
+def test_conv_model_is_refused(tmp_path, small_mnist):
+    path = tiny(tmp_path / "conv.pt", arch="conv")
+    with pytest.raises(ExportError, match="conv decoder.*only MLP"):
+        export_html(path, small_mnist)
+
+
+def test_wider_latent_needs_pca(tmp_path, small_mnist):
+    path = tiny(tmp_path / "8d.pt", latent_dim=8)
+    with pytest.raises(ExportError, match="latent_dim 8.*--pca"):
+        export_html(path, small_mnist)
+    html = export_html(path, small_mnist, pca=True)
+    data = page_data(html)
+    assert data["plane"]["method"] == "PCA"
+    assert data["decoder"]["layers"][0]["in"] == 2  # the PCA plane folded into layer 1
+    assert data["axes"][0].startswith("PC 1")
+    # a plane point decodes as its latent point does in torch
+    from vae.projection import fit_pca
+
+    ckpt = load_checkpoint(path)
+    pca = fit_pca(encode_images(ckpt.model, small_mnist.test.float_images()).mu)
+    p = np.array([[0.3, -0.2], [1.0, 0.5]])
+    want = decode_reference(ckpt.model, pca.inverse_transform(p).astype(np.float32))
+    assert np.abs(decode_like_the_page(data, p) - want).max() < 1e-2
+
+
+def test_one_dimensional_latent_is_refused(tmp_path, small_mnist):
+    path = tiny(tmp_path / "1d.pt", latent_dim=1)
+    for pca in (False, True):
+        with pytest.raises(ExportError, match="latent_dim 1"):
+            export_html(path, small_mnist, pca=pca)
+
+
+def test_bad_checkpoint_and_wrong_data(tmp_path, small_mnist):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="junk.pt"):
+        export_html(junk, small_mnist)
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        export_html(tmp_path / "missing.pt", small_mnist)
+    fashion = type(small_mnist)("fashion-mnist", small_mnist.train, small_mnist.test, source="x")
+    with pytest.raises(ExportError, match="trained on mnist"):
+        export_html(tiny(tmp_path / "t.pt"), fashion)
+
+
+def test_cli_writes_the_shipped_model(tmp_path, capsys):
+    out = tmp_path / "sub" / "explorer.html"
+    assert main(["--checkpoint", str(SHIPPED), "--out", str(out)]) == 0
+    assert out.is_file() and out.stat().st_size < MAX_BYTES
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in out.parent.iterdir()] == ["explorer.html"]  # no temp file left
+    said = capsys.readouterr().out
+    assert "10,000 test points" in said and "MB" in said
+
+
+def test_cli_exit_codes(tmp_path, capsys):
+    out = tmp_path / "x.html"
+    conv = tiny(tmp_path / "conv.pt", arch="conv")
+    assert main(["--checkpoint", str(conv), "--out", str(out)]) == 2
+    assert "only MLP decoders" in capsys.readouterr().err
+    wide = tiny(tmp_path / "8d.pt", latent_dim=8)
+    assert main(["--checkpoint", str(wide), "--out", str(out)]) == 2
+    assert "--pca" in capsys.readouterr().err
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"\x00" * 10)
+    assert main(["--checkpoint", str(junk), "--out", str(out)]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert main(["--checkpoint", str(tmp_path / "missing.pt"), "--out", str(out)]) == 1
+    assert "no such checkpoint" in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.raises(SystemExit) as e:
+        main([])  # --checkpoint is required
+    assert e.value.code == 2

@@ -1,0 +1,341 @@
+"""Take the explorer with you: the latent map of a model as ONE self-contained HTML file.
+
+    python -m vae.export --checkpoint checkpoints/mnist-vae-2d.pt --out explorer.html
+
+The file holds the encoded test set (every test image's mu and label), the decoder's
+weights and a decoder in plain JavaScript, so it works from file:// in any browser with
+no Python, no server and no network: hover decodes live, a click pins a point, and a
+slider morphs between two points. The map is drawn on a 2-D canvas (no plotly), and the
+weights are float16 (half the bytes of float32; a VAE's decoded pixels stay within ~2e-3 of
+torch's), so the shipped 2-D model gives a file of about 1.6 MB. The export measures that
+error itself and keeps leading layers in float32 where float16 would miss (a plain
+autoencoder's large codes), see pack_weights.
+
+Only MLP decoders can run in the page (vae.web.mlp_decoder_layers). A latent space of more
+than 2 dimensions is shown on the PCA plane of its encoded test set if asked (--pca): the
+plane's affine map folds into the decoder's first layer (vae.web.export_decoder), so the
+page decodes plane points as it decodes a 2-D latent space.
+
+The page is vae/export_template.html; this module fills in one JSON blob (window data is
+read from a <script type="application/json"> element, never executed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
+from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.latent import encode_images, nearest
+from vae.model import VAE
+from vae.projection import fit_pca
+from vae.web import decode_reference, export_decoder, mlp_decoder_layers, points_blob
+
+TEMPLATE = "export_template.html"
+PLACEHOLDER = "__LX_DATA__"
+EXPORT_FORMAT = "latent-explorer-html-export"
+# How far the page's decoding (float16 weights, float64 sums) may be from torch's, in
+# pixel intensity; the canvas then rounds to 1/255 (0.002), still well inside 1e-2.
+PRECISION_BUDGET = 5e-3
+FULL_TEST_SIZE = 10_000  # MNIST's and Fashion-MNIST's
+MORPH_CLASSES = (1, 7)  # default morph: a typical "1" to a typical "7" (Trouser -> Sneaker)
+
+
+class ExportError(ValueError):
+    """This model cannot be exported to a page (conv decoder, wrong latent size, ...)."""
+
+
+def check_exportable(model: VAE, pca: bool = False) -> None:
+    """Raise ExportError, saying why and what would work, unless the page can run `model`."""
+    c = model.config
+    if mlp_decoder_layers(model) is None:
+        raise ExportError(
+            f"this model has a {c.arch} decoder; only MLP decoders (Linear and ReLU layers) "
+            "can run in a standalone page. Export an MLP model (--arch mlp)."
+        )
+    if c.latent_dim == 2:
+        return
+    if c.latent_dim > 2 and pca:
+        return
+    if c.latent_dim > 2:
+        raise ExportError(
+            f"this model has latent_dim {c.latent_dim}; the page maps a 2-D latent space. "
+            "Pass --pca (pca=True) to show its test set on the PCA plane instead."
+        )
+    raise ExportError(f"this model has latent_dim {c.latent_dim}; the page needs 2 dimensions")
+
+
+def decode_stored(layers: list[dict], floats: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """What the page computes: Linear/ReLU layers then a sigmoid, sums in float64.
+
+    layers: the manifest's [{in, out, weight, bias}] offsets into `floats`; z (N, in).
+    """
+    x = np.atleast_2d(np.asarray(z, np.float64))
+    for i, layer in enumerate(layers):
+        w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
+        b = floats[layer["bias"] : layer["bias"] + layer["out"]]
+        x = x @ w.reshape(layer["out"], layer["in"]).T + b
+        x = np.maximum(x, 0) if i < len(layers) - 1 else 1 / (1 + np.exp(-x))
+    return x
+
+
+def pack_weights(blob: bytes, layers: list[dict], z: np.ndarray, reference: np.ndarray) -> dict:
+    """The decoder's weights for the page: as few float32 as keep it within the budget.
+
+    Every layer in float16 halves the bytes, and for a VAE's small codes the decoded
+    pixels stay within ~2e-3 of torch's. A plain autoencoder's codes reach |z| ~ 150,
+    and the first layers' rounding then grows; so the leading layers are kept float32,
+    one more at a time, until decoding the check points z (N, in) is within
+    PRECISION_BUDGET of `reference` (torch's decoding of them, (N, 784)).
+    Returns {float32: leading floats stored as float32, data32, data16 (base64), max_error}.
+    """
+    floats = np.frombuffer(blob, dtype="<f4")
+    cuts = [0] + [layer["weight"] for layer in layers[1:]] + [len(floats)]
+    for cut in cuts:
+        halves = floats[cut:].astype("<f2")
+        if not np.all(np.isfinite(halves)):
+            continue  # a weight too large for float16: keep more in float32
+        stored = np.concatenate([floats[:cut], halves.astype("<f4")]).astype(np.float64)
+        error = float(np.abs(decode_stored(layers, stored, z) - reference).max()) if len(z) else 0
+        if error <= PRECISION_BUDGET or cut == len(floats):
+            break
+    return {
+        "float32": cut,
+        "data32": base64.b64encode(floats[:cut].tobytes()).decode("ascii"),
+        "data16": base64.b64encode(halves.tobytes()).decode("ascii"),
+        "max_error": error,
+    }
+
+
+def check_points(points: np.ndarray, n_grid: int = 40, every: int = 4) -> np.ndarray:
+    """Where the precision is checked: every 4th test code and a grid over the map (+10%)."""
+    if len(points) == 0:
+        return np.zeros((0, 2), np.float32)
+    lo, hi = points.min(0), points.max(0)
+    pad = 0.1 * np.maximum(hi - lo, 1e-3)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], n_grid)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], n_grid)
+    grid = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
+    return np.concatenate([points[::every], grid]).astype(np.float32)
+
+
+def typical_index(points: np.ndarray, labels: np.ndarray, label: int) -> int | None:
+    """The point of class `label` nearest to its class's coordinate-wise median, or None."""
+    idx = np.flatnonzero(labels == label)
+    if len(idx) == 0:
+        return None
+    median = np.median(points[idx], axis=0)
+    return int(idx[nearest(points[idx], median, 1)[0]])
+
+
+def default_morph(points: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
+    """Endpoints A and B of the morph: a typical 1 and a typical 7 (or whatever exists)."""
+    ends = []
+    for want in (*MORPH_CLASSES, *range(len(classes))):
+        i = typical_index(points, labels, want)
+        if i is not None and all(e != i for e in ends):
+            ends.append(i)
+        if len(ends) == 2:
+            break
+    while len(ends) < 2:  # an empty or one-point test set: still a valid page
+        ends.append(ends[0] if ends else None)
+
+    def end(i: int | None) -> dict:
+        if i is None:
+            return {"z": [0.0, 0.0], "index": -1, "label": "origin"}
+        return {
+            "z": [float(v) for v in points[i]],
+            "index": i,
+            "label": classes[int(labels[i])],
+        }
+
+    return {"a": end(ends[0]), "b": end(ends[1])}
+
+
+def model_facts(ckpt: Checkpoint, name: str, n_test: int) -> dict:
+    c = ckpt.config
+    meta = ckpt.meta or {}
+    test = meta.get("test") or {}
+    beta = (ckpt.train or {}).get("beta")
+    facts = {
+        "name": name,
+        "dataset": DATASETS.get(meta.get("dataset", "mnist"), {}).get("title", "?"),
+        "kind": "VAE" if c.kind == "vae" else "plain autoencoder",
+        "latent_dim": c.latent_dim,
+        "hidden": list(c.hidden),
+        "epochs": meta.get("epochs"),
+        "train_images": meta.get("train_images"),
+        "beta": float(beta) if isinstance(beta, int | float) and c.kind == "vae" else None,
+        "test_nelbo": float(test["nelbo"]) if isinstance(test.get("nelbo"), int | float) else None,
+        "test_images": n_test,
+        "created": meta.get("created"),
+    }
+    return facts
+
+
+def build_data(ckpt: Checkpoint, splits: Splits, name: str, pca: bool = False) -> tuple[dict, dict]:
+    """The page's data (JSON-ready) and a summary for the command line."""
+    model = ckpt.model
+    check_exportable(model, pca)
+    test = splits.test
+    encoded = encode_images(model, test.float_images())
+    mu = encoded.mu.astype(np.float32)
+    labels = test.labels.numpy().astype(np.uint8)
+    affine, axes, plane = None, ["z\u2081", "z\u2082"], None
+    points = mu
+    if model.config.latent_dim > 2:
+        p = fit_pca(mu)
+        affine = (p.mean, p.components)
+        points = p.transform(mu).astype(np.float32)
+        axes = p.axis_titles()
+        share = float(p.variance_ratio[:2].sum())
+        plane = {"method": "PCA", "variance": share}
+    exported = export_decoder(model, affine)
+    assert exported is not None  # check_exportable made sure
+    blob, manifest = exported
+    z = check_points(points)
+    latent = z if affine is None else (affine[0] + z.astype(np.float64) @ affine[1])
+    reference = decode_reference(model, latent.astype(np.float32))
+    weights = pack_weights(blob, manifest["layers"], z, reference)
+    facts = model_facts(ckpt, name, len(test))
+    data = {
+        "format": EXPORT_FORMAT,
+        "version": 1,
+        "model": facts,
+        "classes": list(splits.classes),
+        "item": DATASETS[splits.name]["item"],
+        "credit": DATASETS[splits.name]["credit"],
+        # splits.notice speaks of the exporting machine's training files; the page only
+        # needs to say when its test set is not the whole one
+        "notice": (
+            f"This map shows {len(test):,} test images ({splits.source}), not the full test set."
+            if len(test) < FULL_TEST_SIZE
+            else None
+        ),
+        "axes": axes,
+        "plane": plane,
+        "decoder": {
+            "layers": manifest["layers"],
+            "floats": manifest["floats"],
+            "activation": manifest["activation"],
+            "output": manifest["output"],
+            "hash": manifest["hash"],
+            **weights,
+        },
+        # points_blob layout: N (uint32), x (N float32), y (N float32), labels (N uint8)
+        "points": base64.b64encode(points_blob(points, labels)).decode("ascii"),
+        "morph": default_morph(points, labels, list(splits.classes)),
+        "exported": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+    summary = {
+        "points": len(test),
+        "weights": manifest["floats"],
+        "float32": weights["float32"],
+        "max_error": weights["max_error"],
+        "plane": plane,
+    }
+    return data, summary
+
+
+def render(data: dict) -> str:
+    """The template with `data` in its JSON script element, safe against `</script>`."""
+    template = resources.files("vae").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    if template.count(PLACEHOLDER) != 1:
+        raise RuntimeError(f"{TEMPLATE} must hold {PLACEHOLDER} exactly once")
+    payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    # Inside a JSON string these escapes mean the same characters, and the HTML parser
+    # then never sees "</script>" or "<!--" in the data, whatever a model's name holds.
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return template.replace(PLACEHOLDER, payload)
+
+
+def _load(source: str | Path | Checkpoint) -> tuple[Checkpoint, str]:
+    if isinstance(source, Checkpoint):
+        return source, source.path.stem if source.path else "model"
+    ckpt = load_checkpoint(source)
+    return ckpt, Path(source).stem
+
+
+def export_html(
+    checkpoint: str | Path | Checkpoint,
+    splits: Splits | None = None,
+    *,
+    pca: bool = False,
+    name: str | None = None,
+) -> str:
+    """The standalone explorer page of a checkpoint (a path or a loaded Checkpoint).
+
+    splits: the dataset whose test set is mapped; loaded from the checkpoint's dataset
+    name if None (the app passes the splits it already holds). Raises CheckpointError
+    for an unreadable checkpoint, ExportError for a model the page cannot run, and
+    DatasetError if the data cannot be found.
+    """
+    ckpt, default_name = _load(checkpoint)
+    check_exportable(ckpt.model, pca)  # before loading any data
+    dataset = (ckpt.meta or {}).get("dataset", "mnist")
+    if splits is None:
+        splits = load_splits(dataset)
+    elif splits.name != dataset:
+        raise ExportError(f"the model was trained on {dataset} but the data given is {splits.name}")
+    data, _ = build_data(ckpt, splits, name or default_name, pca)
+    return render(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write a model's latent explorer as one HTML file that works offline.
+
+    Exit codes: 0 written; 1 the checkpoint or data could not be read, or the file not
+    written; 2 bad arguments, or a model the page cannot run (conv decoder, latent size).
+    """
+    p = argparse.ArgumentParser(
+        prog="python -m vae.export",
+        description="Write a model's latent map, decoder and morph slider as one "
+        "self-contained HTML file that works offline from file://.",
+    )
+    p.add_argument("--checkpoint", required=True, help="a .pt checkpoint with an MLP decoder")
+    p.add_argument("--out", default="explorer.html", help="the HTML file to write")
+    p.add_argument(
+        "--pca",
+        action="store_true",
+        help="for latent_dim > 2: map the test set on its PCA plane (decodes on that plane)",
+    )
+    p.add_argument("--name", help="the model's name on the page (default: the file's stem)")
+    args = p.parse_args(argv)
+    try:
+        ckpt, default_name = _load(args.checkpoint)
+        check_exportable(ckpt.model, args.pca)
+        splits = load_splits((ckpt.meta or {}).get("dataset", "mnist"))
+        data, summary = build_data(ckpt, splits, args.name or default_name, args.pca)
+        html = render(data).encode("utf-8")
+        atomic_write(args.out, lambda f: f.write(html))
+        os.chmod(args.out, 0o644)  # a page to share, not the temp file's 0600
+    except ExportError as e:
+        print(f"error: {args.checkpoint}: {e}", file=sys.stderr)
+        return 2
+    except (CheckpointError, DatasetError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"error: {args.out}: could not write ({e.strerror or e})", file=sys.stderr)
+        return 1
+    plane = summary["plane"]
+    where = f" on its PCA plane ({100 * plane['variance']:.0f}% of the variance)" if plane else ""
+    print(
+        f"wrote {args.out}: {len(html) / 1e6:.2f} MB, {summary['points']:,} test points{where}, "
+        f"{summary['weights']:,} decoder weights ({summary['float32']:,} as float32, the rest "
+        f"float16; pixels within {summary['max_error']:.4f} of torch's)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
