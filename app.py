@@ -21,6 +21,14 @@ from views.config import checkpoints
 from views.map import explorer_map
 
 TABS = ["Your digit", "Manifold", "Compare", "Latent size"]
+# Less empty space above the title, so the map and the clicked point's panel fit a laptop's
+# screen; the uploader's own "50MB per file" line is hidden, since the label says the real
+# limit and formats (vae/image.py owns them).
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+[data-testid="stMainBlockContainer"] h1 { padding-top: 0; }
+.st-key-digit_upload [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+</style>"""
 
 
 def intro(facts: dict, bundle: dict) -> None:
@@ -87,6 +95,7 @@ def map_bundle(path: str, method: str) -> dict:
 
 def main() -> None:
     st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
+    st.html(PAGE_CSS)
     state.init()
     models = catalog.list_models(checkpoints())
     facts = sidebar.sidebar(models)
@@ -112,8 +121,6 @@ def main() -> None:
     bundle = map_bundle(path, method)
     intro(facts, bundle)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
-    with st.empty():  # one slot, so the notice coming or going never moves the map
-        state.link_notice()
     if bundle["fallback"]:
         st.warning(bundle["fallback"])
     plane_caption(facts, bundle)

@@ -1,15 +1,15 @@
-"""How fast the explorer feels, measured in headless Chromium (a script, not a test).
+"""What a user of the explorer waits for, measured in headless Chromium (a script, not a test).
 
-    .venv/bin/python bench/ui_latency.py [--clicks 30] [--seconds 2]
+    .venv/bin/python bench/ui_latency.py [--clicks 16] [--runs 1]
 
-Prints:
-- time from `streamlit run` to the latent map drawn in the page (cold server);
-- click-to-decoded-image latency: in the page (pointer event to canvas painted, and to
-  the next animation frame) and end to end through Playwright (mouse click sent until the
-  page reports the new image), median and p90 over --clicks clicks;
-- live preview throughput: decoded frames per second while the pointer moves once per
-  animation frame (display rate), with real Playwright mouse moves, and the decoder's
-  capacity when pointer events arrive back to back.
+Prints, with the shipped config (.streamlit/config.toml) and the README's setup done:
+- cold start: `streamlit run` -> server healthy, -> map drawn, -> page complete (every
+  panel there, no script running, no DOM change for 400 ms);
+- a click on the map -> the decoded image painted (in the page), and -> the page settled
+  (everything a click updates drawn: details, link; no script running, no DOM change for
+  400 ms), median and p95, with the server's CPU seconds per click (/proc, its own process);
+- the live preview: decoded frames per second while the pointer moves once per frame.
+bench/load.py does the same for many sessions at once.
 """
 
 from __future__ import annotations
@@ -23,12 +23,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from bench.harness import (  # noqa: E402
     IDLE,
+    PAGE_BUILT,
     READY,
+    WATCH_DOM,
+    cpu_seconds,
     free_port,
+    launch,
+    settle,
     start_app,
     wait_healthy,
 )
@@ -41,8 +44,8 @@ seconds => new Promise(resolve => {
   let k = 0;
   function step(now) {
     const t = (now - start) / 1000;
-    const x = r.left + r.width * (0.5 + 0.35 * Math.cos(2 * t));
-    const y = r.top + r.height * (0.5 + 0.35 * Math.sin(3 * t));
+    const x = r.left + r.width * (0.5 + 0.3 * Math.cos(2 * t));
+    const y = r.top + r.height * (0.5 + 0.3 * Math.sin(3 * t));
     plot.dispatchEvent(new PointerEvent('pointermove', {clientX: x, clientY: y, bubbles: true}));
     k++;
     if (t < seconds) requestAnimationFrame(step);
@@ -51,18 +54,14 @@ seconds => new Promise(resolve => {
   requestAnimationFrame(step);
 })
 """
-
-BURST = """
-n => {
-  const plot = document.querySelector('.lx-root .lx-plot');
-  const r = plot.getBoundingClientRect();
-  const before = window.__lxStats.hoverFrames, start = performance.now();
-  for (let i = 0; i < n; i++) {
-    const x = r.left + r.width * (0.2 + 0.6 * (i / n)), y = r.top + r.height * 0.5;
-    plot.dispatchEvent(new PointerEvent('pointermove', {clientX: x, clientY: y, bubbles: true}));
-  }
-  return {frames: window.__lxStats.hoverFrames - before, ms: performance.now() - start};
-}
+# A point of the map for click k: a test image every other click, else empty space.
+TARGET = """
+k => { const m = window.__lxMap, f = m.frame();
+       if (k % 2 === 0) { const i = (k * 7919) % m.points.n;
+                          return m.clientPoint([m.points.xs[i], m.points.ys[i]]); }
+       const u = 0.1 + 0.8 * ((k * 0.618) % 1), v = 0.1 + 0.8 * ((k * 0.382) % 1);
+       return m.clientPoint([f.xr[0] + u * (f.xr[1] - f.xr[0]),
+                             f.yr[0] + v * (f.yr[1] - f.yr[0])]); }
 """
 
 
@@ -70,104 +69,84 @@ def pct(values, q) -> float:
     return float(np.percentile(np.asarray(values, float), q))
 
 
+def cold_start(p, port: int) -> tuple[subprocess.Popen, object, dict]:
+    url = f"http://127.0.0.1:{port}"
+    browser = launch(p)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(WATCH_DOM)
+    started = time.perf_counter()
+    proc = start_app(port, subprocess.DEVNULL)
+    wait_healthy(url, proc)
+    healthy = time.perf_counter() - started
+    page.goto(url)
+    nav = page.evaluate("performance.timeOrigin") / 1000  # the page's clock, in epoch seconds
+    wall = time.time() - (time.perf_counter() - started)  # epoch seconds at `streamlit run`
+    page.wait_for_selector(READY, timeout=120_000)
+    drawn = time.perf_counter() - started
+    page.wait_for_selector(PAGE_BUILT, timeout=120_000)
+    page.wait_for_selector(IDLE, state="attached", timeout=120_000)
+    settled_ms = settle(page, 0)  # the last DOM change, in page time since navigation
+    complete = nav + settled_ms / 1000 - wall
+    return proc, browser, {"page": page, "healthy": healthy, "drawn": drawn, "complete": complete}
+
+
+def clicks(page, pid: int, n: int) -> dict:
+    page.locator(".lx-root .lx-plot").evaluate("el => el.scrollIntoView({block: 'center'})")
+    settle(page, 0)
+    settled, cpu = [], []
+    for k in range(n):
+        at = page.evaluate(TARGET, k)
+        before = cpu_seconds(pid)
+        t0 = page.evaluate("performance.now()")
+        page.mouse.click(at["x"], at["y"])
+        settled.append(settle(page, t0))
+        cpu.append(cpu_seconds(pid) - before)
+    paint = [c["paint"] for c in page.evaluate("window.__lxStats.clicks")][-n:]
+    return {"settled": settled, "cpu": cpu, "paint": paint}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clicks", type=int, default=30)
+    parser.add_argument("--clicks", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=1, help="cold starts to time")
     parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        started = time.perf_counter()
-        proc = start_app(port, subprocess.DEVNULL)
-        try:
-            wait_healthy(url, proc)
-            healthy = time.perf_counter() - started
-            page.goto(url)
-            page.wait_for_selector(READY, timeout=120_000)
-            drawn = time.perf_counter() - started
-            page.wait_for_selector(IDLE, state="attached", timeout=120_000)
-            print(f"streamlit run -> server healthy       {healthy:6.2f} s")
-            print(f"streamlit run -> map drawn in page     {drawn:6.2f} s")
-            bundle = page.evaluate("window.__lxMap.data.plotly_url.split('/').pop()")
-            print(f"  (plotly.js bundle: {bundle})")
-
-            # -- clicks ------------------------------------------------------------------------
-            plot = page.locator(".lx-root .lx-plot")
-            plot.evaluate("el => el.scrollIntoView({block: 'center'})")
-            box = plot.bounding_box()
-            rng = np.random.default_rng(0)
-            end_to_end = []
-            for _ in range(args.clicks):
-                x = box["x"] + box["width"] * rng.uniform(0.1, 0.9)
-                y = box["y"] + box["height"] * rng.uniform(0.15, 0.9)
-                before = page.evaluate("window.__lxStats.clicks.length")
-                t0 = time.perf_counter()
-                page.mouse.click(x, y)
-                page.wait_for_function(f"window.__lxStats.clicks.length > {before}")
-                end_to_end.append((time.perf_counter() - t0) * 1000)
-                page.wait_for_selector(IDLE, state="attached")
-            rtt = []
-            for _ in range(20):
-                t0 = time.perf_counter()
-                page.mouse.move(box["x"] + 5, box["y"] + 5)
-                page.evaluate("1")
-                rtt.append((time.perf_counter() - t0) * 1000)
-            clicks = page.evaluate("window.__lxStats.clicks")
-            paint = [c["paint"] for c in clicks]
-            frame = [c["frame"] for c in clicks]
-            print(
-                f"click -> image painted (in page)       median {pct(paint, 50):6.1f} ms"
-                f"   p90 {pct(paint, 90):6.1f} ms   (n={len(paint)})"
-            )
-            print(
-                f"click -> next frame shown (in page)    median {pct(frame, 50):6.1f} ms"
-                f"   p90 {pct(frame, 90):6.1f} ms"
-            )
-            print(
-                f"click -> image, end to end (Playwright) median {pct(end_to_end, 50):5.1f} ms"
-                f"   p90 {pct(end_to_end, 90):6.1f} ms"
-            )
-            print(
-                f"  (of which Playwright's own round trips, mouse + evaluate: median "
-                f"{pct(rtt, 50):.1f} ms)"
-            )
-
-            # -- live preview --------------------------------------------------------------------
-            r = page.evaluate(MOVE_PER_FRAME, args.seconds)
-            print(
-                f"pointer moves, one per frame           {r['frames'] / r['seconds']:6.1f} "
-                f"decoded frames/s ({r['moves']} moves in {r['seconds']:.1f} s)"
-            )
-            before = page.evaluate("window.__lxStats.hoverFrames")
-            t0 = time.perf_counter()
-            k = 0
-            while time.perf_counter() - t0 < args.seconds:
-                k += 1
-                page.mouse.move(
-                    box["x"] + box["width"] * (0.2 + 0.6 * ((k % 100) / 100)),
-                    box["y"] + box["height"] * 0.5,
+        for run in range(args.runs):
+            proc, browser, start = cold_start(p, free_port())
+            page = start["page"]
+            try:
+                print(
+                    f"cold start {run + 1}: streamlit run -> healthy {start['healthy']:5.2f} s, "
+                    f"map drawn {start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s"
                 )
-            frames = page.evaluate("window.__lxStats.hoverFrames") - before
-            rate = frames / (time.perf_counter() - t0)
-            print(
-                f"Playwright mouse moves                 {rate:6.1f}"
-                " decoded frames/s (bounded by Playwright's round trips)"
-            )
-            b = page.evaluate(BURST, 500)
-            print(
-                f"decoder capacity (back-to-back moves)  {b['frames'] / b['ms'] * 1000:6.0f}"
-                f" frames/s ({b['ms'] / b['frames']:.2f} ms per decode + paint)"
-            )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-            browser.close()
+                if run < args.runs - 1:
+                    continue
+                r = clicks(page, proc.pid, args.clicks)
+                print(
+                    f"click -> image painted (in page)   median {pct(r['paint'], 50):6.1f} ms"
+                    f"   p95 {pct(r['paint'], 95):6.1f} ms   (n={len(r['paint'])})"
+                )
+                print(
+                    f"click -> page settled              median {pct(r['settled'], 50):6.1f} ms"
+                    f"   p95 {pct(r['settled'], 95):6.1f} ms"
+                )
+                print(
+                    f"server CPU per click               median "
+                    f"{1000 * pct(r['cpu'], 50):6.1f} ms   mean {1000 * np.mean(r['cpu']):6.1f} ms"
+                )
+                m = page.evaluate(MOVE_PER_FRAME, args.seconds)
+                print(
+                    f"pointer moves, one per frame       {m['frames'] / m['seconds']:6.1f} "
+                    f"decoded frames/s ({m['moves']} moves in {m['seconds']:.1f} s)"
+                )
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+                browser.close()
     return 0
 
 

@@ -134,7 +134,7 @@ def from_upload(path: str, bundle: dict) -> None:
         return
     except Exception as e:  # noqa: BLE001 - a bad file must never take the page down
         clear(
-            f"Could not read {upload.name} as a picture ({type(e).__name__}); {image.UPLOAD_HELP}."
+            f"Could not read {upload.name} as a picture ({type(e).__name__}); {upload_help()}."
         )
         return
     encode(path, bundle, x28, f"upload: {upload.name}", list(notes))

@@ -57,6 +57,7 @@ def manifold(path: str, bundle: dict) -> None:
                 "manifold.png",
                 "image/png",
                 key="dl_grid",
+                on_click="ignore",
             )
 
 

@@ -79,7 +79,13 @@ def on_ready() -> None:
 
 @st.fragment
 def explorer_map(path: str, bundle: dict) -> None:
-    """The explorer's map. Its events rerun only this fragment (see the module docstring)."""
+    """The explorer's map. Its events rerun only this fragment (see the module docstring).
+
+    The link's notice is drawn here too: the first click makes the view the user's own,
+    and this fragment's rerun takes the notice away.
+    """
+    with st.empty():  # one slot, so the notice coming or going never moves the map
+        state.link_notice()
     data = payload(
         bundle,
         height=MAP_HEIGHT,

@@ -122,8 +122,26 @@ def share_view(path: str, bundle: dict) -> None:
         f"{Path(path).stem}-latent.csv",
         "text/csv",
         key="dl_latent_csv",
+        on_click="ignore",
         help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
     )
+    if bundle["decoder"] is not None:
+        st.sidebar.download_button(
+            "The explorer as one HTML file",
+            lambda: explorer_page(path, bundle),
+            f"{Path(path).stem}-explorer.html",
+            "text/html",
+            key="dl_explorer",
+            on_click="ignore",
+            help="This model's map, hover and click decoding and the morph slider in one file "
+            "that works offline in any browser: no Python, no network (under 3 MB).",
+        )
+
+
+def explorer_page(path: str, bundle: dict) -> bytes:
+    from vae.export import export_html
+
+    return export_html(path, pca=bundle["method"] != "latent").encode()
 
 
 def latent_csv(bundle: dict) -> bytes:

@@ -612,7 +612,10 @@ class LatentMap {
     this.sprite = sprite;
     mark("extras");
     this.drawOverlay();
-    if (this.pin) this.showDetails();
+    if (this.pin) {
+      this.paintPin(); // a test image's own mu can be decoded now
+      this.showDetails();
+    }
   }
 
   // ---- pixel <-> latent, from the displayed axis ranges ------------------------------------
@@ -906,7 +909,7 @@ class LatentMap {
     const shown = Array.from(sigma.subarray(0, 4), (v) => v.toFixed(3)).join(", ") + (dim > 4 ? ", …" : "");
     const resample = h("button", "lx-btn lx-resample", "Resample");
     resample.addEventListener("click", () => { this.seed++; this.showDetails(); });
-    this.samplesShown = { index: i, seed: this.seed }; // for tests
+    this.samplesShown = { index: i, seed: this.seed, eps: Array.from(eps) }; // for tests
     return [
       h("div", "lx-detail-head", `q(z|x): σ = (${shown}); decodings of z = μ + σ·ε`),
       h("div", "lx-row lx-samples", tiles),

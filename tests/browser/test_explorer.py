@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -15,10 +16,21 @@ pytestmark = pytest.mark.browser
 PIN = ".lx-root .lx-pin"
 HOVER = ".lx-root .lx-hover"
 MORPH = ".lx-root .lx-morph-frame"
+DETAILS = ".lx-root .lx-details"
 
 
 def pixels(page, selector: str) -> str:
     return page.eval_on_selector(selector, "c => c.toDataURL()")
+
+
+def empty_corner(page) -> dict:
+    """Page coordinates just inside the plot's top-left corner: empty space on every map."""
+    plot_box(page)
+    return page.evaluate(
+        "() => { const m = window.__lxMap, f = m.frame();"
+        " return m.clientPoint([f.xr[0] + 0.04 * (f.xr[1] - f.xr[0]),"
+        " f.yr[1] - 0.04 * (f.yr[1] - f.yr[0])]); }"
+    )
 
 
 def plot_box(page) -> dict:
@@ -35,35 +47,53 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
-def test_page_loads_without_exceptions(page):
+def query(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def model():
+    from vae.checkpoint import load_checkpoint
+
+    return load_checkpoint(ROOT / "checkpoints" / "mnist-vae-2d.pt").model
+
+
+def test_page_loads_without_exceptions_and_without_the_deploy_button(page):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Latent Explorer").first.is_visible()
-    n = page.evaluate("window.__lxMap.points.n")
-    assert n == 10_000
+    assert page.evaluate("window.__lxMap.points.n") == 10_000
     # ten digit traces, all drawn with WebGL
     traces = page.evaluate("window.__lxMap.plot._fullData.map(t => t.type)")
     assert traces == ["scattergl"] * 10
+    assert page.get_by_text("Deploy").count() == 0
 
 
-def test_click_empty_area_decodes_that_point(page):
+def test_click_empty_area_decodes_that_point_and_tells_python(page):
     before = pixels(page, PIN)
     # The top-left corner of the default view is empty space (the data sits near the origin).
-    box = plot_box(page)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    plot_box(page)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function(
         "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
     )
     assert pixels(page, PIN) != before
     z = page.evaluate("window.__lxMap.pin.z")
-    # Python got the click too: the "Clicked point" tab shows the same coordinates.
-    page.get_by_text(f"z = ({z[0]:.3f}, {z[1]:.3f})").first.wait_for()
+    page.locator(DETAILS).get_by_text("empty space").first.wait_for()
+    assert page.locator(f"{DETAILS} .lx-neighbours canvas").count() == 8
+    # Python got the click too (the map's fragment reran): the link names the point
+    page.wait_for_function(f"() => location.search.includes('x={z[0]:.3f}'.slice(0, 6))")
     wait_idle(page)
+    assert float(query(page)["x"]) == pytest.approx(z[0], abs=1e-4)
     latency = page.evaluate("window.__lxStats.clicks.at(-1).paint")
     assert latency < 100, f"click to decoded image took {latency:.1f} ms"
     page.screenshot(path=str(ARTIFACTS / "click_empty.png"))
 
 
-def test_click_data_point_shows_original_and_reconstruction(page):
+def test_click_data_point_shows_original_samples_and_neighbours(page):
+    import torch
+
+    from vae import prng
+
     # a test digit near the middle of its cluster, so nothing else is nearer to the click
     index = page.evaluate(
         """() => { const m = window.__lxMap, p = m.points;
@@ -76,9 +106,37 @@ def test_click_data_point_shows_original_and_reconstruction(page):
     plot_box(page)
     at = client_point(page, z)
     page.mouse.click(at["x"], at["y"])
-    page.get_by_text(f"original: test #{index}").wait_for()
-    page.get_by_text("reconstruction, decode(μ)").wait_for()
+    page.locator(DETAILS).get_by_text(f"test digit #{index}").first.wait_for()
     assert page.evaluate("window.__lxMap.pin.index") == index
+    page.wait_for_function("() => window.__lxMap.samplesShown")
+    assert page.locator(f"{DETAILS} .lx-samples canvas").count() == 8
+    assert page.locator(f"{DETAILS} .lx-neighbours canvas").count() == 8
+    # the samples' eps are the ones Python's PRNG draws for the same seed
+    shown = page.evaluate("window.__lxMap.samplesShown")
+    assert shown["index"] == index and shown["seed"] == 0
+    assert np.allclose(shown["eps"], prng.normals(0, 16), atol=1e-12)
+    js = np.array(page.evaluate("n => Array.from(window.__lxRandom.normals(7, n))", 101))
+    assert np.allclose(js, prng.normals(7, 101), atol=1e-12)
+    # the original is the real test image, drawn from the sprite
+    original = page.eval_on_selector(
+        f"{DETAILS} .lx-fig canvas",
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data)"
+        ".filter((_, k) => k % 4 === 0)",
+    )
+    from vae.data import load_splits
+
+    expected = load_splits("mnist").test.images[index].numpy().ravel()
+    assert np.abs(np.array(original) - expected).max() <= 1
+    # resampling draws the next seed
+    page.locator(f"{DETAILS} .lx-resample").click()
+    page.locator(DETAILS).get_by_text("seed 1").wait_for()
+    with torch.no_grad():
+        ref = model().decode(torch.tensor([z])).flatten().numpy()
+    pin = page.eval_on_selector(
+        PIN, "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data)"
+        ".filter((_, k) => k % 4 === 0)",
+    )  # fmt: skip
+    assert np.abs(np.array(pin) / 255 - ref).max() < 0.01  # decode(mu) of this digit
 
 
 def test_pointer_move_updates_live_preview(page):
@@ -91,20 +149,41 @@ def test_pointer_move_updates_live_preview(page):
     assert page.evaluate("window.__lxStats.hoverFrames") >= frames + 10
     assert pixels(page, HOVER) != first
     coords = page.locator(".lx-hover-coords").text_content()
-    assert coords.startswith("z = (")
+    assert coords.startswith("z₁, z₂ = (") or coords.startswith("z = (")
+
+
+def test_the_toolbar_never_pins_or_previews(page):
+    plot_box(page)
+    index = page.evaluate("() => 5")
+    z = page.evaluate("i => [window.__lxMap.points.xs[i], window.__lxMap.points.ys[i]]", index)
+    at = client_point(page, z)
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.index === 5")
+    wait_idle(page)
+    url = page.url
+    hover = page.locator(".lx-hover-coords").text_content()
+    for title in ("Zoom in", "Zoom out", "Reset axes", "Autoscale", "Pan", "Zoom"):
+        button = page.locator(f'.lx-root .modebar-btn[data-title="{title}"]')
+        button.hover()
+        button.click()
+        wait_idle(page)
+        assert page.evaluate("window.__lxMap.pin.index") == 5, f"{title} moved the pin"
+    assert page.locator(".lx-hover-coords").text_content() == hover
+    legend = page.locator(".lx-root .legend .traces").first
+    legend.click()
+    wait_idle(page)
+    assert page.evaluate("window.__lxMap.pin.index") == 5
+    assert query(page)["i"] == "5" and page.url.split("&x=")[0] == url.split("&x=")[0]
 
 
 def test_browser_decoder_matches_torch(page):
     import torch
 
-    from vae.checkpoint import load_checkpoint
-
-    model = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-2d.pt").model
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(0, 1.5, (30, 2)), [[0, 0], [4, -4], [-6, 6]]]).astype(np.float32)
     js = np.array(page.evaluate("zs => zs.map(z => Array.from(window.__lxDecode(z)))", z.tolist()))
     with torch.no_grad():
-        ref = model.decode(torch.from_numpy(z)).flatten(1).numpy()
+        ref = model().decode(torch.from_numpy(z)).flatten(1).numpy()
     assert js.shape == ref.shape == (33, 784)
     assert np.abs(js - ref).max() < 1e-4
 
@@ -123,22 +202,50 @@ def test_morph_slider_drag_changes_frame(page):
     page.mouse.up()
     assert len(seen) >= 4, "the morph frame did not follow the slider while dragging"
     assert page.locator(".lx-morph-t").text_content().startswith("t = 0.0")
-    # strip of frames is drawn, and the path is on the map
     assert page.eval_on_selector(".lx-strip", "c => c.width") > 200
-    assert page.evaluate("window.__lxMap.data.morph.frames") == 9
+    assert page.evaluate("window.__lxMap.morph.frames") == 9
 
 
-def test_morph_spherical_and_downloads(page):
-    open_tab(page, "Morph")
-    page.get_by_text("spherical").click()
-    page.wait_for_function("() => window.__lxMap.data.morph.method === 'spherical'")
+def test_morph_endpoints_are_typical_members_and_pickers_set_them(page):
+    morph = page.evaluate("window.__lxMap.morph")
+    assert "“1”" in morph["a"]["label"] and "“7”" in morph["b"]["label"]
+    # B = 8 picks a typical 8: most of its neighbours on the map are 8s too
+    page.locator(".lx-root .lx-pick-b").select_option("8")
+    page.wait_for_function("() => window.__lxMap.morph.b.label.includes('“8”')")
+    z = page.evaluate("window.__lxMap.morph.b.z")
+    points = page.evaluate(
+        "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
+        " Array.from(p.labels)]; }"
+    )
+    xs, ys, labels = (np.array(a) for a in points)
+    near = np.argsort((xs - z[0]) ** 2 + (ys - z[1]) ** 2)[:25]
+    assert np.mean(labels[near] == 8) > 0.5
     wait_idle(page)
-    assert page.get_by_role("button", name="Download strip (PNG)").is_visible()
-    assert page.get_by_role("button", name="Download morph (GIF)").is_visible()
+    assert query(page)["b"] == ",".join(f"{v:.6g}" for v in z) or "b" in query(page)
+    page.locator(".lx-root .lx-method").select_option("spherical")
+    wait_idle(page)
+    assert query(page)["path"] == "spherical"
+    page.locator(".lx-root .lx-frames").fill("12")
+    page.locator(".lx-root .lx-frames").press("Enter")
+    page.wait_for_function("() => window.__lxMap.morph.frames === 12")
+
+
+def test_morph_downloads_a_gif_and_a_strip(page):
+    page.locator(".lx-root .lx-dl-gif").scroll_into_view_if_needed()
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download morph (GIF)").click()
-    path = info.value.path()
-    assert Image.open(path).n_frames > 10
+        page.locator(".lx-root .lx-dl-gif").click()
+    gif = Image.open(info.value.path())
+    assert gif.n_frames == 46 and gif.size == (168, 168)
+    gif.seek(0)
+    first = np.asarray(gif.convert("L"), np.float32)
+    with page.expect_download() as info:
+        page.locator(".lx-root .lx-dl-png").click()
+    strip = Image.open(info.value.path())
+    assert strip.size == (9 * 112 + 8 * 8, 112)
+    # the GIF's first frame is the decoding of A
+    a = page.evaluate("Array.from(window.__lxDecode(window.__lxMap.morph.a.z))")
+    expected = np.kron(np.array(a).reshape(28, 28), np.ones((6, 6))) * 255
+    assert np.abs(first - expected).max() <= 2
 
 
 def digit_photo(index: int = 0) -> bytes:
@@ -153,20 +260,26 @@ def digit_photo(index: int = 0) -> bytes:
     return buf.getvalue()
 
 
+def upload(page, name: str, data: bytes, mime: str = "image/jpeg") -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+
+
 def test_upload_lands_on_the_map(page):
     open_tab(page, "Your digit")
     page.get_by_text("Upload a picture").click()
     wait_idle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": "seven.jpg", "mimeType": "image/jpeg", "buffer": digit_photo(0)}]
-    )
+    page.get_by_text("PNG, JPEG, WebP, BMP or GIF, up to 10 MB").wait_for()
+    assert page.get_by_text("50MB per file").is_hidden()  # the limit is said once, ours
+    upload(page, "seven.jpg", digit_photo(0))
     page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("() => window.__lxMap.data.upload !== null")
+    page.wait_for_function("() => window.__lxMap.upload")
     wait_idle(page)
-    upload = page.evaluate("window.__lxMap.data.upload")
-    assert [e["k"] for e in upload["ellipses"]] == [1, 2]
+    marker = page.evaluate("window.__lxMap.upload")
+    assert [e["k"] for e in marker["ellipses"]] == [1, 2]
     # test digit 0 is a 7: it should land among the 7s
-    mu = np.array(upload["mu"])
+    mu = np.array(marker["mu"])
     points = page.evaluate(
         "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
         " Array.from(p.labels)]; }"
@@ -174,32 +287,41 @@ def test_upload_lands_on_the_map(page):
     xs, ys, labels = (np.array(a) for a in points)
     near = np.argsort((xs - mu[0]) ** 2 + (ys - mu[1]) ** 2)[:25]
     assert np.mean(labels[near] == 7) > 0.5
-    assert page.get_by_text("ELBO (higher = more MNIST-like)").is_visible()
+    assert page.get_by_text("ELBO (how well the model explains it)").is_visible()
+    page.get_by_text("Nalisnick et al. 2019").wait_for()
     page.screenshot(path=str(ARTIFACTS / "upload_marker.png"), full_page=True)
 
 
-def test_broken_upload_shows_error_and_app_keeps_working(page):
+def test_an_upload_too_large_or_broken_replaces_the_old_result(page):
     open_tab(page, "Your digit")
     page.get_by_text("Upload a picture").click()
     wait_idle(page)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": "broken.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nnope"}]
-    )
+    upload(page, "seven.jpg", digit_photo(0))
+    page.get_by_text("what the model sees (28×28)").wait_for()
+    page.wait_for_function("() => window.__lxMap.upload")
+    upload(page, "huge.png", b"\x89PNG\r\n\x1a\n" + bytes(11 * 2**20), "image/png")
     alert = page.locator('[data-testid="stAlertContentError"]')
     alert.wait_for()
-    assert len(alert.text_content()) > 10
+    assert "too large" in alert.text_content() and "up to 10 MB" in alert.text_content()
+    assert page.get_by_text("what the model sees (28×28)").count() == 0
+    page.wait_for_function("() => !window.__lxMap.upload")  # the star left the map too
+    upload(page, "broken.png", b"\x89PNG\r\n\x1a\nnope", "image/png")
+    page.get_by_text("broken.png").first.wait_for()
+    wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert "TIFF" not in alert.text_content()
     # the map still answers clicks
-    box = plot_box(page)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    plot_box(page)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function(
         "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
     )
 
 
-def test_draw_on_canvas_lands_on_the_map(page):
+def test_draw_on_canvas_lands_on_the_map_and_clearing_it_clears_the_result(page):
     open_tab(page, "Your digit")
-    frame = page.locator(".st-key-draw_canvas")
+    frame = page.locator(".st-key-draw_canvas_0")
     frame.wait_for()
     frame.scroll_into_view_if_needed()
     canvas = frame.locator("canvas").last
@@ -213,15 +335,22 @@ def test_draw_on_canvas_lands_on_the_map(page):
         page.mouse.move(x + k * 0.5, box["y"] + box["height"] * (0.15 + k * 0.05))
     page.mouse.up()
     page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("() => window.__lxMap.data.upload !== null")
+    page.wait_for_function("() => window.__lxMap.upload")
     wait_idle(page)
+    assert page.evaluate("window.__lxMap.data.points_url.endsWith(window.__lxDigit.points_url)")
+    page.locator(".st-key-canvas_clear button").click()
+    page.wait_for_function("() => !window.__lxMap.upload")
+    wait_idle(page)
+    assert page.get_by_text("what the model sees (28×28)").count() == 0
+    assert page.locator(".st-key-draw_canvas_1").count() == 1  # a fresh canvas
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_picking_another_model_redraws_the_map(page):
-    page.get_by_text("Clicked point").first.wait_for()
+def test_picking_another_model_redraws_the_map_and_clears_the_preview(page):
     box = plot_box(page)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
     before = page.evaluate("window.__lxMap.data.points_url")
     page.locator(".st-key-model_path").get_by_role("combobox").click()
     page.get_by_role("option").filter(has_text="tiny-untrained-2d").click()
@@ -230,7 +359,8 @@ def test_picking_another_model_redraws_the_map(page):
     wait_idle(page)
     assert page.evaluate("window.__lxMap.points.n") == 10_000
     assert page.evaluate("window.__lxMap.pin") is None  # a point of the old model is dropped
-    page.locator('[data-testid="stSidebar"]').get_by_text("hidden [64]").wait_for()
+    assert page.locator(".lx-hover-coords").text_content() == "move over the map"
+    page.locator('[data-testid="stSidebar"]').get_by_text("MLP 64 → 2").wait_for()
     # the new decoder runs in the page: hovering decodes with it
     frames = page.evaluate("window.__lxStats.hoverFrames")
     box = plot_box(page)

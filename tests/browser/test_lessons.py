@@ -14,8 +14,29 @@ from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
-POSTERIOR = ".st-key-pin_posterior img"
-NEIGHBOURS = ".st-key-pin_neighbours img"
+DETAILS = ".lx-root .lx-details"
+SAMPLES = f"{DETAILS} .lx-samples canvas"
+NEIGHBOURS = f"{DETAILS} .lx-neighbours canvas"
+
+
+def canvases(page, selector: str) -> list[str]:
+    return page.eval_on_selector_all(selector, "els => els.map(c => c.toDataURL())")
+
+
+def neighbour_titles(page) -> list[str]:
+    return page.eval_on_selector_all(
+        f"{DETAILS} .lx-neighbours figure", "els => els.map(e => e.title)"
+    )
+
+
+def empty_corner(page) -> dict:
+    """Page coordinates just inside the plot's top-left corner: empty space on every map."""
+    plot_box(page)
+    return page.evaluate(
+        "() => { const m = window.__lxMap, f = m.frame();"
+        " return m.clientPoint([f.xr[0] + 0.04 * (f.xr[1] - f.xr[0]),"
+        " f.yr[1] - 0.04 * (f.yr[1] - f.yr[0])]); }"
+    )
 
 
 def plot_box(page) -> dict:
@@ -76,7 +97,8 @@ def test_clicked_digit_shows_its_posterior_on_the_map_and_as_samples(page):
 
     index = digit_near(page, (-1.5, 2.0))
     z = click_digit(page, index)
-    page.get_by_text(f"original: test #{index}").wait_for()
+    page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
+    page.wait_for_function("() => window.__lxMap.pinEllipses")
     # the ellipses of q(z|x) are drawn from the encoder's sigma of exactly this digit
     ellipses = page.evaluate("window.__lxMap.pinEllipses")
     assert [e["k"] for e in ellipses] == [1, 2]
@@ -110,68 +132,55 @@ def test_clicked_digit_shows_its_posterior_on_the_map_and_as_samples(page):
     )
     assert painted[0] == 16 and painted[1] >= 6, painted
     page.screenshot(path=str(ARTIFACTS / "posterior_ellipse_zoomed.png"))
-    # a row of decode(mu) and 8 decodings of z ~ q(z|x), seeded; Resample draws others
-    posterior = page.locator(".st-key-pin_posterior")
-    posterior.scroll_into_view_if_needed()
-    wait_idle(page)
-    assert page.locator(POSTERIOR).count() == 9
-    page.get_by_text("seed 0").wait_for()
-    before = sources(page, POSTERIOR)
-    page.locator(".st-key-pin_resample button").click()
-    page.get_by_text("seed 1").wait_for()
-    wait_idle(page)
-    after = sources(page, POSTERIOR)
-    assert len(after) == 9
-    assert after[0] == before[0]  # decode(mu) does not change
-    assert all(a != b for a, b in zip(after[1:], before[1:], strict=True))
-    page.get_by_test_id("stTabs").screenshot(path=str(ARTIFACTS / "clicked_panel.png"))
+    # a row of 8 decodings of z ~ q(z|x), seeded; Resample draws others
+    page.locator(DETAILS).get_by_text("seed 0").wait_for()
+    assert page.locator(SAMPLES).count() == 8
+    before = canvases(page, SAMPLES)
+    page.locator(f"{DETAILS} .lx-resample").click()
+    page.locator(DETAILS).get_by_text("seed 1").wait_for()
+    after = canvases(page, SAMPLES)
+    assert len(after) == 8 and all(a != b for a, b in zip(after, before, strict=True))
+    page.locator(".lx-root .lx-side").screenshot(path=str(ARTIFACTS / "clicked_panel.png"))
 
 
 def test_neighbours_of_empty_space_and_of_a_digit(page):
-    box = plot_box(page)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)  # the top-left corner: empty space
+    plot_box(page)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])  # the top-left corner: empty space
     page.wait_for_function(
         "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
     )
-    wait_idle(page)
     page.locator(NEIGHBOURS).first.wait_for()
     assert page.locator(NEIGHBOURS).count() == 8
-    page.wait_for_function(
-        f"() => [...document.querySelectorAll('{NEIGHBOURS}')].every(e => e.complete)"
-    )
-    # crisp: the original 28x28 images enlarged 3x, nearest-neighbour
-    widths = page.eval_on_selector_all(NEIGHBOURS, "els => els.map(e => e.naturalWidth)")
-    assert widths == [84] * 8
-    assert page.locator(POSTERIOR).count() == 0  # empty space has no posterior
+    assert page.locator(SAMPLES).count() == 0  # empty space has no posterior
     # a digit deep in its cluster: its neighbours share its label, nearest first
     index = digit_near(page, (-1.5, 2.0))
     click_digit(page, index)
-    page.get_by_text(f"original: test #{index}").wait_for()
-    wait_idle(page)
-    captions = page.locator(".st-key-pin_neighbours").get_by_test_id("stImageCaption")
-    texts = [captions.nth(k).text_content() for k in range(captions.count())]
+    page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
+    texts = neighbour_titles(page)
     assert len(texts) == 8
     label = page.evaluate("window.__lxMap.pin.label")
-    assert sum(t.startswith(f"“{label}”") for t in texts) >= 6, texts
-    distances = [float(t.rsplit(",", 1)[1]) for t in texts]
+    assert sum(f"(“{label}”)" in t for t in texts) >= 6, texts
+    distances = [float(t.rsplit(" ", 1)[1]) for t in texts]
     assert distances == sorted(distances) and distances[0] > 0  # the digit itself is left out
-    assert f"#{index}," not in " ".join(texts)
-    page.get_by_test_id("stTabs").screenshot(path=str(ARTIFACTS / "neighbours_panel.png"))
+    assert f"test #{index} " not in " ".join(texts)
+    page.locator(".lx-root .lx-side").screenshot(path=str(ARTIFACTS / "neighbours_panel.png"))
 
 
 def test_a_link_restores_model_pin_and_morph(page, app_url):
     open_link(page, app_url, {"model": "mnist-vae-2d.pt", "x": "-3.25", "y": "2.5",
                               "a": "-1,1", "b": "2,-2", "path": "spherical"})  # fmt: skip
     assert page.evaluate("window.__lxMap.pin.z") == pytest.approx([-3.25, 2.5], abs=1e-9)
-    page.get_by_test_id("stTabs").get_by_text("z = (-3.250, 2.500)").wait_for()
-    morph = page.evaluate("window.__lxMap.data.morph")
-    assert (morph["a"], morph["b"], morph["method"]) == ([-1, 1], [2, -2], "spherical")
+    page.locator(".lx-pin-coords").get_by_text("(-3.250,").wait_for()
+    morph = page.evaluate("window.__lxMap.morph")
+    assert (morph["a"]["z"], morph["b"]["z"], morph["method"]) == ([-1, 1], [2, -2], "spherical")
+    assert morph["a"]["label"] == "(-1.00, 1.00)"  # not a test digit: named by its place
     assert page.locator('[data-testid="stAlert"]').filter(has_text="this link").count() == 0
     page.screenshot(path=str(ARTIFACTS / "link_restored.png"))
     # a test digit by number: the pin goes to its mu and the panel shows the original
     open_link(page, app_url, {"x": "0", "y": "0", "i": "12"})
-    page.get_by_text("original: test #12").wait_for()
-    page.wait_for_function("() => window.__lxMap.data.pin && window.__lxMap.data.pin.label")
+    page.locator(DETAILS).get_by_text("test digit #12").wait_for()
+    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.label")
     enc, splits = encoded_test_set()
     assert page.evaluate("window.__lxMap.pin.z") == pytest.approx(enc.mu[12].tolist(), abs=1e-6)
     assert page.evaluate("window.__lxMap.pin.label") == splits.classes[splits.test.labels[12]]
@@ -186,10 +195,9 @@ def test_clicks_and_endpoints_are_written_to_the_url_and_a_reload_keeps_them(pag
     q = query(page)
     assert q["model"] == "mnist-vae-2d.pt"
     assert [float(q["x"]), float(q["y"])] == pytest.approx(z, abs=1e-5)
-    page.locator(".st-key-pin_to_b button").click()
-    page.wait_for_function(
-        "() => window.__lxMap.data.morph && window.__lxMap.data.morph.b_label === 'clicked'"
-    )
+    page.locator(f"{DETAILS} .lx-use-b").click()
+    page.wait_for_function("() => window.__lxMap.morph.b.label.startsWith('(')")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('b')")
     wait_idle(page)
     assert [float(v) for v in query(page)["b"].split(",")] == pytest.approx(z, abs=1e-5)
     index = digit_near(page, (-1.5, 2.0))
@@ -200,9 +208,9 @@ def test_clicks_and_endpoints_are_written_to_the_url_and_a_reload_keeps_them(pag
     page.goto(link)
     page.wait_for_selector(READY, timeout=60_000)
     page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-    page.get_by_text(f"original: test #{index}").wait_for()
+    page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
     assert page.evaluate("window.__lxMap.pin.index") == index
-    assert page.evaluate("window.__lxMap.data.morph.b") == pytest.approx(z, abs=1e-5)
+    assert page.evaluate("window.__lxMap.morph.b.z") == pytest.approx(z, abs=1e-5)
 
 
 def test_a_garbage_link_gives_a_notice_and_the_app_works(page, app_url):
@@ -223,8 +231,9 @@ def test_a_garbage_link_gives_a_notice_and_the_app_works(page, app_url):
     assert q["model"] == "mnist-vae-2d.pt" and q["proj"] == "kept"
     assert not {"x", "y", "i", "path"} & set(q)
     # the map still works, and the notice goes once the view is the user's own
-    box = plot_box(page)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    plot_box(page)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function("() => new URLSearchParams(location.search).has('x')")
     wait_idle(page)
     assert alert.count() == 0
@@ -232,13 +241,14 @@ def test_a_garbage_link_gives_a_notice_and_the_app_works(page, app_url):
 
 def test_autoencoder_link_says_there_is_no_posterior(page, app_url):
     open_link(page, app_url, {"model": "mnist-ae-2d.pt", "x": "0", "y": "0", "i": "3"})
-    page.get_by_text("original: test #3").wait_for()
-    page.get_by_text("it has no posterior q(z|x)").wait_for()
+    page.locator(DETAILS).get_by_text("test digit #3").wait_for()
+    page.locator(DETAILS).get_by_text("has no posterior q(z|x)").wait_for()
     assert page.evaluate("window.__lxMap.pinEllipses") is None
-    assert page.locator(POSTERIOR).count() == 0
+    assert page.locator(SAMPLES).count() == 0
+    page.locator(NEIGHBOURS).first.wait_for()
     assert page.locator(NEIGHBOURS).count() == 8
     assert query(page)["model"] == "mnist-ae-2d.pt"
-    page.get_by_test_id("stTabs").screenshot(path=str(ARTIFACTS / "autoencoder_panel.png"))
+    page.locator(".lx-root .lx-side").screenshot(path=str(ARTIFACTS / "autoencoder_panel.png"))
 
 
 def test_your_digit_has_posterior_samples_and_neighbours(page):
@@ -252,13 +262,13 @@ def test_your_digit_has_posterior_samples_and_neighbours(page):
     )
     page.get_by_text("what the model sees (28×28)").wait_for()
     wait_idle(page)
-    assert page.locator(".st-key-digit_posterior img").count() == 9
+    assert page.locator(".st-key-digit_posterior img").count() == 8
     before = sources(page, ".st-key-digit_posterior img")
     page.locator(".st-key-digit_resample button").click()
     page.locator(".st-key-digit_posterior").get_by_text("z1").wait_for()
     page.get_by_text("seed 1").wait_for()
     wait_idle(page)
-    assert sources(page, ".st-key-digit_posterior img")[1:] != before[1:]
+    assert sources(page, ".st-key-digit_posterior img") != before
     captions = page.locator(".st-key-digit_neighbours").get_by_test_id("stImageCaption")
     texts = [captions.nth(k).text_content() for k in range(captions.count())]
     assert len(texts) == 8 and sum(t.startswith("“7”") for t in texts) >= 5, texts

@@ -7,11 +7,13 @@ static/projections/, so later runs (and users) get it at once.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, ROOT, wait_idle
-from tests.browser.test_explorer import digit_photo, open_tab, pixels, plot_box
+from tests.browser.test_explorer import digit_photo, empty_corner, open_tab, pixels, plot_box
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +25,7 @@ TSNE_TIMEOUT_MS = 15 * 60_000
 def pick_model(page, name: str) -> None:
     before = page.evaluate("window.__lxMap.data.points_url")
     page.locator(".st-key-model_path").get_by_role("combobox").click()
-    page.get_by_role("option").filter(has_text=f"{name} ·").click()
+    page.get_by_role("option").filter(has_text=re.compile(rf"· {re.escape(name)}$")).click()
     page.wait_for_function(f"window.__lxMap.data.points_url !== '{before}'", timeout=120_000)
     page.wait_for_selector('.lx-root[data-ready="1"]')
     wait_idle(page)
@@ -95,24 +97,48 @@ def test_8d_model_on_the_pca_plane(page):
 
     # a click in empty space decodes that point of the plane, here and in Python
     before = pixels(page, PIN)
-    page.mouse.click(box["x"] + 70, box["y"] + 60)
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function(
         "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
     )
     assert pixels(page, PIN) != before
-    at = page.evaluate("window.__lxMap.pin.z")
-    page.get_by_text(f"PC 1, PC 2 = ({at[0]:.3f}, {at[1]:.3f})").first.wait_for()
-    page.get_by_text("z (8-D) = (").first.wait_for()
+    page.locator(".lx-details").get_by_text("the latent point mean + p · components").wait_for()
+    assert page.locator(".lx-pin-coords").text_content().startswith("PC 1, PC 2 = (")
+    page.wait_for_function("() => new URLSearchParams(location.search).has('x')")  # Python knows
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "projection_pca.png"))
 
     # morph and manifold work on the plane
-    assert page.evaluate("window.__lxMap.data.morph.frames") == 9
+    assert page.evaluate("window.__lxMap.morph.frames") == 9
     open_tab(page, "Manifold")
     page.get_by_text("Visible region: PC 1 ∈").wait_for()
     page.get_by_role("button", name="Decode the visible region").click()
     page.get_by_text("on the PCA plane").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_clicked_digit_on_the_pca_plane_uses_its_own_mu(page, app_url):
+    """A clean "1" sits among other classes' shadows on the plane: its neighbours and its
+    decoding must come from its full 8-D mu (issue: #8887 listed 9s, 3s and 4s)."""
+    import torch
+
+    from tests.browser.test_lessons import neighbour_titles, open_link
+
+    open_link(page, app_url, {"model": "mnist-vae-8d.pt", "x": "0", "y": "0", "i": "8887"})
+    page.locator(".lx-details").get_by_text("test digit #8887: its own 8-D μ").wait_for()
+    page.wait_for_function("() => window.__lxMap.neighboursShown")
+    titles = neighbour_titles(page)
+    assert sum("(“1”)" in t for t in titles) >= 7, titles
+    model, mu = encoded_test_set("mnist-vae-8d")
+    with torch.no_grad():
+        ref = model.decode(torch.from_numpy(mu[8887:8888])).flatten().numpy()
+    pin = page.eval_on_selector(
+        PIN, "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data)"
+        ".filter((_, k) => k % 4 === 0)",
+    )  # fmt: skip
+    assert np.abs(np.array(pin) / 255 - ref).max() < 0.01
+    page.locator(".lx-root .lx-side").screenshot(path=str(ARTIFACTS / "pca_own_mu.png"))
 
 
 def test_your_digit_lands_on_the_pca_plane(page):
@@ -130,9 +156,9 @@ def test_your_digit_lands_on_the_pca_plane(page):
     )
     # generous: the first digit also scores 2,000 test digits for its ELBO percentile
     page.get_by_text("what the model sees (28×28)").wait_for(timeout=120_000)
-    page.wait_for_function("() => window.__lxMap.data.upload !== null", timeout=120_000)
+    page.wait_for_function("() => window.__lxMap.upload", timeout=120_000)
     wait_idle(page)
-    upload = page.evaluate("window.__lxMap.data.upload")
+    upload = page.evaluate("window.__lxMap.upload")
     model, mu = encoded_test_set("mnist-vae-8d")
     import torch
 
@@ -140,7 +166,7 @@ def test_your_digit_lands_on_the_pca_plane(page):
     star = fit_pca(mu).transform(latent.encode_images(model, x).mu[0])[0]
     np.testing.assert_allclose(upload["mu"], star, atol=1e-3)
     assert [e["k"] for e in upload["ellipses"]] == [1, 2]
-    page.get_by_text("The ★ on the map is μ projected onto the PCA plane").wait_for()
+    page.get_by_text("On this map the ★ is μ projected onto the PCA plane").wait_for()
 
 
 def test_tsne_decodes_the_nearest_point(page):
@@ -165,8 +191,8 @@ def test_tsne_decodes_the_nearest_point(page):
     page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.index >= 0")
     index = page.evaluate("window.__lxMap.pin.index")
     assert "the nearest to the click" in page.locator(".lx-pin-coords").text_content()
-    page.get_by_text(f"original: test #{index}").wait_for()
-    page.get_by_text("has no inverse: the map decoded the μ of the test digit nearest").wait_for()
+    page.locator(".lx-details").get_by_text(f"test digit #{index}").first.wait_for()
+    page.get_by_text("This map has no inverse").wait_for()
     model, mu = encoded_test_set("mnist-vae-8d")
     js = np.array(page.evaluate("() => Array.from(window.__lxMap.decode(window.__lxMap.pin.z))"))
     with torch.no_grad():
@@ -175,12 +201,12 @@ def test_tsne_decodes_the_nearest_point(page):
     wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / "projection_tsne.png"))
 
-    # no morph on a map without an inverse: the page says why
-    assert page.evaluate("window.__lxMap.data.morph") is None
-    open_tab(page, "Morph")
-    page.get_by_text("Pick PCA above the map to morph on the PCA plane").wait_for()
+    # no morph or manifold on a map without an inverse: the page says why
+    assert page.evaluate("window.__lxMap.morph") is None
+    assert page.locator(".lx-root .lx-morph").is_hidden()
+    page.get_by_text("Morph and manifold need PCA").wait_for()
     open_tab(page, "Manifold")
-    page.get_by_text("Pick PCA above the map to decode a grid").wait_for()
+    page.get_by_text("Pick PCA above the map").wait_for()
 
 
 def test_latent_size_table(page):
