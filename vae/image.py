@@ -27,7 +27,6 @@ from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageFilter, ImageOps, UnidentifiedImageError
-from scipy import ndimage
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; more is a decompression bomb
@@ -420,6 +419,8 @@ def _noise_sigma(residual: np.ndarray) -> float:
 
 def _only_specks(mask: np.ndarray) -> bool:
     """True if the ink is salt-and-pepper: many specks and no stroke among them."""
+    from scipy import ndimage  # here, not at the top: the app's first page never needs it
+
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
     if count < MANY_SPECKS:
         return False
@@ -441,6 +442,8 @@ def _digits_side_by_side(ink: np.ndarray) -> int:
     as tall as the tallest and carries a fair share of the ink: specks, dust and a stray
     stroke piece do not.
     """
+    from scipy import ndimage
+
     labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if count < 2:
         return 1

@@ -133,9 +133,7 @@ def from_upload(path: str, bundle: dict) -> None:
         clear(str(e))
         return
     except Exception as e:  # noqa: BLE001 - a bad file must never take the page down
-        clear(
-            f"Could not read {upload.name} as a picture ({type(e).__name__}); {upload_help()}."
-        )
+        clear(f"Could not read {upload.name} as a picture ({type(e).__name__}); {upload_help()}.")
         return
     encode(path, bundle, x28, f"upload: {upload.name}", list(notes))
 
