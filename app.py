@@ -94,9 +94,7 @@ def map_bundle(path: str, method: str) -> dict:
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="Latent Explorer", page_icon=":material/scatter_plot:", layout="wide"
-    )
+    st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
     st.html(PAGE_CSS)
     state.init()
     models = catalog.list_models(checkpoints())

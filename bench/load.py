@@ -50,7 +50,12 @@ async def open_session(browser, url: str, errors: list[str]):
     page = await context.new_page()
     await page.add_init_script(WATCH_DOM)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} ({m.location.get('url', '?')})")
+        if m.type == "error"
+        else None,
+    )
     await page.goto(url)
     await page.wait_for_selector(READY, timeout=180_000)
     await page.wait_for_selector(PAGE_BUILT, timeout=180_000)

@@ -97,6 +97,9 @@ def test_job_trains_in_a_child_and_saves_a_new_checkpoint(tmp_path, data_root):
 def test_child_runs_at_lowest_priority_with_one_thread(tmp_path, data_root):
     job = long_run(data_root, tmp_path)
     assert os.getpriority(os.PRIO_PROCESS, job.pid) >= 19
+    autogroup = Path(f"/proc/{job.pid}/autogroup")
+    if autogroup.exists():  # Linux: its session's share of the CPU yields too
+        assert autogroup.read_text().split()[-1] == "19"
     environ = Path(f"/proc/{job.pid}/environ").read_bytes().split(b"\0")
     assert b"OMP_NUM_THREADS=1" in environ
     job.stop()
