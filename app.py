@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import catalog
+from vae.datasets import dataset_item
 from views import clicked, digit, latent_size, loaders, manifold, sidebar, state, training
 from views.config import checkpoints
 from views.map import explorer_map
@@ -31,11 +32,11 @@ PAGE_CSS = """<style>
 </style>"""
 
 
-def intro(facts: dict, bundle: dict) -> None:
+def intro(facts: dict) -> None:
     """The title and one line on what the map is, in words that fit this model."""
     st.title("Latent Explorer")
-    d, item = facts["latent_dim"], bundle["item"]
-    squeezed = "two numbers" if d == 2 else f"{d} numbers, shown on a plane,"
+    d, item = facts["latent_dim"], dataset_item(facts["dataset"])
+    squeezed = "two numbers" if d == 2 else f"{d} numbers (the map shows them on a plane)"
     kind = "A plain autoencoder" if facts["kind"] == "ae" else "A variational autoencoder"
     at = "its code" if facts["kind"] == "ae" else "its posterior mean μ"
     st.caption(
@@ -117,9 +118,9 @@ def main() -> None:
             "Pick another model, or train one with a latent size of 2 or more."
         )
         return
+    intro(facts)
     method = projection_choice(facts)
     bundle = map_bundle(path, method)
-    intro(facts, bundle)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
     if bundle["fallback"]:
         st.warning(bundle["fallback"])

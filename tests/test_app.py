@@ -126,7 +126,7 @@ def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch, arch
     assert at.session_state.model_path == str(path)
     assert at.radio(key="projection").value == "pca"
     assert any("PCA of the test images' μ" in c.value for c in at.caption)
-    assert "squeezed every test digit into 3 numbers, shown on a plane" in text(at)
+    assert "squeezed every test digit into 3 numbers (the map shows them on a plane)" in text(at)
     at.session_state.pin = {"x": 0.1, "y": 0.2, "index": 4, "label": None, "nonce": None}
     at.run()
     assert not at.exception, [e.value for e in at.exception]

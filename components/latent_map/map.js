@@ -34,6 +34,9 @@ const STRIP_SCALE = 2;
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
 const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
 const SAMPLES = 8; // posterior samples shown for a clicked test image
+const WALK_STEPS = 7; // frames per dimension in the traversal, from -3 to +3
+const WALK_RANGE = 3; // the prior's sd times this: the traversal's ends
+const ACTIVE_KL_NATS = 0.01; // = vae/latent_size.py: a dimension is active above this
 const NEIGHBOURS = 8; // nearest test images shown for a clicked point
 // Plotly's own controls: a press there is never a click or hover on the map.
 const CHROME = ".modebar-container, .legend, .xtick, .ytick, .g-xtitle, .g-ytitle";
@@ -393,6 +396,17 @@ const HTML = `
       <canvas class="lx-strip" height="${28 * STRIP_SCALE}"></canvas>
     </div>
   </div>
+</div>
+<div class="lx-walk">
+  <div class="lx-morph-head">
+    <span class="lx-title">Walk every dimension</span>
+    <span class="lx-walk-from">click a point or a test image on the map</span>
+  </div>
+  <div class="lx-walk-controls">
+    <input class="lx-walk-slider" type="range" min="-300" max="300" value="0" aria-label="value of each dimension" />
+    <span class="lx-walk-value">z_j = 0.00</span>
+  </div>
+  <div class="lx-walk-rows"></div>
 </div>`;
 
 class LatentMap {
@@ -424,6 +438,7 @@ class LatentMap {
     this.seed = 0; // of the clicked image's posterior samples
     this.press = null;
     this.ready = null;
+    this.el(".lx-walk").style.display = "none"; // until a point is clicked
     this.bindEvents();
   }
 
@@ -462,6 +477,7 @@ class LatentMap {
     this.hoverCanvas.classList.add("lx-empty");
     this.el(".lx-hover-coords").textContent = "move over the map";
     this.el(".lx-details").replaceChildren();
+    this.showWalk(null);
   }
 
   fail(err) {
@@ -485,6 +501,7 @@ class LatentMap {
     this.points = parsePoints(pointsBuf);
     this.mu = muBuf ? parseMatrix(muBuf) : null;
     this.sigma = null;
+    this.kl = undefined;
     this.sprite = null;
     this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
     this.decodeLatent = data.latent_decoder_url === data.decoder_url ? this.decode : null;
@@ -720,6 +737,7 @@ class LatentMap {
       this.changeMorph({ frames: n });
     });
     this.el(".lx-dl-png").addEventListener("click", () => this.downloadStrip());
+    this.el(".lx-walk-slider").addEventListener("input", () => this.paintWalkLive());
     this.el(".lx-dl-gif").addEventListener("click", () => this.downloadGif());
   }
 
@@ -852,7 +870,10 @@ class LatentMap {
   showDetails() {
     const box = this.el(".lx-details");
     const p = this.pin;
-    if (!p || p.peer || this.data.sync) return box.replaceChildren();
+    if (!p || p.peer || this.data.sync) {
+      this.showWalk(null);
+      return box.replaceChildren();
+    }
     const d = this.data;
     const item = d.item || "digit";
     const parts = [];
@@ -888,6 +909,75 @@ class LatentMap {
       parts.push(h("div", "lx-row lx-use", [use("a"), use("b")]));
     }
     box.replaceChildren(...parts);
+    this.showWalk(zLatent);
+  }
+
+  // ---- walk every dimension: decode z with one dimension swept over the prior's range ------
+  // KL(q(z|x) || N(0, 1)) per dimension, averaged over the test set (vae/latent_size.py's
+  // measure): the rows' order, and which dimensions carry nothing.
+  klPerDimension() {
+    if (this.kl !== undefined) return this.kl;
+    this.kl = null;
+    if (!this.mu || !this.sigma) return null;
+    const { n, d } = this.mu;
+    const kl = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) {
+        const m = this.mu.values[i * d + j], s = this.sigma.values[i * d + j];
+        kl[j] += 0.5 * (m * m + s * s - 1 - 2 * Math.log(s));
+      }
+    }
+    this.kl = Array.from(kl, (v) => v / n);
+    return this.kl;
+  }
+
+  showWalk(z) {
+    const box = this.el(".lx-walk");
+    const ready = z && this.decodeLatent && this.mu && !this.data.sync;
+    box.style.display = ready ? "" : "none";
+    this.walkZ = ready ? Array.from(z) : null;
+    if (!ready) return;
+    const d = this.data;
+    const p = this.pin;
+    this.el(".lx-walk-from").textContent = p.index >= 0
+      ? `from test ${d.item || "digit"} #${p.index}'s μ: each row sets one z_j from −${WALK_RANGE} to +${WALK_RANGE}, the others kept`
+      : "from the clicked point: each row sets one z_j from −3 to +3, the others kept";
+    const kl = this.klPerDimension();
+    const dims = [...Array(z.length).keys()];
+    if (kl) dims.sort((a, b) => kl[b] - kl[a]);
+    const rows = dims.map((j) => {
+      const frames = [];
+      for (let k = 0; k < WALK_STEPS; k++) {
+        const v = -WALK_RANGE + (2 * WALK_RANGE * k) / (WALK_STEPS - 1);
+        const zz = Float32Array.from(this.walkZ);
+        zz[j] = v;
+        frames.push(figure(digitCanvas(this.decodeLatent(zz, new Float32Array(784)), 36), v.toFixed(0)));
+      }
+      const live = digitCanvas(new Float32Array(784), 44);
+      live.classList.add("lx-walk-live");
+      live.dataset.dim = String(j);
+      const inactive = kl && kl[j] <= ACTIVE_KL_NATS;
+      const name = h("div", "lx-walk-name", kl
+        ? `z${j + 1} · KL ${kl[j].toFixed(2)}${inactive ? " · inactive" : ""}`
+        : `z${j + 1}`);
+      const row = h("div", "lx-row lx-walk-row", [name, live, ...frames]);
+      if (inactive) row.classList.add("lx-inactive");
+      return row;
+    });
+    this.el(".lx-walk-rows").replaceChildren(...rows);
+    this.walkShown = { dims, kl }; // for tests
+    this.paintWalkLive();
+  }
+
+  paintWalkLive() {
+    if (!this.walkZ) return;
+    const v = Number(this.el(".lx-walk-slider").value) / 100;
+    this.el(".lx-walk-value").textContent = `z_j = ${v.toFixed(2)}`;
+    for (const canvas of this.root.querySelectorAll(".lx-walk-live")) {
+      const zz = Float32Array.from(this.walkZ);
+      zz[Number(canvas.dataset.dim)] = v;
+      paint(canvas, this.decodeLatent(zz, new Float32Array(784)));
+    }
   }
 
   // z ~ q(z|x) for test image i: SAMPLES draws z = mu + sigma * eps, eps from the shared PRNG.

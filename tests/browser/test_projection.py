@@ -222,3 +222,39 @@ def test_latent_size_table(page):
     page.locator(".st-key-latent_size_chart").wait_for()
     page.locator(".st-key-latent_size_chart").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "latent_size.png"))
+
+
+def test_walk_every_dimension_sorted_by_kl_with_the_inactive_ones_marked(page, app_url):
+    from tests.browser.test_lessons import open_link
+    from vae import latent, latent_size
+    from vae.checkpoint import load_checkpoint
+    from vae.data import load_splits
+
+    open_link(page, app_url, {"model": "mnist-vae-16d.pt", "x": "0", "y": "0", "i": "3"})
+    page.wait_for_function("() => window.__lxMap.walkShown")
+    shown = page.evaluate("window.__lxMap.walkShown")
+    model = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-16d.pt").model
+    enc = latent.encode_images(model, load_splits().test.float_images())
+    kl = latent_size.kl_per_dimension(enc.mu, enc.logvar)
+    np.testing.assert_allclose(shown["kl"], kl, atol=1e-3)
+    assert shown["dims"] == sorted(range(16), key=lambda j: -kl[j])
+    rows = page.locator(".lx-walk-row")
+    assert rows.count() == 16
+    inactive = page.locator(".lx-walk-row.lx-inactive")
+    assert inactive.count() == int((kl <= latent_size.ACTIVE_KL_NATS).sum()) == 4
+    # an inactive dimension visibly changes nothing: its -3 and +3 frames are the same image
+    ends = inactive.first.evaluate(
+        "row => { const c = row.querySelectorAll('figure canvas');"
+        " const px = (k) => Array.from(c[k].getContext('2d').getImageData(0, 0, 28, 28).data);"
+        " return [px(0), px(c.length - 1)]; }"
+    )
+    assert np.abs(np.array(ends[0]) - np.array(ends[1])).max() <= 8
+    # the slider moves every row's live image, in the page
+    live = page.eval_on_selector_all(".lx-walk-live", "cs => cs.map(c => c.toDataURL())")
+    page.locator(".lx-walk-slider").fill("250")
+    page.wait_for_function(
+        "() => document.querySelector('.lx-walk-value').textContent.endsWith('2.50')"
+    )
+    after = page.eval_on_selector_all(".lx-walk-live", "cs => cs.map(c => c.toDataURL())")
+    assert sum(a != b for a, b in zip(live, after, strict=True)) >= 12
+    page.locator(".lx-root .lx-walk").screenshot(path=str(ARTIFACTS / "walk_16d.png"))
