@@ -136,10 +136,11 @@ def chart(job) -> None:
             ),
             color=alt.Color("set:N", legend=alt.Legend(orient="top", title=None)),
         )
-        .properties(height=170)
     )
     with st.container(key="train_chart"):
-        st.altair_chart(chart, width="stretch")
+        # the height given to Streamlit, not to Vega-Lite: in the sidebar's narrow column a
+        # chart sized by its spec was squashed to a sliver under its legend and axis titles
+        st.altair_chart(chart, width="stretch", height=230)
 
 
 def training() -> None:
