@@ -21,7 +21,7 @@ from views import clicked, digit, latent_size, loaders, manifold, sidebar, state
 from views.config import checkpoints
 from views.map import explorer_map
 
-TABS = ["Your digit", "Manifold", "Compare", "Latent size"]
+TABS = ["Your digit", "Manifold", "Watch it learn", "Compare", "Latent size"]
 # Less empty space above the title, so the map and the clicked point's panel fit a laptop's
 # screen; the uploader's own "50MB per file" line is hidden, since the label says the real
 # limit and formats (vae/image.py owns them).
@@ -127,11 +127,18 @@ def main() -> None:
     plane_caption(facts, bundle)
     explorer_map(path, bundle)
     sidebar.share_view(path, bundle)
-    tab_digit, tab_grid, tab_compare, tab_size = st.tabs(TABS, key="tab", on_change="rerun")
+    tab_digit, tab_grid, tab_learn, tab_compare, tab_size = st.tabs(
+        TABS, key="tab", on_change="rerun"
+    )
     with tab_digit:
         digit.your_digit(path, bundle)
     with tab_grid:
         manifold.manifold(path, bundle)
+    with tab_learn:
+        if tab_learn.open:  # reads the checkpoint's snapshots: only when shown
+            from views import replay
+
+            replay.watch(path, bundle, facts)
     with tab_compare:
         if tab_compare.open:  # two models and their maps: built only when shown
             from views import compare

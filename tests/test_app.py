@@ -65,7 +65,7 @@ def test_app_starts_with_the_shipped_model():
     shown = text(at)
     assert "**mnist-vae-2d**" in shown and "test −ELBO: 137.41" in shown
     assert "squeezed every test digit into two numbers" in shown
-    assert [t.label for t in at.tabs] == ["Your digit", "Manifold", "Compare", "Latent size"]
+    assert [t.label for t in at.tabs] == ["Your digit", "Manifold", "Watch it learn", "Compare", "Latent size"]
     (data,) = [c.value for c in at.caption if c.value.startswith("Data: ")]
     assert data.startswith("Data: MNIST test set, 10,000 images, from IDX files on this machine")
     assert "/" not in data.split("Data: ")[1].split(". ")[0]  # no server path

@@ -80,6 +80,9 @@ class TrainingJob:
     batches: int = 0
     history: list[dict] = field(default_factory=list)  # {epoch, train, test} per finished epoch
     recent: list[dict] = field(default_factory=list)  # running train loss, sampled during the epoch
+    # the map of a fixed test subset after each epoch (vae/replay.py): {epoch, xy, nelbo}
+    snapshots: list[dict] = field(default_factory=list)
+    snapshot_indices: list[int] = field(default_factory=list)  # the test images they show
     status: str = "starting"  # starting, running, stopping, done, stopped, failed
     error: str | None = None
     path: Path | None = None
@@ -118,6 +121,11 @@ class TrainingJob:
             self.batch = self.batches = event["batches"]
             entry = {"epoch": event["epoch"], "train": event["train"], "test": event["test"]}
             self.history = [*self.history, entry]  # a new list: readers never see it half-built
+        elif kind == "snapshot":
+            if event.get("indices"):
+                self.snapshot_indices = event["indices"]
+            entry = {"epoch": event["epoch"], "xy": event["xy"], "nelbo": event.get("nelbo")}
+            self.snapshots = [*self.snapshots, entry]
         if kind in ("progress", "epoch") and not self.finished:
             self.status = "stopping" if self.stop_requested.is_set() else "running"
 
@@ -324,11 +332,25 @@ def _child_main(config_json: str) -> int:
         return 1
 
     last = 0.0
+    indices_sent = False
+
+    def send_snapshot(snapshot: dict) -> None:
+        """The epoch's map for the live view: the subset's points on a plane (vae/replay.py)."""
+        nonlocal indices_sent
+        from vae.replay import snapshot_indices, to_point
+
+        indices = None if indices_sent else snapshot_indices([snapshot]).tolist()
+        indices_sent = True
+        nelbo = snapshot.get("nelbo")
+        send(event="snapshot", epoch=int(snapshot["epoch"]), xy=to_point(snapshot),
+             nelbo=None if nelbo is None else float(nelbo), indices=indices)  # fmt: skip
 
     def callback(p: Progress) -> None:
         nonlocal last
         if stop.is_set():
             raise StopTraining
+        if getattr(p, "snapshot", None) is not None:  # the encoder's map after this epoch
+            send_snapshot(p.snapshot)
         if p.test is not None:
             send(
                 event="epoch",

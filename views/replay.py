@@ -1,0 +1,110 @@
+"""Watch it learn: the latent space forming, epoch by epoch.
+
+While a run started from the app is going, its map is drawn live from the snapshots the
+trainer sends after every epoch (a fragment polls once a second, only while it runs).
+Otherwise the chosen model's own snapshots (meta["snapshots"], written by vae-train) are
+replayed with a slider from epoch 0. The drawing is components/replay/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from vae import replay
+
+from . import loaders, training
+from .config import COMPONENTS, STATIC, STATIC_URL
+
+
+@st.cache_resource(show_spinner=False)
+def component():
+    folder = COMPONENTS / "replay"
+    return st.components.v2.component(
+        "latent_explorer.replay",
+        js=(folder / "replay.js").read_text(),
+        css=(folder / "replay.css").read_text(),
+    )
+
+
+@st.cache_resource(show_spinner="Reading the training snapshots…", max_entries=8)
+def replay_of(path: str, mtime: float) -> dict | None:
+    """The model's replay file and figures, or None if it has no snapshots."""
+    snapshots = loaders.checkpoint(path, mtime).meta.get("snapshots")
+    if not snapshots:
+        return None
+    return replay.write_replay(STATIC, snapshots)
+
+
+def labels_of(dataset: str, indices: list[int]) -> list[int]:
+    return loaders.splits(dataset).test.labels[indices].tolist()
+
+
+def watch(path: str, bundle: dict, facts: dict) -> None:
+    job = training.current_job()
+    if job is not None and not job.finished:
+        # a full page run: the component is drawn anew, so it gets every snapshot again
+        st.session_state.setdefault("replay_sent", {})[job.config.out] = set()
+        live()
+        return
+    if job is not None and job.snapshots:
+        st.caption(
+            f"The last run of this server, {Path(job.config.out).name}, is in the "
+            "model list; pick it to replay it here."
+        )
+    found = replay_of(path, loaders.mtime(path))
+    if found is None:
+        st.info(
+            f"{facts['name']} has no per-epoch snapshots (it was trained before vae-train "
+            "recorded them). Train a model in the sidebar to watch its map form live, or "
+            "retrain this one with `vae-train` to replay it."
+        )
+        return
+    st.caption(
+        f"{found['n']:,} test images, encoded after every epoch of training (epoch 0: the "
+        "untrained encoder). Drag the slider or press ▶."
+    )
+    component()(
+        key="replay",
+        data={
+            "url": f"{STATIC_URL}/{found['file']}",
+            "n": found["n"],
+            "epochs": found["epochs"],
+            "nelbo": found["nelbo"],
+            "labels": labels_of(facts["dataset"], found["indices"]),
+            "classes": bundle["classes"],
+            "title": f"{facts['name']}: its map, epoch by epoch",
+            "live": False,
+        },
+    )
+
+
+@st.fragment(run_every=1.0)
+def live() -> None:
+    """The running job's map, one snapshot an epoch; each rerun sends only what is new."""
+    job = training.current_job()
+    if job is None or job.finished:
+        st.rerun(scope="app")
+    snapshots = job.snapshots
+    if not snapshots:
+        st.info(
+            f"Training {Path(job.config.out).name}: its map appears after the first "
+            "snapshot (the untrained encoder, in a few seconds)."
+        )
+        return
+    run = f"{job.config.out}"
+    sent = st.session_state.setdefault("replay_sent", {}).setdefault(run, set())
+    new = [s for s in snapshots if s["epoch"] not in sent]
+    sent.update(s["epoch"] for s in snapshots)
+    component()(
+        key="replay_live",
+        data={
+            "run": run,
+            "new": new,
+            "labels": labels_of(job.config.dataset, job.snapshot_indices),
+            "classes": loaders.splits(job.config.dataset).classes,
+            "title": f"Training {Path(job.config.out).name}: epoch {job.epoch} of {job.epochs}",
+            "live": True,
+        },
+    )
