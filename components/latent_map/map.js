@@ -1101,7 +1101,7 @@ class LatentMap {
     const classes = this.data.classes;
     for (const which of ["a", "b"]) {
       const select = this.el(`.lx-pick-${which}`);
-      if (select.options.length !== classes.length + 1) {
+      if (select.dataset.classes !== classes.join("|")) { // another model's classes
         select.replaceChildren(h("option", "", "a point"), ...classes.map((c, k) => {
           const o = h("option", "", c);
           o.value = String(k);
@@ -1109,6 +1109,7 @@ class LatentMap {
         }));
         select.options[0].value = "";
         select.options[0].disabled = true;
+        select.dataset.classes = classes.join("|");
       }
       const end = m[which];
       select.value = end.index >= 0 && end.index !== null ? String(this.points.labels[end.index]) : "";

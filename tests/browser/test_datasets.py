@@ -29,3 +29,6 @@ def test_fashion_mnist_shows_its_own_map_with_class_names(page):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function("() => window.__lxMap.pin !== null")
     page.get_by_text("Zalando").first.wait_for()
+    # the morph's pickers name this dataset's classes, not the last model's
+    options = page.eval_on_selector_all(".lx-pick-a option", "os => os.map(o => o.textContent)")
+    assert options[1:4] == ["T-shirt/top", "Trouser", "Pullover"]
