@@ -65,7 +65,13 @@ def test_app_starts_with_the_shipped_model():
     shown = text(at)
     assert "**mnist-vae-2d**" in shown and "test −ELBO: 137.41" in shown
     assert "squeezed every test digit into two numbers" in shown
-    assert [t.label for t in at.tabs] == ["Your digit", "Manifold", "Watch it learn", "Compare", "Latent size"]
+    assert [t.label for t in at.tabs] == [
+        "Your digit",
+        "Manifold",
+        "Watch it learn",
+        "Compare",
+        "Latent size",
+    ]
     (data,) = [c.value for c in at.caption if c.value.startswith("Data: ")]
     assert data.startswith("Data: MNIST test set, 10,000 images, from IDX files on this machine")
     assert "/" not in data.split("Data: ")[1].split(". ")[0]  # no server path
@@ -285,3 +291,20 @@ def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.model_path == str(job.path)  # the only model, now picked
     assert "1 epochs" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_watch_it_learn_replays_snapshots_or_says_there_are_none(tmp_path, monkeypatch):
+    import numpy as np
+
+    save_tiny(tmp_path, "old.pt")  # no snapshots: trained before they were recorded
+    mu = np.zeros((20, 2), np.float16)
+    snapshots = [{"epoch": e, "indices": list(range(20)), "mu": torch.from_numpy(mu + e),
+                  "nelbo": 200.0 - e} for e in range(3)]  # fmt: skip
+    save_tiny(tmp_path, "new.pt", snapshots=snapshots)
+    at = run_app(monkeypatch, tmp_path)
+    at.session_state["tab"] = "Watch it learn"
+    at.selectbox(key="model_path").set_value(str(tmp_path / "old.pt")).run()
+    assert any("has no per-epoch snapshots" in i.value for i in at.info)
+    at.selectbox(key="model_path").set_value(str(tmp_path / "new.pt")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("20 test images, encoded after every epoch" in c.value for c in at.caption)

@@ -263,3 +263,29 @@ def analyse_digit(model: VAE, x28: np.ndarray, elbo_samples: int = 8) -> dict:
         score, recon, kl = elbo(model, x, elbo_samples)
         out["elbo"] = (float(score[0]), float(recon[0]), float(kl[0]))
     return out
+
+
+def prior_coverage(
+    model: VAE,
+    test_x: np.ndarray,
+    test_labels: np.ndarray,
+    mu: np.ndarray,
+    n_classes: int,
+    mass: float = 0.99,
+    samples: int = 500,
+    seed: int = 0,
+) -> dict:
+    """How well N(0, I) covers a model's data, in two measured figures.
+
+    inside: the share of the test codes mu (N, d) within the disc that holds `mass` of
+    N(0, I); shares: per class, the share of `samples` decoded prior samples whose nearest
+    test image in pixels (test_x (N, 784) or (N, 28, 28)) has that label.
+    """
+    d = mu.shape[1]
+    z = prior_samples(d, samples, seed=seed)
+    labels = nearest_labels(decode(model, z), np.asarray(test_x), test_labels)
+    counts = np.bincount(labels, minlength=n_classes)
+    return {
+        "inside": share_inside(mu, prior_radius(d, mass)),
+        "shares": (counts / counts.sum()).tolist(),
+    }

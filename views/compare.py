@@ -51,29 +51,6 @@ def describe(facts: dict) -> str:
     return f"VAE, β = {facts['beta']:g}"
 
 
-@st.cache_data(show_spinner="Measuring what each model generates…", max_entries=8)
-def prior_figures(path: str, mtime: float) -> dict:
-    """Two measured figures on how well N(0, I) covers a model's data (see the caption).
-
-    inside: share of test codes within the disc holding PRIOR_MASS of N(0, I);
-    shares: per class, the share of COVERAGE_SAMPLES decoded prior samples (seed 0)
-    whose nearest test image (pixels) has that label.
-    """
-    ckpt = loaders.checkpoint(path, mtime)
-    enc = loaders.encoded(path, mtime)
-    splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
-    d = ckpt.config.latent_dim
-    z = latent.prior_samples(d, COVERAGE_SAMPLES, seed=0)
-    labels = latent.nearest_labels(
-        latent.decode(ckpt.model, z), splits.test.float_images().numpy(), enc["labels"]
-    )
-    counts = np.bincount(labels, minlength=len(splits.classes))
-    return {
-        "inside": latent.share_inside(enc["mu"], latent.prior_radius(d, PRIOR_MASS)),
-        "shares": (counts / counts.sum()).tolist(),
-    }
-
-
 # ---- choosing the two models ----------------------------------------------------------------
 def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
     """The two checkpoint paths to compare, or None (with a message saying why)."""
@@ -381,6 +358,6 @@ def render_compare(models: list[str], folder: Path) -> None:
             )
     clicked(side, side["a"]["splits"])
     for s in side.values():
-        s["figures"] = prior_figures(s["path"], loaders.mtime(s["path"]))
+        s["figures"] = loaders.prior_figures(s["path"], PRIOR_MASS, COVERAGE_SAMPLES)
     prior_panel(side, side["a"]["splits"].classes)
     recon_panel(side, side["a"]["splits"])

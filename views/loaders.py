@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae import bundle, catalog
-from vae.files import mtime  # noqa: F401  (the cache key the views pass in)
+from vae.files import mtime
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 
@@ -137,3 +137,41 @@ def plane(path: str, mtime: float, method: str):
 
 def plane_of(path: str, method: str):
     return plane(path, mtime(path), method)
+
+
+@st.cache_data(show_spinner="Measuring what the model generates…", max_entries=8)
+def prior_coverage(path: str, mtime: float, mass: float, samples: int) -> dict:
+    """vae.latent.prior_coverage of a model on its test set (the Compare tab's figures)."""
+    from vae import latent
+
+    ckpt = checkpoint(path, mtime)
+    enc = encoded(path, mtime)
+    data = splits(ckpt.meta.get("dataset", "mnist"))
+    x = data.test.float_images().numpy()
+    return latent.prior_coverage(
+        ckpt.model, x, enc["labels"], enc["mu"], len(data.classes), mass, samples
+    )
+
+
+def prior_figures(path: str, mass: float, samples: int) -> dict:
+    return prior_coverage(path, mtime(path), mass, samples)
+
+
+@st.cache_resource(show_spinner=False)
+def replay_component():
+    """The training replay (components/replay/), registered once per server."""
+    folder = COMPONENTS / "replay"
+    return st.components.v2.component(
+        "latent_explorer.replay",
+        js=(folder / "replay.js").read_text(),
+        css=(folder / "replay.css").read_text(),
+    )
+
+
+@st.cache_resource(show_spinner="Reading the training snapshots…", max_entries=8)
+def replay(path: str, mtime: float) -> dict | None:
+    """The model's replay file and figures (vae/replay.py), or None without snapshots."""
+    from vae.replay import write_replay
+
+    snapshots = checkpoint(path, mtime).meta.get("snapshots")
+    return write_replay(STATIC, snapshots) if snapshots else None

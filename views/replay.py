@@ -12,29 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae import replay
-
 from . import loaders, training
-from .config import COMPONENTS, STATIC, STATIC_URL
-
-
-@st.cache_resource(show_spinner=False)
-def component():
-    folder = COMPONENTS / "replay"
-    return st.components.v2.component(
-        "latent_explorer.replay",
-        js=(folder / "replay.js").read_text(),
-        css=(folder / "replay.css").read_text(),
-    )
-
-
-@st.cache_resource(show_spinner="Reading the training snapshots…", max_entries=8)
-def replay_of(path: str, mtime: float) -> dict | None:
-    """The model's replay file and figures, or None if it has no snapshots."""
-    snapshots = loaders.checkpoint(path, mtime).meta.get("snapshots")
-    if not snapshots:
-        return None
-    return replay.write_replay(STATIC, snapshots)
+from .config import STATIC_URL
 
 
 def labels_of(dataset: str, indices: list[int]) -> list[int]:
@@ -53,7 +32,7 @@ def watch(path: str, bundle: dict, facts: dict) -> None:
             f"The last run of this server, {Path(job.config.out).name}, is in the "
             "model list; pick it to replay it here."
         )
-    found = replay_of(path, loaders.mtime(path))
+    found = loaders.replay(path, loaders.mtime(path))
     if found is None:
         st.info(
             f"{facts['name']} has no per-epoch snapshots (it was trained before vae-train "
@@ -65,7 +44,7 @@ def watch(path: str, bundle: dict, facts: dict) -> None:
         f"{found['n']:,} test images, encoded after every epoch of training (epoch 0: the "
         "untrained encoder). Drag the slider or press ▶."
     )
-    component()(
+    loaders.replay_component()(
         key="replay",
         data={
             "url": f"{STATIC_URL}/{found['file']}",
@@ -97,7 +76,7 @@ def live() -> None:
     sent = st.session_state.setdefault("replay_sent", {}).setdefault(run, set())
     new = [s for s in snapshots if s["epoch"] not in sent]
     sent.update(s["epoch"] for s in snapshots)
-    component()(
+    loaders.replay_component()(
         key="replay_live",
         data={
             "run": run,

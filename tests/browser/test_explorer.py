@@ -47,6 +47,15 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
+def map_points(page) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The map's points as the page holds them: x, y, label (N,) each."""
+    points = page.evaluate(
+        "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
+        " Array.from(p.labels)]; }"
+    )
+    return tuple(np.array(a) for a in points)
+
+
 def query(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
 
@@ -214,11 +223,7 @@ def test_morph_endpoints_are_typical_members_and_pickers_set_them(page):
     page.locator(".lx-root .lx-pick-b").select_option("8")
     page.wait_for_function("() => window.__lxMap.morph.b.label.includes('“8”')")
     z = page.evaluate("window.__lxMap.morph.b.z")
-    points = page.evaluate(
-        "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
-        " Array.from(p.labels)]; }"
-    )
-    xs, ys, labels = (np.array(a) for a in points)
+    xs, ys, labels = map_points(page)
     near = np.argsort((xs - z[0]) ** 2 + (ys - z[1]) ** 2)[:25]
     assert np.mean(labels[near] == 8) > 0.5
     # Python hears of it (the map's fragment reruns) and the link follows
@@ -282,11 +287,7 @@ def test_upload_lands_on_the_map(page):
     assert [e["k"] for e in marker["ellipses"]] == [1, 2]
     # test digit 0 is a 7: it should land among the 7s
     mu = np.array(marker["mu"])
-    points = page.evaluate(
-        "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
-        " Array.from(p.labels)]; }"
-    )
-    xs, ys, labels = (np.array(a) for a in points)
+    xs, ys, labels = map_points(page)
     near = np.argsort((xs - mu[0]) ** 2 + (ys - mu[1]) ** 2)[:25]
     assert np.mean(labels[near] == 7) > 0.5
     assert page.get_by_text("ELBO (how well the model explains it)").is_visible()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
+from tests.browser.test_explorer import empty_corner
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +27,6 @@ def canvases(page, selector: str) -> list[str]:
 def neighbour_titles(page) -> list[str]:
     return page.eval_on_selector_all(
         f"{DETAILS} .lx-neighbours figure", "els => els.map(e => e.title)"
-    )
-
-
-def empty_corner(page) -> dict:
-    """Page coordinates just inside the plot's top-left corner: empty space on every map."""
-    plot_box(page)
-    return page.evaluate(
-        "() => { const m = window.__lxMap, f = m.frame();"
-        " return m.clientPoint([f.xr[0] + 0.04 * (f.xr[1] - f.xr[0]),"
-        " f.yr[1] - 0.04 * (f.yr[1] - f.yr[0])]); }"
     )
 
 
