@@ -4,7 +4,8 @@ A folder holds image files (PNG, JPEG, WebP, GIF, BMP, TIFF):
 
     PATH/<class>/*.png           one subfolder per class; class names are the subfolder
                                  names, sorted. Subfolders of a class folder count as that
-                                 class; files beside the class folders are ignored.
+                                 class; files beside the class folders, and subfolders
+                                 without images, are ignored.
     PATH/*.png                   flat: no labels, one class named "image".
     PATH/train/..., PATH/test/...   either layout in each: that is the test split.
 
@@ -23,11 +24,12 @@ Every image becomes a 28x28 MNIST-like image, light ink on a dark field:
 - any other size goes through the preprocessing of uploads (vae.image.to_mnist): polarity from
   the border, contrast stretch, crop to the ink, fit into 20x20, centre the mass at (14, 14).
 
-A file that cannot be read (not a picture, damaged, too large) or that the preprocessing finds
-blank is skipped, never fatal: the returned Splits' notice says how many and names the first
-few in one line ("skipped 3 of 120 image files ..."), which vae-train prints on stderr. Files
-whose names do not end in an image suffix (notes.txt, .DS_Store) are not images and are not
-counted. A folder with no readable image at all raises DatasetError.
+A file that cannot be read (not a picture, damaged, over 10 MB) or that the preprocessing
+finds blank (28x28 ones are not checked) is skipped, never fatal: the returned Splits' notice
+counts them and names the first few in one line ("skipped 3 of 120 image files ..."), which
+vae-train prints on stderr. Files whose names do not end in an image suffix (notes.txt,
+.DS_Store) are not images and are not counted. A folder with no readable image at all raises
+DatasetError.
 """
 
 from __future__ import annotations
