@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.datasets import DATASETS, describe_source
+from vae.datasets import custom_source, dataset_credit, dataset_item, describe_source
 from vae.files import file_key, read_json, write_asset, write_json
 
 BUNDLE_VERSION = 3
@@ -99,7 +99,7 @@ def build_bundle(ckpt, splits, path: str | Path, static: str | Path, method: str
         "images": write_asset(static, "images", ".png", sprite_png(splits.test.images.numpy())),
         "sprite_columns": SPRITE_COLUMNS,
         "classes": classes,
-        "item": DATASETS[splits.name]["item"],
+        "item": dataset_item(splits.name),
         "axes": plane.axis_titles(),
         "pca": None
         if pca is None
@@ -113,8 +113,8 @@ def build_bundle(ckpt, splits, path: str | Path, static: str | Path, method: str
         ),
         "typical": projection.typical_members(plane.xy, labels, len(classes)),
         "data": describe_source(splits.name, splits.source, len(labels)),
-        "credit": DATASETS[splits.name]["credit"],
-        "fallback": splits.notice if "fallback" in splits.source else None,
+        "credit": dataset_credit(splits.name),
+        "fallback": splits.notice if is_fallback(splits) else None,
         "test_elbo": None,
         "active_dims": None,
     }
@@ -125,6 +125,11 @@ def build_bundle(ckpt, splits, path: str | Path, static: str | Path, method: str
         bundle["active_dims"] = latent_size.active_dimensions(mu, logvar)
     write_json(bundle_path(static, path, plane.method), bundle)
     return bundle
+
+
+def is_fallback(splits) -> bool:
+    """Is this MNIST's offline subset? (A user's folder may be named anything.)"""
+    return custom_source(splits.name) is None and "fallback" in splits.source
 
 
 def load_points(static: str | Path, bundle: dict) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vae.datasets import DATASETS
+from vae.datasets import DATASETS, dataset_title
 from vae.files import file_key, read_json, write_json
 
 RECORD_VERSION = 2
@@ -35,8 +35,8 @@ def facts(path: str | Path, records: str | Path) -> dict:
     """What the app says about the checkpoint at `path`; computed once per file version.
 
     {name, broken (None or the reason, without server paths), kind, arch, latent_dim,
-    hidden, dataset, beta, test {recon, kl, nelbo}, epochs, train_images, created,
-    interrupted, active_dims (None until the map bundle measured it)}.
+    hidden, dataset, classes (None if not stored), beta, test {recon, kl, nelbo}, epochs,
+    train_images, created, interrupted, active_dims (None until the map bundle measured it)}.
     """
     record = record_path(records, path)
     found = read_json(record)
@@ -65,6 +65,9 @@ def read_facts(path: str | Path) -> dict:
         "latent_dim": c.latent_dim,
         "hidden": list(c.hidden),
         "dataset": meta.get("dataset", "mnist"),
+        # the class names (None for a checkpoint from before they were stored): with
+        # vae.datasets.dataset_classes the app labels a map without loading the data
+        "classes": meta.get("classes"),
         "beta": float(ckpt.train.get("beta", 1.0)),
         "test": meta.get("test") or {},
         "epochs": meta.get("epochs"),
@@ -90,11 +93,15 @@ def set_active_dims(path: str | Path, records: str | Path, active: int) -> None:
 
 
 def sort_key(f: dict) -> tuple:
-    """Models sorted by dataset, kind (VAE first), latent size, β, then name."""
+    """Models sorted by dataset (built-in ones first, then the user's by title), kind (VAE
+    first), latent size, β, then name."""
     datasets = list(DATASETS)
+    dataset = f.get("dataset") or ""
     return (
         f.get("broken") is not None,
-        datasets.index(f["dataset"]) if f.get("dataset") in datasets else len(datasets),
+        datasets.index(dataset) if dataset in datasets else len(datasets),
+        "" if dataset in datasets else dataset_title(dataset).casefold(),
+        dataset,
         KIND_ORDER.get(f.get("kind"), 9),
         f.get("latent_dim") or 0,
         f.get("beta") or 0,

