@@ -118,7 +118,3 @@ def describe_source(name: str, source: str, test_images: int) -> str:
         return f"{title} test set, {test_images:,} images, downloaded with torchvision"
     return f"{title} test set, {test_images:,} images, from IDX files on this machine"
 
-
-def dataset_item(name: str) -> str:
-    """What one image of the dataset is, for the page's words: "digit", "item"."""
-    return DATASETS[name]["item"] if name in DATASETS else "image"

@@ -10,7 +10,7 @@ import streamlit as st
 
 from vae import bundle as bundles
 from vae import catalog, share
-from vae.datasets import DATASETS
+from vae.datasets import DATASETS, dataset_title
 
 from . import loaders, state
 from .config import STATIC, checkpoints
@@ -62,7 +62,7 @@ def pick_model(groups: dict[str, list[str]], broken: dict[str, str]) -> dict | N
         key="dataset",
         horizontal=True,
         on_change=on_dataset,
-        format_func=lambda d: DATASETS[d]["title"] if d in DATASETS else d,
+        format_func=dataset_title,
         help="Models are grouped by the data they were trained on.",
     )
     st.sidebar.selectbox(
