@@ -185,7 +185,7 @@ def test_names_titles_and_items_of_custom_datasets():
         TrainConfig(dataset="cifar")
 
 
-def test_train_on_a_folder_then_catalog_and_bundle(folder, tmp_path):
+def test_train_on_a_folder_then_catalog_bundle_and_app(folder, tmp_path, monkeypatch):
     name = f"folder:{folder}"
     out = tmp_path / "mine.pt"
     run = subprocess.run(
@@ -231,3 +231,19 @@ def test_train_on_a_folder_then_catalog_and_bundle(folder, tmp_path):
 
     page = export_html(ckpt, load_splits(name))
     assert "my-digits (folder)" in page and '"seven"' in page
+
+    # the app lists it under its dataset's title and maps its test split
+    from streamlit.testing.v1 import AppTest
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "mine.pt").write_bytes(out.read_bytes())
+    monkeypatch.setenv("LATENT_EXPLORER_CHECKPOINTS", str(models))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.radio(key="dataset").options == ["my-digits (folder)"]
+    assert any(
+        c.value.startswith("Data: my-digits (folder) test set, 6 images") for c in at.caption
+    )
+    assert any("squeezed every test image" in c.value for c in at.caption)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae.datasets import DATASETS
+from vae.datasets import dataset_title, is_known_dataset
 
 from .config import checkpoints
 
@@ -42,7 +42,7 @@ def training_form() -> None:
     job = current_job()
     busy = job is not None and not job.finished
     dataset = st.session_state.get("dataset")
-    dataset = dataset if dataset in DATASETS else "mnist"
+    dataset = dataset if dataset and is_known_dataset(dataset) else "mnist"
     # Plain widgets, not st.form: Enter in a number box must not start a run.
     settings = {
         "epochs": int(st.number_input("Epochs", 1, 100, 10, key="train_epochs")),
@@ -57,7 +57,7 @@ def training_form() -> None:
         "beta": float(st.number_input("β (weight on KL)", 0.0, 10.0, 1.0, 0.5, key="train_beta")),
         "dataset": dataset,
     }
-    st.caption(f"Trains on {DATASETS[dataset]['title']} (the dataset picked above).")
+    st.caption(f"Trains on {dataset_title(dataset)} (the dataset picked above).")
     if st.button("Start training", key="train_start", disabled=busy, type="primary"):
         start(settings)
         st.rerun(scope="app")  # the progress below is another fragment: draw both anew
