@@ -117,4 +117,3 @@ def describe_source(name: str, source: str, test_images: int) -> str:
     if source.startswith("torchvision download"):
         return f"{title} test set, {test_images:,} images, downloaded with torchvision"
     return f"{title} test set, {test_images:,} images, from IDX files on this machine"
-

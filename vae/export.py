@@ -36,9 +36,9 @@ import numpy as np
 from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
 from vae.data import DatasetError, Splits, load_splits
 from vae.datasets import dataset_credit, dataset_item, dataset_title
-from vae.latent import encode_images, nearest
+from vae.latent import encode_images
 from vae.model import VAE
-from vae.projection import fit_pca
+from vae.projection import fit_pca, typical_members
 from vae.web import decode_reference, export_decoder, mlp_decoder_layers, points_blob
 
 TEMPLATE = "export_template.html"
@@ -129,20 +129,12 @@ def check_points(points: np.ndarray, n_grid: int = 40, every: int = 4) -> np.nda
     return np.concatenate([points[::every], grid]).astype(np.float32)
 
 
-def typical_index(points: np.ndarray, labels: np.ndarray, label: int) -> int | None:
-    """The point of class `label` nearest to its class's coordinate-wise median, or None."""
-    idx = np.flatnonzero(labels == label)
-    if len(idx) == 0:
-        return None
-    median = np.median(points[idx], axis=0)
-    return int(idx[nearest(points[idx], median, 1)[0]])
-
-
 def default_morph(points: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
     """Endpoints A and B of the morph: a typical 1 and a typical 7 (or whatever exists)."""
+    typical = typical_members(points, labels, len(classes))
     ends = []
     for want in (*MORPH_CLASSES, *range(len(classes))):
-        i = typical_index(points, labels, want)
+        i = typical[want] if want < len(typical) else None
         if i is not None and all(e != i for e in ends):
             ends.append(i)
         if len(ends) == 2:

@@ -18,7 +18,6 @@ the page needs no change to decode anywhere on the plane.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
@@ -122,20 +121,6 @@ def matrix_blob(z: np.ndarray) -> bytes:
     return np.array(z.shape, dtype="<u4").tobytes() + np.ascontiguousarray(z).tobytes()
 
 
-def sigma_blob(logvar: np.ndarray) -> bytes:
-    """Posterior standard deviations of the map's points, so the browser can draw the
-    ellipses of q(z|x) for any clicked test digit without asking Python.
-
-    logvar (N, 2) -> sigma = exp(logvar / 2), little-endian float32: sigma_1 (N), sigma_2 (N),
-    in the order of `points_blob`.
-    """
-    logvar = np.asarray(logvar, dtype=np.float64)
-    if logvar.ndim != 2 or logvar.shape[1] != 2:
-        raise ValueError(f"the map needs 2-D posteriors, got {logvar.shape}")
-    sigma = np.exp(0.5 * logvar).astype("<f4")
-    return sigma[:, 0].tobytes() + sigma[:, 1].tobytes()
-
-
 def write_decoder(
     model: VAE, folder: str | Path, affine: tuple[np.ndarray, np.ndarray] | None = None
 ) -> dict | None:
@@ -156,7 +141,3 @@ def decode_reference(model: VAE, z: np.ndarray) -> np.ndarray:
     """What the browser must reproduce: decode(z) as (N, 784) float32."""
     z = torch.from_numpy(np.atleast_2d(np.asarray(z, dtype=np.float32)))
     return model.decode(z).flatten(1).numpy()
-
-
-def manifest_json(manifest: dict) -> str:
-    return json.dumps(manifest, sort_keys=True)
