@@ -370,3 +370,30 @@ def test_picking_another_model_redraws_the_map_and_clears_the_preview(page):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.move(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2)
     assert page.evaluate("window.__lxStats.hoverFrames") > frames
+
+
+def test_on_a_laptop_screen_the_layout_is_stable_and_a_click_is_seen(browser, app_url):
+    """1366 x 768: the sidebar is there when the map is drawn (no jump, no re-fit), and the
+    clicked point's panel is beside the map, in view, without scrolling."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.wait_for_selector('.lx-root[data-ready="1"]', timeout=60_000)
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Checkpoint").count() >= 1
+        width = page.evaluate("window.__lxMap.plot._fullLayout.width")
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__lxMap.plot._fullLayout.width") == width
+        assert page.evaluate("window.scrollY") == 0
+        z = page.evaluate("[window.__lxMap.points.xs[5], window.__lxMap.points.ys[5]]")
+        at = page.evaluate("z => window.__lxMap.clientPoint(z)", z)
+        assert at["y"] < 768, "the map's points are below the fold"
+        page.mouse.click(at["x"], at["y"])
+        page.locator(".lx-details").get_by_text("test digit #5").wait_for()
+        for selector in (".lx-card-pin canvas", ".lx-details .lx-detail-head"):
+            box = page.locator(selector).first.bounding_box()
+            assert box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366, selector
+        assert page.evaluate("window.scrollY") == 0
+    finally:
+        context.close()
