@@ -402,8 +402,10 @@ def test_digits_in_pieces_are_one_digit(mnist) -> None:
     # Real digits whose ink falls apart into several blobs (a broken "4", a "5" whose bar
     # floats) are still one digit: the pieces overlap in x or differ in height. Measured: 1 of
     # the 314 test digits in pieces gets a note.
+    from scipy import ndimage
+
     images = mnist.test.images.numpy()
-    blobs = [vi.ndimage.label(image > 127, structure=np.ones((3, 3)))[1] for image in images]
+    blobs = [ndimage.label(image > 127, structure=np.ones((3, 3)))[1] for image in images]
     pieces = images[np.array(blobs) > 1]
     assert len(pieces) >= 50  # enough of them to mean something
     noted = [bool(vi.to_mnist_report(image / 255.0).notes) for image in pieces[:200]]
