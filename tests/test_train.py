@@ -166,6 +166,8 @@ def test_learning_rate_warms_up_then_decays():
         {"ema": 1.0},
         {"weight_decay": -1},
         {"encoder_shift": 9},
+        {"adam_beta2": 1.0},
+        {"eval_images": -1},
         {"device": "tpu"},
     ],
 )

