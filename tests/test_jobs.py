@@ -88,6 +88,9 @@ def test_job_trains_in_a_child_and_saves_a_new_checkpoint(tmp_path, data_root):
     assert job.path.parent == tmp_path and job.path.name.startswith("mnist-vae-mlp-2d-b1-")
     assert [h["epoch"] for h in job.history] == [1, 2]
     assert set(job.history[0]["test"]) >= {"nelbo", "recon", "kl"}
+    snapshot = job.snapshot  # the last epoch's map, for the live view
+    assert snapshot["epoch"] == 2 and snapshot["nelbo"] == job.history[1]["test"]["nelbo"]
+    assert len(snapshot["mu"]) == len(snapshot["indices"]) and len(snapshot["mu"][0]) == 2
     assert job.fraction == 1.0
     ckpt = load_checkpoint(job.path)
     assert ckpt.meta["epochs"] == 2 and not ckpt.meta["interrupted"]

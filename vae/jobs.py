@@ -80,6 +80,9 @@ class TrainingJob:
     batches: int = 0
     history: list[dict] = field(default_factory=list)  # {epoch, train, test} per finished epoch
     recent: list[dict] = field(default_factory=list)  # running train loss, sampled during the epoch
+    # The last finished epoch's map: {epoch, indices (test-set), mu ([[x, y, ...], ...]
+    # rounded to 1e-4), nelbo}; epoch 0's is in the checkpoint's meta["snapshots"].
+    snapshot: dict | None = None
     status: str = "starting"  # starting, running, stopping, done, stopped, failed
     error: str | None = None
     path: Path | None = None
@@ -118,8 +121,18 @@ class TrainingJob:
             self.batch = self.batches = event["batches"]
             entry = {"epoch": event["epoch"], "train": event["train"], "test": event["test"]}
             self.history = [*self.history, entry]  # a new list: readers never see it half-built
+            if event.get("snapshot"):
+                self.snapshot = event["snapshot"]
         if kind in ("progress", "epoch") and not self.finished:
             self.status = "stopping" if self.stop_requested.is_set() else "running"
+
+
+def json_snapshot(snapshot: dict | None) -> dict | None:
+    """A trainer's snapshot (Progress.snapshot) as JSON-ready lists: ~30 KB for 2-D."""
+    if snapshot is None:
+        return None
+    mu = [[round(v, 4) for v in row] for row in snapshot["mu"].tolist()]
+    return {**snapshot, "mu": mu}
 
 
 def new_checkpoint_path(folder: str | Path, cfg: TrainConfig) -> Path:
@@ -337,6 +350,7 @@ def _child_main(config_json: str) -> int:
                 batches=p.batches,
                 train=p.train,
                 test=p.test,
+                snapshot=json_snapshot(p.snapshot),
             )
             return
         sample = p.batch % max(1, p.batches // 10) == 0
