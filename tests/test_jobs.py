@@ -88,6 +88,10 @@ def test_job_trains_in_a_child_and_saves_a_new_checkpoint(tmp_path, data_root):
     assert job.path.parent == tmp_path and job.path.name.startswith("mnist-vae-mlp-2d-b1-")
     assert [h["epoch"] for h in job.history] == [1, 2]
     assert set(job.history[0]["test"]) >= {"nelbo", "recon", "kl"}
+    # each epoch's map, for the live view: the subset's points, flat x, y pairs
+    assert [s["epoch"] for s in job.snapshots] == [1, 2]
+    assert job.snapshots[1]["nelbo"] == job.history[1]["test"]["nelbo"]
+    assert len(job.snapshots[1]["xy"]) == 2 * len(job.snapshot_indices) > 0
     assert job.fraction == 1.0
     ckpt = load_checkpoint(job.path)
     assert ckpt.meta["epochs"] == 2 and not ckpt.meta["interrupted"]

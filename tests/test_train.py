@@ -166,6 +166,8 @@ def test_learning_rate_warms_up_then_decays():
         {"ema": 1.0},
         {"weight_decay": -1},
         {"encoder_shift": 9},
+        {"adam_beta2": 1.0},
+        {"eval_images": -1},
         {"device": "tpu"},
     ],
 )
@@ -475,3 +477,54 @@ def test_sigkill_loses_at_most_the_epoch_in_progress_and_resume_is_exact(tmp_pat
     assert all(torch.allclose(a[k], b[k], rtol=0, atol=1e-6) for k in a)
     tests = [h["test"] for h in full.meta["history"]]
     assert [h["test"] for h in resumed.meta["history"]] == [pytest.approx(t) for t in tests]
+
+
+def test_checkpoints_keep_a_snapshot_of_the_map_per_epoch_from_epoch_0(tmp_path, small_mnist):
+    seen = []
+    cfg = quick(tmp_path, epochs=3, limit_batches=3, eval_images=200)
+    path = train(cfg, small_mnist, callback=seen.append, show_progress=False)
+    raw = torch.load(path, map_location="cpu", weights_only=True)  # plain data and tensors
+    snapshots = raw["meta"]["snapshots"]
+    assert [s["epoch"] for s in snapshots] == [0, 1, 2, 3]  # 0: the untrained model
+    first = snapshots[0]["indices"]
+    assert len(first) == 500 == len(set(first))  # 2,000, or all of a smaller test set
+    assert first == sorted(first) and first[0] >= 0 and first[-1] < 500
+    for s in snapshots:
+        assert s["indices"] == first  # the same images every epoch
+        assert s["mu"].dtype == torch.float16 and s["mu"].shape == (500, 2)
+        assert isinstance(s["nelbo"], float)
+    assert not torch.equal(snapshots[0]["mu"], snapshots[-1]["mu"])  # the map moved
+    history = raw["meta"]["history"]
+    assert [s["nelbo"] for s in snapshots[1:]] == [h["test"]["nelbo"] for h in history]
+    assert [h["test_images"] for h in history] == [200, 200, 500]  # the last: all of them
+    assert raw["meta"]["test"] == history[-1]["test"]
+    # the callback gets each epoch's snapshot with its test metrics
+    ends = [p for p in seen if p.test is not None]
+    assert [p.snapshot["epoch"] for p in ends] == [1, 2, 3]
+    assert all(p.snapshot is None for p in seen if p.test is None)
+    assert torch.equal(ends[-1].snapshot["mu"], snapshots[-1]["mu"])
+    # the means are the encoder's, for the indexed test images
+    model = load_checkpoint(path).model
+    mu, _ = model.encode(small_mnist.test.float_images()[first])
+    assert torch.allclose(mu.half().float(), snapshots[-1]["mu"].float())
+
+
+def test_the_same_snapshot_images_in_every_run_and_a_resume_keeps_earlier_ones(
+    tmp_path, small_mnist
+):
+    def stop_after_first_epoch(progress):
+        if progress.test is not None and progress.epoch == 1:
+            raise StopTraining
+
+    full = train(quick(tmp_path, "full.pt", limit_batches=3), small_mnist, show_progress=False)
+    half = quick(tmp_path, "half.pt", limit_batches=3, seed=3)
+    with pytest.raises(StopTraining):
+        train(half, small_mnist, callback=stop_after_first_epoch, show_progress=False)
+    assert [s["epoch"] for s in load_checkpoint(half.out).meta["snapshots"]] == [0, 1]
+    before = load_checkpoint(half.out).meta["snapshots"]
+    resumed = quick(tmp_path, "resumed.pt", limit_batches=3, seed=3, resume=half.out)
+    after = load_checkpoint(train(resumed, small_mnist, show_progress=False)).meta["snapshots"]
+    assert [s["epoch"] for s in after] == [0, 1, 2]
+    assert all(torch.equal(a["mu"], b["mu"]) for a, b in zip(before, after, strict=False))
+    other = load_checkpoint(full).meta["snapshots"]
+    assert other[0]["indices"] == after[0]["indices"]  # another seed, the same images

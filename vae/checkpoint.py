@@ -19,7 +19,15 @@ Layout (format_version 1):
     meta            dataset, data_source, train_images, epochs, test metrics,
                     history, train_seconds, created (UTC ISO time), interrupted
                     (True for a run stopped early, and for the checkpoint the trainer
-                    writes after each epoch until the last: a run killed then reads so)
+                    writes after each epoch until the last: a run killed then reads so),
+                    snapshots: one per finished epoch from epoch 0 (the untrained model),
+                    {"epoch": int, "indices": list of 2,000 test-set indices (a fixed
+                    seeded subset, sorted, the same list in every entry; pickle stores it
+                    once), "mu": float16 tensor (2000, latent_dim), the encoder's means of
+                    those images, "nelbo": that epoch's test nelbo as in history}.
+                    history[i]["test_images"] says how many test images scored epoch i:
+                    the last epoch all of them, the others the first --eval-images of the
+                    same seeded order (the snapshot images for the default 2,000)
 
 Every tensor is stored on the CPU, whatever device trained it, and loaded with
 map_location="cpu", so any checkpoint opens on a machine without a GPU.

@@ -38,6 +38,8 @@ from vae.device import DEVICES, device_of, resolve_device, synchronize
 from vae.model import ARCHS, KINDS, VAE, VAEConfig
 
 EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
+SNAPSHOT_IMAGES = 2000  # test images whose encoder means every checkpoint keeps per epoch
+SNAPSHOT_SEED = 4321  # picks them: the same images in every run on the same test set
 
 
 @dataclass(frozen=True)
@@ -50,20 +52,24 @@ class TrainConfig:
     latent_dim: int = 2
     arch: str = "mlp"
     kind: str = "vae"
-    hidden: tuple[int, ...] = field(default=(512, 256))
+    hidden: tuple[int, ...] = field(default=(256, 256, 128))
     dropout: float = 0.0
     beta: float = 1.0
-    epochs: int = 30
+    epochs: int = 12
     batch_size: int = 128
-    lr: float = 2e-3
-    warmup_epochs: float = 1.0  # linear warm-up, then cosine decay to lr * 0.02
+    lr: float = 5e-3
+    warmup_epochs: float = 0.3  # linear warm-up, then cosine decay to lr * 0.02
     weight_decay: float = 0.0  # AdamW's decoupled weight decay
+    adam_beta2: float = 0.99  # Adam's second-moment decay: 0.99 adapts faster than 0.999
     ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
     augment_shift: int = 0  # shift each training image by up to this many pixels
     # An extra encoder-only loss on copies shifted by up to this many pixels (the decoder
     # never learns from them; see VAE.encoder_loss): regularizes the encoder, which
     # overfits the 24,680 MNIST images here far more than the decoder does.
     encoder_shift: int = 0
+    # Test metrics after each epoch but the last on this many of the test images (a fixed
+    # seeded subset, the snapshot images first); 0 = all. The last epoch's use them all.
+    eval_images: int = 2000
     seed: int = 0
     # "auto": cuda if torch sees a GPU, else mps, else cpu. Runs are reproducible per
     # device; a GPU draws other random numbers than the CPU, so weights differ across them.
@@ -81,9 +87,11 @@ class TrainConfig:
             (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
             (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
             (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
+            (0 < self.adam_beta2 < 1, "adam_beta2 must be in (0, 1)"),
             (0 <= self.ema < 1, "ema must be in [0, 1)"),
             (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
             (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
+            (0 <= self.eval_images <= 1_000_000, "eval_images must be >= 0"),
             (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
             (self.device in DEVICES, f"device must be one of {DEVICES}"),
         ]
@@ -119,6 +127,7 @@ class Progress:
     train: dict  # running means this epoch: loss, recon, kl
     test: dict | None = None  # nelbo, recon, kl at epoch end
     seconds: float = 0.0
+    snapshot: dict | None = None  # at epoch end: this epoch's entry of meta["snapshots"]
 
 
 class StopTraining(Exception):
@@ -163,6 +172,28 @@ def evaluate_elbo(
         kl_sum += kl.sum().item()
     n = len(images)
     return {"nelbo": (recon_sum + kl_sum) / n, "recon": recon_sum / n, "kl": kl_sum / n}
+
+
+def snapshot_order(n_test: int) -> torch.Tensor:
+    """A seeded permutation of the test set's indices, the same for every run: its first
+    SNAPSHOT_IMAGES are the snapshot images (and the per-epoch evaluation subset)."""
+    return torch.randperm(n_test, generator=torch.Generator().manual_seed(SNAPSHOT_SEED))
+
+
+@torch.no_grad()
+def take_snapshot(
+    model: VAE, images: torch.Tensor, indices: list[int], epoch: int, nelbo: float
+) -> dict:
+    """One entry of meta["snapshots"]: the encoder means of the snapshot images as float16
+    (2000 x latent_dim, 8 KB for a 2-D model), plain types and a tensor only."""
+    model.eval()
+    mu, _ = model.encode(images)  # a plain autoencoder's code is its "mean"
+    return {
+        "epoch": epoch,
+        "indices": indices,
+        "mu": mu.to("cpu", torch.float16),
+        "nelbo": float(nelbo),
+    }
 
 
 def learning_rate(cfg: TrainConfig, step: int, steps_per_epoch: int) -> float:
@@ -273,6 +304,7 @@ class EpochEnd:
 
     epochs: int
     history: list[dict]
+    snapshots: list[dict]
     seconds: float
     model: dict  # the saved (possibly averaged) weights
     raw_model: dict | None  # the training weights, when `model` is their moving average
@@ -283,6 +315,7 @@ class EpochEnd:
         cls,
         epochs: int,
         history: list[dict],
+        snapshots: list[dict],
         seconds: float,
         model: VAE,
         averaged: VAE,
@@ -291,6 +324,7 @@ class EpochEnd:
         return cls(
             epochs=epochs,
             history=list(history),
+            snapshots=list(snapshots),
             seconds=seconds,
             model=on_cpu(averaged.state_dict(), copy=True),
             raw_model=on_cpu(model.state_dict(), copy=True) if averaged is not model else None,
@@ -300,8 +334,9 @@ class EpochEnd:
 
 def restore(
     cfg: TrainConfig, model: VAE, averaged: VAE, optimizer: torch.optim.Optimizer
-) -> tuple[int, list, float]:
-    """Load cfg.resume into the model(s) and optimizer; return (epochs, history, seconds)."""
+) -> tuple[int, list, list, float]:
+    """Load cfg.resume into the model(s) and optimizer; return (epochs, history,
+    snapshots, seconds)."""
     ckpt = load_checkpoint(cfg.resume)
     if ckpt.config != model.config:
         raise CheckpointError(f"{cfg.resume}: its model {ckpt.config} differs from {model.config}")
@@ -317,6 +352,7 @@ def restore(
     return (
         int(meta.get("epochs", 0)),
         list(meta.get("history", [])),
+        list(meta.get("snapshots", [])),  # none in checkpoints written before snapshots
         float(meta.get("train_seconds", 0.0)),
     )
 
@@ -340,16 +376,43 @@ def train(
     test_x = splits.test.float_images().to(device)
 
     torch.manual_seed(cfg.seed)
-    model = VAE(cfg.model_config()).to(device)  # initialized on the CPU: same start anywhere
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model = VAE(cfg.model_config())  # initialized on the CPU: same start anywhere
+    model.init_output_bias(train_x.mean(dim=0).cpu())
+    model.to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(),
+        lr=cfg.lr,
+        betas=(0.9, cfg.adam_beta2),
+        weight_decay=cfg.weight_decay,
+        # One kernel for the whole update: 13% less time per epoch on the CPU here.
+        fused=device.type in ("cpu", "cuda"),
+    )
     # With cfg.ema the evaluated and saved model is a moving average of the weights
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
     # after 6 epochs) but not the end of a cosine schedule, which averages already.
     averaged = copy.deepcopy(model) if cfg.ema else model
-    start_epoch, history, seconds = 0, [], 0.0
+    start_epoch, history, snapshots, seconds = 0, [], [], 0.0
     if cfg.resume:
-        start_epoch, history, seconds = restore(cfg, model, averaged, optimizer)
-    done = EpochEnd.of(start_epoch, history, seconds, model, averaged, optimizer)
+        start_epoch, history, snapshots, seconds = restore(cfg, model, averaged, optimizer)
+
+    # The snapshot images: a fixed seeded 2,000 of the test set. After every epoch but
+    # the last, the test metrics are measured on them too (cfg.eval_images = 0: on the
+    # whole test set); the last epoch's always on the whole test set.
+    order = snapshot_order(len(test_x))
+    shown = order[:SNAPSHOT_IMAGES].sort().values
+    # One list object in every snapshot: pickle stores it once per file.
+    indices = snapshots[0]["indices"] if snapshots else shown.tolist()
+    shown_x = test_x[shown.to(test_x.device)]
+    eval_x = test_x[order[: cfg.eval_images].to(test_x.device)] if cfg.eval_images else test_x
+
+    def evaluate(epoch: int) -> tuple[dict, int]:
+        images = test_x if epoch == cfg.epochs else eval_x
+        return evaluate_elbo(averaged, images), len(images)
+
+    if not snapshots:  # epoch 0 (or the resumed epoch, for a checkpoint without any)
+        test, _ = evaluate(start_epoch)
+        snapshots = [take_snapshot(averaged, shown_x, indices, start_epoch, test["nelbo"])]
+    done = EpochEnd.of(start_epoch, history, snapshots, seconds, model, averaged, optimizer)
 
     steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
     if cfg.limit_batches:
@@ -366,6 +429,7 @@ def train(
             "epochs": done.epochs,
             "test": done.history[-1]["test"] if done.history else None,
             "history": done.history,
+            "snapshots": done.snapshots,
             "train_seconds": round(done.seconds, 2),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "interrupted": interrupted,
@@ -400,12 +464,12 @@ def train(
             )
             synchronize(device)  # so the time below is the GPU's work, not its queueing
             seconds += time.perf_counter() - started  # training time only, not evaluation
-            test = evaluate_elbo(averaged, test_x)
-            history = [
-                *history,
-                {"epoch": epoch + 1, "train": running, "test": test, "seconds": round(seconds, 2)},
-            ]
-            done = EpochEnd.of(epoch + 1, history, seconds, model, averaged, optimizer)
+            test, test_images = evaluate(epoch + 1)
+            entry = {"epoch": epoch + 1, "train": running, "test": test, "test_images": test_images}
+            history = [*history, {**entry, "seconds": round(seconds, 2)}]
+            snapshot = take_snapshot(averaged, shown_x, indices, epoch + 1, test["nelbo"])
+            snapshots = [*snapshots, snapshot]
+            done = EpochEnd.of(epoch + 1, history, snapshots, seconds, model, averaged, optimizer)
             if done.epochs < cfg.epochs:  # the last epoch's is the final save below
                 save(interrupted=True)  # not finished yet: if killed now, it was stopped early
             if bar is not None:
@@ -424,6 +488,7 @@ def train(
                         running,
                         test,
                         seconds,
+                        snapshot,
                     )
                 )
     except (KeyboardInterrupt, StopTraining) as stop:
@@ -480,11 +545,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
     p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
     p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    p.add_argument("--adam-beta2", type=float, default=defaults.adam_beta2)
     p.add_argument(
         "--ema",
         type=float,
         default=defaults.ema,
         help="moving-average decay of the saved weights (0 = off)",
+    )
+    p.add_argument(
+        "--eval-images",
+        type=int,
+        default=defaults.eval_images,
+        help="test images scored after each epoch but the last (0: all; the last: all)",
     )
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument(
