@@ -16,6 +16,10 @@ from vae.datasets import dataset_title, is_known_dataset
 
 from .config import checkpoints
 
+# vae.train.TrainConfig().epochs (not imported: that needs torch, and this form is on the
+# first page); tests/test_views.py checks they agree.
+DEFAULT_EPOCHS = 12
+
 
 def current_job():
     """The server's training run (running or last finished), or None if none was started."""
@@ -29,7 +33,7 @@ def start(settings: dict) -> None:
     from vae.train import TrainConfig
 
     try:
-        cfg = TrainConfig(**settings, warmup_epochs=min(1.0, settings["epochs"]))
+        cfg = TrainConfig(**settings)  # the default recipe otherwise, as vae-train's
         jobs.start(cfg, checkpoints(), st.session_state.session_id)
     except (ValueError, RuntimeError) as e:
         st.session_state.train_error = str(e)
@@ -45,7 +49,7 @@ def training_form() -> None:
     dataset = dataset if dataset and is_known_dataset(dataset) else "mnist"
     # Plain widgets, not st.form: Enter in a number box must not start a run.
     settings = {
-        "epochs": int(st.number_input("Epochs", 1, 100, 10, key="train_epochs")),
+        "epochs": int(st.number_input("Epochs", 1, 100, DEFAULT_EPOCHS, key="train_epochs")),
         "latent_dim": int(st.number_input("Latent size", 2, 32, 2, key="train_latent")),
         "arch": st.selectbox("Architecture", ["mlp", "conv"], key="train_arch"),
         "kind": st.selectbox(
