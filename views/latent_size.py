@@ -38,8 +38,9 @@ def latent_size_tab(models: list[str]) -> None:
     for row in rows:
         row["active dims"] = active_dims(paths[row["model"]])
     st.markdown(
-        "**What more latent dimensions buy.** The shipped MNIST VAEs (β = 1, same recipe) "
-        "on the 10,000 test digits, in nats per image: reconstruction loss, the KL that pays "
+        "**What more latent dimensions buy.** The shipped MNIST VAEs with β = 1 (the 2-D one "
+        "has a deeper MLP; README: Checkpoints) on the 10,000 test digits, in nats per image: "
+        "reconstruction loss, the KL that pays "
         f"for the code, and their sum −ELBO. A dimension counts as active when its average KL "
         f"exceeds {latent_size.ACTIVE_KL_NATS} nats."
     )
