@@ -26,7 +26,7 @@ TABS = ["Your digit", "Manifold", "Watch it learn", "Compare", "Latent size"]
 # screen; the uploader's own "50MB per file" line is hidden, since the label says the real
 # limit and formats (vae/image.py owns them).
 PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; }  /* the header bar is ~3.5rem */
 [data-testid="stMainBlockContainer"] h1 { padding-top: 0; }
 .st-key-digit_upload [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 </style>"""
