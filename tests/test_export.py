@@ -98,7 +98,10 @@ def test_float16_decoder_matches_torch(shipped, shipped_html):
     z = np.concatenate([xy[::5], wide]).astype(np.float32)
     error = np.abs(decode_like_the_page(data, z) - decode_reference(shipped.model, z)).max()
     assert error < 1e-2
-    assert data["decoder"]["float32"] == 0  # a VAE's small codes: every weight in float16
+    # a VAE's small codes: most weights in float16 (the deeper 2-D model keeps its first
+    # layer, 2 x 256 + 256 floats, in float32)
+    total = sum(layer["in"] * layer["out"] + layer["out"] for layer in data["decoder"]["layers"])
+    assert data["decoder"]["float32"] < total / 100
     assert error > 0  # the weights really are half precision
     assert data["decoder"]["max_error"] < 5e-3  # what the export measured itself
 

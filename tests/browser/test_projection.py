@@ -243,12 +243,14 @@ def test_walk_every_dimension_sorted_by_kl_with_the_inactive_ones_marked(page, a
     inactive = page.locator(".lx-walk-row.lx-inactive")
     assert inactive.count() == int((kl <= latent_size.ACTIVE_KL_NATS).sum()) == 4
     # an inactive dimension visibly changes nothing: its -3 and +3 frames are the same image
+    # (to a few grey levels: its KL is under 0.01 nats, not zero)
     ends = inactive.first.evaluate(
         "row => { const c = row.querySelectorAll('figure canvas');"
         " const px = (k) => Array.from(c[k].getContext('2d').getImageData(0, 0, 28, 28).data);"
         " return [px(0), px(c.length - 1)]; }"
     )
-    assert np.abs(np.array(ends[0]) - np.array(ends[1])).max() <= 8
+    diff = np.abs(np.array(ends[0]) - np.array(ends[1]))
+    assert diff.max() <= 16 and diff.mean() < 1
     # the slider moves every row's live image, in the page
     live = page.eval_on_selector_all(".lx-walk-live", "cs => cs.map(c => c.toDataURL())")
     page.locator(".lx-walk-slider").fill("250")
