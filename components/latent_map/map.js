@@ -439,6 +439,13 @@ class LatentMap {
     this.press = null;
     this.ready = null;
     this.el(".lx-walk").style.display = "none"; // until a point is clicked
+    // The walk decodes 7 frames a dimension (16-D: 112): drawn when it scrolls into view,
+    // so a click's own panel is not kept waiting for rows below the fold.
+    this.walkVisible = false;
+    new IntersectionObserver((entries) => {
+      this.walkVisible = entries.some((e) => e.isIntersecting);
+      if (this.walkVisible && this.walkPending) this.renderWalk();
+    }).observe(this.el(".lx-walk"));
     this.bindEvents();
   }
 
@@ -936,12 +943,20 @@ class LatentMap {
     const ready = z && this.decodeLatent && this.mu && !this.data.sync;
     box.style.display = ready ? "" : "none";
     this.walkZ = ready ? Array.from(z) : null;
+    this.walkPending = Boolean(ready);
     if (!ready) return;
     const d = this.data;
     const p = this.pin;
     this.el(".lx-walk-from").textContent = p.index >= 0
       ? `from test ${d.item || "digit"} #${p.index}'s μ: each row sets one z_j from −${WALK_RANGE} to +${WALK_RANGE}, the others kept`
       : "from the clicked point: each row sets one z_j from −3 to +3, the others kept";
+    if (this.walkVisible) this.renderWalk();
+  }
+
+  renderWalk() {
+    this.walkPending = false;
+    const z = this.walkZ;
+    if (!z) return;
     const kl = this.klPerDimension();
     const dims = [...Array(z.length).keys()];
     if (kl) dims.sort((a, b) => kl[b] - kl[a]);
@@ -949,7 +964,7 @@ class LatentMap {
       const frames = [];
       for (let k = 0; k < WALK_STEPS; k++) {
         const v = -WALK_RANGE + (2 * WALK_RANGE * k) / (WALK_STEPS - 1);
-        const zz = Float32Array.from(this.walkZ);
+        const zz = Float32Array.from(z);
         zz[j] = v;
         frames.push(figure(digitCanvas(this.decodeLatent(zz, new Float32Array(784)), 36), v.toFixed(0)));
       }

@@ -136,6 +136,8 @@ def test_click_data_point_shows_original_samples_and_neighbours(page):
 
     expected = load_splits("mnist").test.images[index].numpy().ravel()
     assert np.abs(np.array(original) - expected).max() <= 1
+    page.locator(".lx-root .lx-walk").scroll_into_view_if_needed()  # drawn once in view
+    page.locator(".lx-walk-row").nth(1).wait_for()
     assert page.locator(".lx-walk-row").count() == 2  # a 2-D model's walk: its two axes
     # resampling draws the next seed
     page.locator(f"{DETAILS} .lx-resample").click()

@@ -231,6 +231,9 @@ def test_walk_every_dimension_sorted_by_kl_with_the_inactive_ones_marked(page, a
     from vae.data import load_splits
 
     open_link(page, app_url, {"model": "mnist-vae-16d.pt", "x": "0", "y": "0", "i": "3"})
+    page.wait_for_function("() => window.__lxMap.walkZ")
+    assert page.evaluate("window.__lxMap.walkShown") is None  # below the fold: not yet drawn
+    page.locator(".lx-root .lx-walk").scroll_into_view_if_needed()  # in view: drawn
     page.wait_for_function("() => window.__lxMap.walkShown")
     shown = page.evaluate("window.__lxMap.walkShown")
     model = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-16d.pt").model
