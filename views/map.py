@@ -73,10 +73,6 @@ def warm_torch() -> None:
     threading.Thread(target=work, name="warm-torch", daemon=True).start()
 
 
-def on_ready() -> None:
-    warm_torch()
-
-
 @st.fragment
 def explorer_map(path: str, bundle: dict) -> None:
     """The explorer's map. Its events rerun only this fragment (see the module docstring).
@@ -100,7 +96,7 @@ def explorer_map(path: str, bundle: dict) -> None:
         on_click_change=clicked.on_click,
         on_morph_change=morph.on_change,
         on_view_change=lambda: None,
-        on_ready_change=on_ready,
+        on_ready_change=warm_torch,
     )
     state.write_link()
 

@@ -22,7 +22,6 @@ DEFAULTS = {
     "morph": None,  # {a: {z, label, index}, b: {...}, method, frames}; None: the defaults
     "digit": None,  # the user's encoded digit (drawn or uploaded)
     "digit_error": None,
-    "digit_notes": [],
     "link_read": False,  # the view in the URL is applied once, on the session's first run
     "link_notice": None,  # what of that link could not be used
     "projection": "pca",  # how a latent space of more than 2 dimensions is laid on the map
