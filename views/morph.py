@@ -46,9 +46,13 @@ def for_map(path: str, bundle: dict) -> dict | None:
         "frames": int(current.get("frames") or FRAMES),
         "nonce": current.get("nonce") or 0,
     }
+    named = False
     for which in ("a", "b"):
         if morph[which].get("label") is None:  # from a link: name it if it is a test image
             morph[which] = {**morph[which], **name_endpoint(bundle, morph[which]["z"])}
+            named = True
+    if named:  # once: later reruns find the names in the session
+        st.session_state.morph = {**current, "a": morph["a"], "b": morph["b"]}
     if bundle["decoder"] is None:
         morph["frames_pixels"] = frames_pixels(path, bundle, morph)
     return morph
