@@ -21,24 +21,26 @@ from vae.files import mtime
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 
 
+def register(name: str, folder: str, script: str, style: str | None = None, **options):
+    """A components.v2 component from components/<folder>/ (plain JS and CSS files)."""
+    path = COMPONENTS / folder
+    css = (path / style).read_text() if style else None
+    return st.components.v2.component(
+        f"latent_explorer.{name}", js=(path / script).read_text(), css=css, **options
+    )
+
+
 @st.cache_resource(show_spinner=False)
 def map_component():
     """The latent map, registered once per server."""
-    folder = COMPONENTS / "latent_map"
-    return st.components.v2.component(
-        "latent_explorer.latent_map",
-        js=(folder / "map.js").read_text(),
-        css=(folder / "map.css").read_text(),
-        isolate_styles=False,  # Plotly styles itself from the document head
-    )
+    # isolate_styles=False: Plotly styles itself from the document head
+    return register("latent_map", "latent_map", "map.js", "map.css", isolate_styles=False)
 
 
 @st.cache_resource(show_spinner=False)
 def marker_component():
     """Puts the user's digit on the map from another fragment (see marker.js)."""
-    return st.components.v2.component(
-        "latent_explorer.digit_marker", js=(COMPONENTS / "latent_map" / "marker.js").read_text()
-    )
+    return register("digit_marker", "latent_map", "marker.js")
 
 
 @st.cache_resource(show_spinner=False)
@@ -160,12 +162,7 @@ def prior_figures(path: str, mass: float, samples: int) -> dict:
 @st.cache_resource(show_spinner=False)
 def replay_component():
     """The training replay (components/replay/), registered once per server."""
-    folder = COMPONENTS / "replay"
-    return st.components.v2.component(
-        "latent_explorer.replay",
-        js=(folder / "replay.js").read_text(),
-        css=(folder / "replay.css").read_text(),
-    )
+    return register("replay", "replay", "replay.js", "replay.css")
 
 
 @st.cache_resource(show_spinner="Reading the training snapshots…", max_entries=8)

@@ -612,7 +612,7 @@ class LatentMap {
     }, 0);
     if (stats.readyAt === null) stats.readyAt = performance.now();
     mark("plotted");
-    this.extras = this.loadExtras(data);
+    this.loadExtras(data);
   }
 
   // Posteriors, the decoder of latent points and the test images, for the click details.
@@ -622,7 +622,7 @@ class LatentMap {
       this.mu ? Promise.resolve(null) : fetchBuffer(data.mu_url),
       data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
       data.latent_decoder && !this.decodeLatent ? fetchBuffer(data.latent_decoder_url) : Promise.resolve(null),
-      new Promise((resolve) => {
+      data.sync ? Promise.resolve(null) : new Promise((resolve) => { // linked maps show no thumbnails
         const img = new Image();
         img.onload = () => resolve(img);
         img.onerror = () => resolve(null); // thumbnails stay blank; nothing else depends on them
