@@ -1,6 +1,6 @@
 """What a user of the explorer waits for, measured in headless Chromium (a script, not a test).
 
-    .venv/bin/python bench/ui_latency.py [--clicks 16] [--runs 1]
+    .venv/bin/python bench/ui_latency.py [--clicks 16] [--runs 1] [--watcher auto]
 
 Prints, with the shipped config (.streamlit/config.toml) and the README's setup done:
 - cold start: `streamlit run` -> server healthy, -> map drawn, -> page complete (every
@@ -69,13 +69,13 @@ def pct(values, q) -> float:
     return float(np.percentile(np.asarray(values, float), q))
 
 
-def cold_start(p, port: int) -> tuple[subprocess.Popen, object, dict]:
+def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, object, dict]:
     url = f"http://127.0.0.1:{port}"
     browser = launch(p)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(WATCH_DOM)
     started = time.perf_counter()
-    proc = start_app(port, subprocess.DEVNULL)
+    proc = start_app(port, subprocess.DEVNULL, extra=[f"--server.fileWatcherType={watcher}"])
     wait_healthy(url, proc)
     healthy = time.perf_counter() - started
     page.goto(url)
@@ -131,13 +131,20 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=30)
     parser.add_argument("--runs", type=int, default=1, help="cold starts to time")
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument(
+        "--watcher",
+        default="none",
+        choices=["none", "auto", "poll", "watchdog"],
+        help="Streamlit's file watcher (the shipped config: none; auto is what a developer "
+        "gets with --server.fileWatcherType=auto)",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         for run in range(args.runs):
-            proc, browser, start = cold_start(p, free_port())
+            proc, browser, start = cold_start(p, free_port(), args.watcher)
             page = start["page"]
             try:
                 print(
