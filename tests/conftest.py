@@ -37,3 +37,10 @@ def small_mnist(mnist: Splits) -> Splits:
 def batch(mnist: Splits) -> torch.Tensor:
     """Eight real digits, (8, 1, 28, 28) in [0, 1]."""
     return mnist.test.float_images()[:8]
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it: tests run one thread here)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

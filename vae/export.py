@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from importlib import resources
@@ -309,8 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         splits = load_splits((ckpt.meta or {}).get("dataset", "mnist"))
         data, summary = build_data(ckpt, splits, args.name or default_name, args.pca)
         html = render(data).encode("utf-8")
-        atomic_write(args.out, lambda f: f.write(html))
-        os.chmod(args.out, 0o644)  # a page to share, not the temp file's 0600
+        atomic_write(args.out, lambda f: f.write(html))  # mode: 0666 less the umask
     except ExportError as e:
         print(f"error: {args.checkpoint}: {e}", file=sys.stderr)
         return 2

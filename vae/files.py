@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -19,11 +19,14 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     """Call write(file_object) on a temp file beside `path`, then rename it into place.
 
     The rename is atomic on POSIX, so a crash or kill at any moment leaves either
-    the old file or the complete new one, never a half-written file.
+    the old file or the complete new one, never a half-written file. The file gets the
+    mode any new file gets (0666 less the umask), not mkstemp's 0600: a checkpoint trained
+    by one user must be readable by a server running as another. The folder is synced
+    after the rename, so a power cut keeps the new name, not only the new bytes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -31,8 +34,34 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, exclusive temp file beside path, created with mode 0666 so the umask applies
+    (reading the umask to chmod afterwards would race with other threads)."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temp file name beside {path}")
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # a platform that cannot open folders (Windows): the rename stands
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder; the data itself is synced
+    finally:
+        os.close(fd)
 
 
 def content_hash(data: bytes) -> str:
