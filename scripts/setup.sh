@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the project into it, with Debian's Fashion-MNIST. With --test,
-# also the test tools and Debian's Chromium for the browser tests.
+# also the test tools, Debian's Chromium for the browser tests and Debian's nginx for the
+# tests of scripts/serve.sh (replicas behind nginx; `--serve` installs only nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -12,8 +13,12 @@ DEBS=()
 if [ "${1:-}" = "--test" ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
     [ -x /usr/bin/chromium ] || DEBS+=(chromium)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || DEBS+=(nginx-light)  # scripts/serve.sh's tests
 else
     .venv/bin/python -m pip install -q -e .
+    if [ "${1:-}" = "--serve" ]; then
+        command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || DEBS+=(nginx-light)
+    fi
 fi
 if [ ${#DEBS[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null; then
