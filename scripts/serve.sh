@@ -22,6 +22,7 @@ REPLICAS=2
 PORT=8600
 CHECKPOINTS="${LATENT_EXPLORER_CHECKPOINTS:-$ROOT/checkpoints}"
 RUN_DIR=""
+STATIC="${LATENT_EXPLORER_STATIC:-$ROOT/static}"  # written by the replicas, served by nginx
 UPLOAD_MB=11  # the app takes pictures up to 10 MB (vae.image); 1 MB more for the form's framing
 usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -82,7 +83,8 @@ trap 'stop_all; exit 143' TERM
 trap 'stop_all; exit 130' INT
 
 start_replica() {  # $1: internal port
-    LATENT_EXPLORER_CHECKPOINTS="$CHECKPOINTS" STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
+    LATENT_EXPLORER_CHECKPOINTS="$CHECKPOINTS" LATENT_EXPLORER_STATIC="$STATIC" \
+        STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
         "$PY" -m streamlit run "$ROOT/app.py" --server.headless=true \
         --server.address=127.0.0.1 --server.port="$1" --browser.gatherUsageStats=false \
         --server.maxUploadSize="$UPLOAD_MB" >>"$RUN_DIR/replica-$1.log" 2>&1 &
@@ -102,7 +104,9 @@ EOF
 
 # The shared static folder is written once, before any replica starts (otherwise each
 # would build the same files at its first page).
-LATENT_EXPLORER_CHECKPOINTS="$CHECKPOINTS" "$PY" scripts/warm_static.py >"$RUN_DIR/warm_static.log" 2>&1 \
+mkdir -p "$STATIC"
+STATIC=$(cd "$STATIC" && pwd)
+LATENT_EXPLORER_CHECKPOINTS="$CHECKPOINTS" LATENT_EXPLORER_STATIC="$STATIC" "$PY" scripts/warm_static.py >"$RUN_DIR/warm_static.log" 2>&1 \
     || echo "serve: warm_static failed (see $RUN_DIR/warm_static.log); pages will build their files" >&2
 
 for p in "${PORTS[@]}"; do start_replica "$p"; done
@@ -154,7 +158,7 @@ mkdir -p "$RUN_DIR/nginx-temp"
     done
     echo "    server {"
     echo "        listen 127.0.0.1:$PORT;"
-    echo "        location /app/static/ { alias $ROOT/static/; add_header Cache-Control \"public, max-age=3600\"; }"
+    echo "        location /app/static/ { alias $STATIC/; add_header Cache-Control \"public, max-age=3600\"; }"
     echo "        location / {"
     echo "            proxy_pass http://\$lx_upstream;"
     echo "            add_header Set-Cookie \"lx_replica=\$lx_served; Path=/; HttpOnly; SameSite=Lax\" always;"
