@@ -1,0 +1,193 @@
+"""One training run per deployment: a lock and a record in the shared checkpoints folder.
+
+Replicas of the app (scripts/serve.sh) share one checkpoints folder. The run itself lives
+in the replica that started it (vae/jobs.py); this module is how every other replica
+knows of it, and how two replicas never start two runs:
+
+- `<checkpoints>/.training/lock` is held (flock, exclusive) by the training process for
+  its whole life. The kernel drops the lock when that process ends, however it ends, so a
+  lock can never outlive its run, and "is a run going?" is one non-blocking flock away.
+- `<checkpoints>/.training/job.json` is the run's record (status, progress, losses), and
+  `snapshots.json` beside it the live map's points per epoch; the starting replica
+  rewrites both (atomically) as the run goes, and every replica reads them.
+
+No torch here: the first page of a replica reads this before torch is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vae.files import read_json, write_json
+
+FOLDER = ".training"
+
+
+def folder_of(checkpoints: str | Path) -> Path:
+    return Path(checkpoints) / FOLDER
+
+
+def acquire(checkpoints: str | Path) -> int | None:
+    """The run lock's file descriptor, held; None if another run holds it.
+
+    The caller hands the descriptor to the training process (it must stay open exactly
+    as long as the run) and closes its own copy. OSError if the folder is not writable.
+    """
+    folder = folder_of(checkpoints)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def running(checkpoints: str | Path) -> bool:
+    """Is a training process holding the lock now (in any replica, this one included)?"""
+    path = folder_of(checkpoints) / "lock"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False  # no lock file: nobody ever trained here
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing drops the shared lock we may have taken
+    return False
+
+
+def write(checkpoints: str | Path, record: dict, snapshots: dict | None = None) -> None:
+    """The run's record (and, when given, its snapshots) for every replica to read.
+
+    Failing to write it (a full disk, a read-only folder) never stops the run: the
+    starting replica still shows it; only the others do not see it.
+    """
+    with contextlib.suppress(OSError):
+        write_json(folder_of(checkpoints) / "job.json", record)
+        if snapshots is not None:
+            write_json(folder_of(checkpoints) / "snapshots.json", snapshots)
+
+
+def read(checkpoints: str | Path) -> dict | None:
+    record = read_json(folder_of(checkpoints) / "job.json")
+    return record if isinstance(record, dict) else None
+
+
+def read_snapshots(checkpoints: str | Path) -> dict:
+    found = read_json(folder_of(checkpoints) / "snapshots.json")
+    return found if isinstance(found, dict) else {}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a session needs of another replica's run's config: its output file."""
+
+    out: str
+
+
+@dataclass
+class RemoteJob:
+    """Another replica's run, as its record shows it: the attributes the training view reads
+    from a `vae.jobs.TrainingJob`, read-only. Nobody here can stop it (its owner is a
+    session of the replica that started it)."""
+
+    config: RunConfig
+    owner: str
+    status: str
+    started: float = 0.0
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    history: list[dict] = field(default_factory=list)
+    recent: list[dict] = field(default_factory=list)
+    snapshots: list[dict] = field(default_factory=list)
+    snapshot_indices: list[int] = field(default_factory=list)
+    error: str | None = None
+    path: Path | None = None
+    remote: bool = True
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "stopped", "failed")
+
+    @property
+    def fraction(self) -> float:
+        if not self.epochs or not self.batches:
+            return 0.0
+        done = (self.epoch - 1) * self.batches + self.batch
+        return min(1.0, max(0.0, done / (self.epochs * self.batches)))
+
+    def stop(self) -> None:
+        raise PermissionError("this run was started on another replica; only its owner can stop it")
+
+
+def remote_job(checkpoints: str | Path) -> RemoteJob | None:
+    """The deployment's current or last run from its record, or None if there is none.
+
+    A record that says "running" while no process holds the lock belongs to a run whose
+    replica died before it could write how the run ended: it is reported as failed.
+    """
+    record = read(checkpoints)
+    if record is None or not record.get("out"):
+        return None
+    path = record.get("path")
+    job = RemoteJob(
+        config=RunConfig(out=str(record["out"])),
+        owner=str(record.get("owner", "")),
+        status=str(record.get("status", "failed")),
+        started=float(record.get("started", 0.0)),
+        epoch=int(record.get("epoch", 0)),
+        epochs=int(record.get("epochs", 0)),
+        batch=int(record.get("batch", 0)),
+        batches=int(record.get("batches", 0)),
+        history=list(record.get("history", [])),
+        recent=list(record.get("recent", [])),
+        error=record.get("error"),
+        path=Path(path) if path else None,
+    )
+    if not job.finished and not running(checkpoints):
+        job.status = "failed"
+        job.error = "the replica running this training stopped before it ended"
+    found = read_snapshots(checkpoints)
+    if found.get("out") == job.config.out:  # not a previous run's
+        job.snapshots = list(found.get("snapshots", []))
+        job.snapshot_indices = list(found.get("indices", []))
+    return job
+
+
+def record_of(job) -> dict:
+    """A `vae.jobs.TrainingJob`'s record (without its snapshots: those go apart)."""
+    return {
+        "out": str(job.config.out),
+        "owner": job.owner,
+        "status": job.status,
+        "started": job.started,
+        "epoch": job.epoch,
+        "epochs": job.epochs,
+        "batch": job.batch,
+        "batches": job.batches,
+        "history": job.history,
+        "recent": job.recent[-200:],
+        "error": job.error,
+        "path": str(job.path) if job.path else None,
+        "written": time.time(),
+    }
+
+
+def snapshots_of(job) -> dict:
+    return {"out": str(job.config.out), "indices": job.snapshot_indices, "snapshots": job.snapshots}
