@@ -2,6 +2,13 @@
 without a training run started from one of them (a script, not a test).
 
     .venv/bin/python bench/load.py [--sessions 8] [--clicks 6] [--no-train]
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8600 --run-dir run/serve-8600
+
+Without --url it starts one server of its own. With --url it drives a running deployment
+(scripts/serve.sh: nginx and its replicas), and --run-dir names that deployment's run
+folder, whose replica-PORT.pid files say which processes are the servers: their CPU is
+reported per replica, for the clicks of the sessions that replica served (nginx's
+lx_replica cookie says which).
 
 For each case it prints click -> page settled (median, p95, over every click of every
 session), the server's CPU seconds per click (its own process, from /proc; the trainer is
@@ -90,29 +97,47 @@ async def stop_training(page) -> None:
     await page.get_by_text("Stopped early; saved").wait_for(timeout=120_000)
 
 
-def trainer_pids(server: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(server)], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
+def trainer_pids(servers: list[int]) -> list[int]:
+    found = []
+    for server in servers:
+        out = subprocess.run(["pgrep", "-P", str(server)], capture_output=True, text=True)
+        found += [int(p) for p in out.stdout.split()]
+    return found
 
 
-async def run_case(pages, pid: int, clicks: int, errors: list[str]) -> dict:
+async def replica_of(page) -> str:
+    """The replica that serves this session (nginx's cookie), or "" for a lone server."""
+    cookies = await page.context.cookies()
+    return next((c["value"] for c in cookies if c["name"] == "lx_replica"), "")
+
+
+async def run_case(pages, servers: dict[str, int], clicks: int, errors: list[str]) -> dict:
+    """servers: replica name ("" for a lone server, else r0, r1, ...) -> its pid."""
     settled: list[float] = []
-    trainers = trainer_pids(pid)
-    cpu0, machine0, wall0 = cpu_seconds(pid), machine_cpu(), time.perf_counter()
+    trainers = trainer_pids(list(servers.values()))
+    cpu0 = {name: cpu_seconds(pid) for name, pid in servers.items()}
+    machine0, wall0 = machine_cpu(), time.perf_counter()
     train0 = sum(cpu_seconds(t) for t in trainers)
     await asyncio.gather(*(click_loop(p, s, clicks, settled, errors) for s, p in enumerate(pages)))
     n = len(settled)
     wall = time.perf_counter() - wall0
-    server = cpu_seconds(pid) - cpu0
+    cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in servers.items()}
     trainer = sum(cpu_seconds(t) for t in trainers if Path(f"/proc/{t}").exists()) - train0
+    served = [await replica_of(p) for p in pages]
+    per_replica = {
+        name: (1000 * cpu[name] / (clicks * served.count(name)) if served.count(name) else None)
+        for name in servers
+    }
     return {
         "clicks": n,
         "median": pct(settled, 50),
         "p95": pct(settled, 95),
-        "server_ms_per_click": 1000 * server / n,
+        "server_ms_per_click": 1000 * sum(cpu.values()) / n,
+        "per_replica": per_replica if len(servers) > 1 else {},
+        "sessions_per_replica": {name: served.count(name) for name in servers},
         "trainer_s": trainer,
         "machine_s": machine_cpu() - machine0,
-        "server_s": server,
+        "server_s": sum(cpu.values()),
         "wall_s": wall,
     }
 
@@ -126,17 +151,27 @@ def report(name: str, r: dict, errors: list[str]) -> None:
         f"   (server {r['server_s']:.1f} s, trainer {r['trainer_s']:.1f} s, browsers and the"
         f" rest {others:.1f} s of {r['machine_s']:.1f} CPU-s)"
     )
+    for name, ms in r["per_replica"].items():
+        sessions = r["sessions_per_replica"][name]
+        figure = f"{ms:7.1f} ms" if ms is not None else "    (no session)"
+        print(f"    replica {name}: {sessions} sessions, server CPU per click {figure}")
     print(f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10]))
 
 
 async def main_async(args) -> int:
     from playwright.async_api import async_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = start_app(port, subprocess.DEVNULL)
+    if args.url:
+        url, proc = args.url.rstrip("/"), None
+        servers = deployment_servers(args.run_dir)
+    else:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = start_app(port, subprocess.DEVNULL)
+        servers = {"": proc.pid}
     try:
-        wait_healthy(url, proc)
+        if proc is not None:
+            wait_healthy(url, proc)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             errors: list[str] = []
@@ -144,17 +179,17 @@ async def main_async(args) -> int:
             for _ in range(args.sessions):  # one at a time: a cold server warms once
                 pages.append(await open_session(browser, url, errors))
             print(f"{args.sessions} sessions open")
-            idle = await run_case(pages, proc.pid, args.clicks, errors)
+            idle = await run_case(pages, servers, args.clicks, errors)
             report(f"{args.sessions} sessions clicking", idle, errors)
             if not args.no_train:
                 # the same others, first without a run, then with one started from session 1
                 base_errors: list[str] = []
-                base = await run_case(pages[1:], proc.pid, args.clicks, base_errors)
+                base = await run_case(pages[1:], servers, args.clicks, base_errors)
                 report(f"{args.sessions - 1} sessions clicking, no training", base, base_errors)
                 train_errors: list[str] = []
                 await start_training(pages[0])
                 await asyncio.sleep(3)  # the trainer past its start-up, into its epochs
-                busy = await run_case(pages[1:], proc.pid, args.clicks, train_errors)
+                busy = await run_case(pages[1:], servers, args.clicks, train_errors)
                 report(
                     f"{args.sessions - 1} sessions clicking, a training run going",
                     busy,
@@ -167,9 +202,20 @@ async def main_async(args) -> int:
                 )
             await browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
     return 0
+
+
+def deployment_servers(run_dir: str | None) -> dict[str, int]:
+    """Replica name (r0, r1, ... in port order, as scripts/serve.sh names them) -> pid."""
+    if not run_dir:
+        sys.exit("--url needs --run-dir: the deployment's run folder (its replica pids)")
+    files = sorted(Path(run_dir).glob("replica-*.pid"), key=lambda p: int(p.stem.split("-")[1]))
+    if not files:
+        sys.exit(f"no replica-*.pid files in {run_dir}: is it a scripts/serve.sh run folder?")
+    return {f"r{i}": int(f.read_text()) for i, f in enumerate(files)}
 
 
 def main() -> int:
@@ -177,6 +223,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--clicks", type=int, default=6, help="per session and case")
     parser.add_argument("--no-train", action="store_true")
+    parser.add_argument("--url", help="drive a running deployment instead of a server of its own")
+    parser.add_argument("--run-dir", help="with --url: scripts/serve.sh's run folder")
     return asyncio.run(main_async(parser.parse_args()))
 
 
