@@ -40,7 +40,7 @@ def test_one_lock_at_a_time_and_it_dies_with_its_process(tmp_path):
 
 def fake_job(**kw):
     values = dict(
-        config=SimpleNamespace(out="/ckpt/mnist-vae-new.pt"), owner="s1", status="running",
+        config=SimpleNamespace(out="/ckpt/mnist-vae-new.pt", dataset="fashion-mnist"), owner="s1", status="running",
         started=1.0, epoch=2, epochs=5, batch=10, batches=100, history=[{"epoch": 1}],
         recent=[{"step": 0.5, "loss": 200.0}], error=None, path=None,
         snapshots=[{"epoch": 1, "xy": "AAAA", "nelbo": 180.0}], snapshot_indices=[3, 7],
@@ -59,6 +59,7 @@ def test_a_running_record_is_seen_by_another_replica_and_cannot_be_stopped_there
         seen = job_record.remote_job(tmp_path)
         assert seen.status == "running" and not seen.finished
         assert (seen.epoch, seen.epochs, seen.owner) == (2, 5, "s1")
+        assert seen.config.dataset == "fashion-mnist"
         assert seen.fraction == pytest.approx((1 * 100 + 10) / 500)
         assert seen.snapshots == job.snapshots and seen.snapshot_indices == [3, 7]
         with pytest.raises(PermissionError, match="another replica"):
@@ -75,7 +76,7 @@ def test_a_record_left_running_by_a_dead_replica_reads_as_failed(tmp_path):
 
 
 def test_snapshots_of_a_previous_run_are_not_shown_for_a_new_one(tmp_path):
-    old = fake_job(config=SimpleNamespace(out="/ckpt/old.pt"), status="done")
+    old = fake_job(config=SimpleNamespace(out="/ckpt/old.pt", dataset="mnist"), status="done")
     job_record.write(tmp_path, job_record.record_of(old), job_record.snapshots_of(old))
     new = fake_job(status="done", snapshots=[])
     job_record.write(tmp_path, job_record.record_of(new))

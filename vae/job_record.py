@@ -94,9 +94,10 @@ def read_snapshots(checkpoints: str | Path) -> dict:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What a session needs of another replica's run's config: its output file."""
+    """What a session needs of another replica's run's config: its output file, its data."""
 
     out: str
+    dataset: str = "mnist"
 
 
 @dataclass
@@ -147,7 +148,7 @@ def remote_job(checkpoints: str | Path) -> RemoteJob | None:
         return None
     path = record.get("path")
     job = RemoteJob(
-        config=RunConfig(out=str(record["out"])),
+        config=RunConfig(out=str(record["out"]), dataset=str(record.get("dataset", "mnist"))),
         owner=str(record.get("owner", "")),
         status=str(record.get("status", "failed")),
         started=float(record.get("started", 0.0)),
@@ -174,6 +175,7 @@ def record_of(job) -> dict:
     """A `vae.jobs.TrainingJob`'s record (without its snapshots: those go apart)."""
     return {
         "out": str(job.config.out),
+        "dataset": job.config.dataset,
         "owner": job.owner,
         "status": job.status,
         "started": job.started,
