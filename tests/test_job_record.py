@@ -40,7 +40,8 @@ def test_one_lock_at_a_time_and_it_dies_with_its_process(tmp_path):
 
 def fake_job(**kw):
     values = dict(
-        config=SimpleNamespace(out="/ckpt/mnist-vae-new.pt", dataset="fashion-mnist"), owner="s1", status="running",
+        config=SimpleNamespace(out="/ckpt/mnist-vae-new.pt", dataset="fashion-mnist"),
+        owner="s1", status="running",
         started=1.0, epoch=2, epochs=5, batch=10, batches=100, history=[{"epoch": 1}],
         recent=[{"step": 0.5, "loss": 200.0}], error=None, path=None,
         snapshots=[{"epoch": 1, "xy": "AAAA", "nelbo": 180.0}], snapshot_indices=[3, 7],
