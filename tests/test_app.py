@@ -308,3 +308,41 @@ def test_watch_it_learn_replays_snapshots_or_says_there_are_none(tmp_path, monke
     at.selectbox(key="model_path").set_value(str(tmp_path / "new.pt")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("20 test images, encoded after every epoch" in c.value for c in at.caption)
+
+
+def test_a_finished_run_is_shown_to_its_own_session_only(tmp_path, monkeypatch):
+    from vae import jobs
+    from vae.train import TrainConfig
+
+    save_tiny(tmp_path, "mnist-vae-2d.pt")
+    trained = save_tiny(tmp_path, "mnist-vae-mlp-2d-b1-20261202-080000.pt", epochs=3,
+                        interrupted=True)  # fmt: skip
+    owner = run_app(monkeypatch, tmp_path)
+    # a run this session started and stopped (no child process: the job as it ends)
+    job = jobs.TrainingJob(config=TrainConfig(epochs=30, out=str(trained)),
+                           owner=owner.session_state.session_id, epochs=30, epoch=3,
+                           status="stopped", path=trained)  # fmt: skip
+    monkeypatch.setattr(jobs, "_CURRENT", job)
+
+    def train_section(at: AppTest):
+        (section,) = [e for e in at.sidebar.expander if e.label == "Train a new model"]
+        return section
+
+    owner.run()
+    assert not owner.exception, [e.value for e in owner.exception]
+    assert [s.value for s in owner.sidebar.success] == [
+        f"Stopped early; saved: {trained.name}. Pick it in the model list above."
+    ]
+    assert train_section(owner).proto.expanded
+    assert not any("New on this server" in c.value for c in owner.sidebar.caption)
+
+    visitor = run_app(monkeypatch, tmp_path)  # a new session, who never trained
+    assert not visitor.sidebar.success and not visitor.sidebar.error
+    assert not train_section(visitor).proto.expanded
+    (note,) = [c.value for c in visitor.sidebar.caption if "New on this server" in c.value]
+    assert "mnist-vae-mlp-2d-b1-20261202-080000" in note
+
+    job.status, job.error, job.path = "failed", "the training process died", None
+    visitor.run()  # someone else's failure is theirs to read
+    assert not visitor.sidebar.error and not train_section(visitor).proto.expanded
+    assert not any("New on this server" in c.value for c in visitor.sidebar.caption)

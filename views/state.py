@@ -7,7 +7,7 @@ address bar is always a link to what the user sees.
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -35,9 +35,9 @@ def init() -> None:
     if st.session_state.model_path is None:
         st.session_state.model_path = str(checkpoints() / DEFAULT_NAME)
     if st.session_state.get("session_id") is None:
-        st.session_state.session_id = hashlib.sha1(str(id(st.session_state)).encode()).hexdigest()[
-            :8
-        ]
+        # Who owns a training run (only its owner may stop it, or sees how it ended). Not
+        # id(st.session_state): that is one module-level proxy, the same in every session.
+        st.session_state.session_id = uuid.uuid4().hex
 
 
 def forget_points() -> None:
