@@ -106,6 +106,7 @@ def main() -> None:
         st.info("Pick or train a model to start.")
         return
     path = st.session_state.model_path
+    replaced = state.model_replaced(path)
     if st.session_state.map_model != path:
         # Another model has another latent space: points picked in the old one mean nothing.
         st.session_state.map_model = path
@@ -119,6 +120,13 @@ def main() -> None:
         )
         return
     intro(facts)
+    if replaced:
+        st.info(
+            f"{facts['name']} was replaced on disk (retrained or copied over) while you had "
+            "it open: the map now shows the new file, and the points picked on the old one "
+            "were cleared.",
+            icon=":material/autorenew:",
+        )
     method = projection_choice(facts)
     bundle = map_bundle(path, method)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it

@@ -308,3 +308,69 @@ def test_watch_it_learn_replays_snapshots_or_says_there_are_none(tmp_path, monke
     at.selectbox(key="model_path").set_value(str(tmp_path / "new.pt")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("20 test images, encoded after every epoch" in c.value for c in at.caption)
+
+
+def test_a_finished_run_is_shown_to_its_own_session_only(tmp_path, monkeypatch):
+    from vae import jobs
+    from vae.train import TrainConfig
+
+    save_tiny(tmp_path, "mnist-vae-2d.pt")
+    trained = save_tiny(tmp_path, "mnist-vae-mlp-2d-b1-20261202-080000.pt", epochs=3,
+                        interrupted=True)  # fmt: skip
+    owner = run_app(monkeypatch, tmp_path)
+    # a run this session started and stopped (no child process: the job as it ends)
+    job = jobs.TrainingJob(config=TrainConfig(epochs=30, out=str(trained)),
+                           owner=owner.session_state.session_id, epochs=30, epoch=3,
+                           status="stopped", path=trained)  # fmt: skip
+    monkeypatch.setattr(jobs, "_CURRENT", job)
+
+    def train_section(at: AppTest):
+        (section,) = [e for e in at.sidebar.expander if e.label == "Train a new model"]
+        return section
+
+    owner.run()
+    assert not owner.exception, [e.value for e in owner.exception]
+    assert [s.value for s in owner.sidebar.success] == [
+        f"Stopped early; saved: {trained.name}. Pick it in the model list above."
+    ]
+    assert train_section(owner).proto.expanded
+    assert not any("New on this server" in c.value for c in owner.sidebar.caption)
+
+    visitor = run_app(monkeypatch, tmp_path)  # a new session, who never trained
+    assert not visitor.sidebar.success and not visitor.sidebar.error
+    assert not train_section(visitor).proto.expanded
+    (note,) = [c.value for c in visitor.sidebar.caption if "New on this server" in c.value]
+    assert "mnist-vae-mlp-2d-b1-20261202-080000" in note
+
+    job.status, job.error, job.path = "failed", "the training process died", None
+    visitor.run()  # someone else's failure is theirs to read
+    assert not visitor.sidebar.error and not train_section(visitor).proto.expanded
+    assert not any("New on this server" in c.value for c in visitor.sidebar.caption)
+
+
+def test_a_checkpoint_replaced_on_disk_is_reloaded_whole(tmp_path, monkeypatch):
+    path = save_tiny(tmp_path, "mine.pt")
+    at = run_app(monkeypatch, tmp_path)
+    assert at.session_state.model_path == str(path)
+    pin = {"x": 0.5, "y": -0.5, "index": 7, "label": "7", "nonce": 1}
+    morph = {"a": {"z": [0.0, 1.0], "label": "1", "index": 2},
+             "b": {"z": [1.0, 0.0], "label": "0", "index": 3}, "method": "linear"}  # fmt: skip
+    at.session_state["pin"], at.session_state["morph"] = pin, morph
+    at.run()
+    assert at.session_state.pin == pin  # the same file: the picked points stay
+    assert not any("replaced on disk" in i.value for i in at.info)
+
+    # `vae-train --out mine.pt` elsewhere, its result moved over the open file (the same
+    # kind and size of model, so the picker's label stays: AppTest keeps a selectbox's
+    # value by its label, where a browser sends its index)
+    (tmp_path / "elsewhere").mkdir()
+    new = save_tiny(tmp_path / "elsewhere", "mine.pt", epochs=5, train_images=123)
+    os.replace(new, path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state.pin is None and at.session_state.morph is None  # old points gone
+    (notice,) = [i.value for i in at.info if "replaced on disk" in i.value]
+    assert notice.startswith("mine was replaced on disk")
+    assert "123 images, 5 epochs" in "\n".join(m.value for m in at.sidebar.markdown)
+    at.run()  # said once
+    assert not any("replaced on disk" in i.value for i in at.info)

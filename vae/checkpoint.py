@@ -35,16 +35,19 @@ map_location="cpu", so any checkpoint opens on a machine without a GPU.
 
 from __future__ import annotations
 
+import io
+import os
 import pickle
 import re
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from vae.files import atomic_write  # noqa: F401  (re-exported: callers import it from here)
+from vae.files import atomic_write, write_problem
 from vae.model import VAE, VAEConfig
 
 FORMAT = "latent-explorer-checkpoint"
@@ -121,11 +124,29 @@ def save_checkpoint(
         "meta": dict(meta),
     }
     check_plain(payload)
+    # Serialized in memory first: torch.save on a file that hits a full disk raises a bare
+    # RuntimeError ("unexpected pos ..."); a plain write raises OSError, with its errno.
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getbuffer()
     try:
-        atomic_write(path, lambda f: torch.save(payload, f))
+        atomic_write(path, lambda f: f.write(data))  # no temp file left, the old file kept
     except OSError as e:
-        raise CheckpointError(f"{path}: could not write checkpoint ({e})") from e
+        raise CheckpointError(f"{path}: could not write the checkpoint: {write_problem(e)}") from e
     return Path(path)
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise CheckpointError now if a checkpoint cannot be written at `path` (a read-only or
+    missing-permission folder), rather than after the first epoch of training."""
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=f".{Path(path).name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot write a checkpoint there: {write_problem(e)}") from e
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:

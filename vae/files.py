@@ -6,6 +6,7 @@ The app's fast start path reads and writes small records before torch is importe
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -62,6 +63,18 @@ def _sync_folder(folder: Path) -> None:
         pass  # some file systems refuse fsync on a folder; the data itself is synced
     finally:
         os.close(fd)
+
+
+def write_problem(e: OSError) -> str:
+    """Why a file could not be written, in words a user can act on."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the folder is on a read-only file system",
+        errno.EACCES: "no permission to write in that folder",
+        errno.EPERM: "no permission to write in that folder",
+    }
+    return reasons.get(e.errno) or e.strerror or str(e)
 
 
 def content_hash(data: bytes) -> str:

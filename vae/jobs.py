@@ -319,6 +319,7 @@ def _child_main(config_json: str) -> int:
     try:
         import torch
 
+        from vae.checkpoint import CheckpointError
         from vae.train import StopTraining, TrainConfig, train
 
         torch.set_num_threads(1)
@@ -380,6 +381,9 @@ def _child_main(config_json: str) -> int:
     except (StopTraining, KeyboardInterrupt):
         send(event="stopped", path=cfg.out)  # train() saved what it had before re-raising
         return 0
+    except CheckpointError as e:  # a full disk, a read-only folder: say so, without paths
+        send(event="failed", error=str(e).replace(f"{Path(cfg.out).parent}{os.sep}", ""))
+        return 1
     except Exception as e:  # bad data, a bad config: the message reaches the UI
         send(event="failed", error=f"{type(e).__name__}: {e}")
         return 1

@@ -31,7 +31,13 @@ from pathlib import Path
 
 import torch
 
-from vae.checkpoint import CheckpointError, load_checkpoint, on_cpu, save_checkpoint
+from vae.checkpoint import (
+    CheckpointError,
+    check_writable,
+    load_checkpoint,
+    on_cpu,
+    save_checkpoint,
+)
 from vae.data import DatasetError, Splits, load_splits
 from vae.datasets import is_known_dataset, known_datasets_text
 from vae.device import DEVICES, device_of, resolve_device, synchronize
@@ -366,6 +372,7 @@ def train(
     """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
     epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
     device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
+    check_writable(cfg.out)  # a read-only folder fails now, not after an epoch of work
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
@@ -418,7 +425,19 @@ def train(
     if cfg.limit_batches:
         steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
 
+    saved_epochs = None  # the epochs in the checkpoint this run last wrote
+
+    def kept() -> str:
+        name = Path(cfg.out).name
+        if saved_epochs is not None:
+            return f"{name} as saved after epoch {saved_epochs} is kept"
+        if Path(cfg.out).is_file():
+            return f"{name} on disk is unchanged"
+        return "no checkpoint was saved"
+
     def save(interrupted: bool, mid_epoch: bool = False) -> Path:
+        """Write the checkpoint; if that fails (a full disk), stop with why and what is kept."""
+        nonlocal saved_epochs
         meta = {
             "dataset": splits.name,
             "classes": list(splits.classes),
@@ -438,7 +457,12 @@ def train(
         state = {"optimizer": done.optimizer, "raw_model": done.raw_model}
         if mid_epoch:  # the weights saved may be past done.epochs; --resume starts there
             state["model"] = done.model
-        return save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
+        try:
+            path = save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
+        except CheckpointError as e:
+            raise CheckpointError(f"{e}; training stopped, {kept()}") from e
+        saved_epochs = done.epochs
+        return path
 
     bar = None
     if show_progress:

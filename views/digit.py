@@ -15,7 +15,7 @@ import streamlit as st
 
 from vae import image, render
 
-from . import loaders, morph
+from . import loaders, morph, state
 
 POSTERIOR_SAMPLES = 8
 NEIGHBOURS = 8
@@ -250,6 +250,7 @@ def posterior_and_neighbours(path: str) -> None:
 
 @st.fragment
 def your_digit(path: str, bundle: dict) -> None:
+    state.same_version(path)  # the file replaced on disk: the whole page anew
     left, right = st.columns([1, 1.3])
     with left:
         mode = st.radio(

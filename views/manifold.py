@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import loaders
+from . import loaders, state
 from .map import map_state
 
 
@@ -24,6 +24,7 @@ def grid_shape(view: dict, n: int) -> tuple[int, int]:
 
 @st.fragment
 def manifold(path: str, bundle: dict) -> None:
+    state.same_version(path)  # the file replaced on disk: the whole page anew
     if bundle["method"] not in ("latent", "pca"):
         st.info(
             "The manifold decodes a grid of points over the map; a t-SNE or UMAP map has no "

@@ -80,6 +80,7 @@ def explorer_map(path: str, bundle: dict) -> None:
     The link's notice is drawn here too: the first click makes the view the user's own,
     and this fragment's rerun takes the notice away.
     """
+    state.same_version(path)  # the file replaced on disk: the whole page anew
     with st.empty():  # one slot, so the notice coming or going never moves the map
         state.link_notice()
     data = payload(

@@ -27,7 +27,7 @@ def watch(path: str, bundle: dict, facts: dict) -> None:
         st.session_state.setdefault("replay_sent", {})[job.config.out] = set()
         live()
         return
-    if job is not None and job.snapshots:
+    if job is not None and job.path is not None and training.mine(job):
         st.caption(
             f"The last run of this server, {Path(job.config.out).name}, is in the "
             "model list; pick it to replay it here."

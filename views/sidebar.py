@@ -12,7 +12,7 @@ from vae import bundle as bundles
 from vae import catalog, share
 from vae.datasets import DATASETS, dataset_title
 
-from . import loaders, state
+from . import loaders, state, training
 from .config import STATIC, checkpoints
 
 
@@ -73,10 +73,29 @@ def pick_model(groups: dict[str, list[str]], broken: dict[str, str]) -> dict | N
         help="Every .pt file in checkpoints/, by kind and latent size. The shipped model is "
         "mnist-vae-2d.pt.",
     )
+    new_model_note(groups)
     facts = loaders.facts_of(st.session_state.model_path)
     st.sidebar.markdown(details(facts))
     show_broken(broken)
     return facts
+
+
+def new_model_note(groups: dict[str, list[str]]) -> None:
+    """One quiet line for the sessions that did not start the server's last run: the model
+    it saved is in the list. Its starter sees the run's own result under "Train"."""
+    job = training.current_job()
+    if job is None or job.status not in ("done", "stopped") or job.path is None:
+        return
+    if training.mine(job):
+        return
+    listed = [p for paths in groups.values() for p in paths if Path(p).name == job.path.name]
+    if not listed or listed[0] == st.session_state.model_path:
+        return
+    f = loaders.facts_of(listed[0])
+    st.sidebar.caption(
+        f"New on this server: {catalog.short_label(f)} ({dataset_title(f['dataset'])}), "
+        "trained from this page."
+    )
 
 
 def details(f: dict) -> str:

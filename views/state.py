@@ -7,12 +7,13 @@ address bar is always a link to what the user sees.
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from pathlib import Path
 
 import streamlit as st
 
 from vae import share
+from vae.files import mtime
 
 from .config import DEFAULT_NAME, checkpoints
 
@@ -26,6 +27,7 @@ DEFAULTS = {
     "link_notice": None,  # what of that link could not be used
     "projection": "pca",  # how a latent space of more than 2 dimensions is laid on the map
     "map_model": None,  # the model whose points the pin and morph belong to
+    "map_version": None,  # and its file's version (mtime): a file replaced on disk is another
 }
 
 
@@ -35,14 +37,33 @@ def init() -> None:
     if st.session_state.model_path is None:
         st.session_state.model_path = str(checkpoints() / DEFAULT_NAME)
     if st.session_state.get("session_id") is None:
-        st.session_state.session_id = hashlib.sha1(str(id(st.session_state)).encode()).hexdigest()[
-            :8
-        ]
+        # Who owns a training run (only its owner may stop it, or sees how it ended). Not
+        # id(st.session_state): that is one module-level proxy, the same in every session.
+        st.session_state.session_id = uuid.uuid4().hex
 
 
 def forget_points() -> None:
     """Another model or plane: points picked on the old one mean nothing here."""
     st.session_state.update(pin=None, morph=None, digit=None, grid=None)
+
+
+def model_replaced(path: str) -> bool:
+    """On a full run: whether the open model's file was replaced on disk (retrained, copied
+    over) since the last run. Then the points picked on the old version are dropped: the
+    whole page is built again from the new file, never old points with new weights."""
+    version, before = mtime(path), st.session_state.map_version
+    st.session_state.map_version = version
+    if st.session_state.map_model == path and before is not None and before != version:
+        forget_points()
+        return True
+    return False
+
+
+def same_version(path: str) -> None:
+    """In a fragment, which reruns with the map of the last full run: if the model's file
+    has changed since, rebuild the whole page (model_replaced then says so)."""
+    if mtime(path) != st.session_state.map_version:
+        st.rerun(scope="app")
 
 
 def read_link(usable: list[str], broken: dict[str, str]) -> None:

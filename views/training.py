@@ -28,6 +28,12 @@ def current_job():
     return sys.modules["vae.jobs"].current_job()
 
 
+def mine(job) -> bool:
+    """Whether this session started the run: only it may stop it, and only it is shown how
+    it ended (others see a quiet line under the model picker, views/sidebar.py)."""
+    return job.owner == st.session_state.session_id
+
+
 def start(settings: dict) -> None:
     from vae import jobs
     from vae.train import TrainConfig
@@ -71,7 +77,7 @@ def training_form() -> None:
 
 def progress() -> None:
     job = current_job()
-    if job is None:
+    if job is None or (job.finished and not mine(job)):
         st.caption(
             "Trains on this server in a separate, low-priority process (~2 s per epoch "
             "for an MLP). The new model appears in the picker when done."
@@ -89,12 +95,14 @@ def running() -> None:
     job = current_job()
     if job is None or job.finished:
         st.rerun(scope="app")
-    mine = job.owner == st.session_state.session_id
     name = Path(job.config.out).name
-    who = "" if mine else " (started in another session)"
+    who = "" if mine(job) else " (started in another session)"
     st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
-    if mine and st.button("Stop", key="train_stop"):
+    if job.status == "stopping":
+        st.caption("Stopping: the model is saved as it is now…")
+    elif mine(job) and st.button("Stop", key="train_stop"):
         job.stop()
+        st.rerun(scope="fragment")  # no second press: the caption above says it is in hand
     chart(job)
 
 
@@ -148,6 +156,9 @@ def chart(job) -> None:
 
 
 def training() -> None:
-    with st.sidebar.expander("Train a new model", expanded=current_job() is not None):
+    job = current_job()
+    # open while a run goes (anyone may watch it), and for the session that started it
+    shown = job is not None and (not job.finished or mine(job))
+    with st.sidebar.expander("Train a new model", expanded=shown):
         training_form()
         progress()

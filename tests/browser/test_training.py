@@ -6,11 +6,70 @@ session-wide folder, and every session's sidebar shows the server's job.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, wait_idle
+from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, wait_idle
 
 pytestmark = pytest.mark.browser
+
+
+def another_session(browser, url: str):
+    """A second visitor: its own browser context (cookies, tabs), on the same server."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+    wait_idle(page)
+    return page
+
+
+def start_run(page, epochs: int) -> None:
+    page.get_by_text("Train a new model").click()
+    epochs_box = page.locator(".st-key-train_epochs input")
+    epochs_box.fill(str(epochs))
+    epochs_box.press("Enter")
+    wait_idle(page)
+    page.locator(".st-key-train_start button").click()
+
+
+def test_only_the_session_that_started_a_run_can_stop_it(page, browser, app_url):
+    # A starts a run long enough to be still going while B looks (stopped below)
+    start_run(page, 30)
+    page.get_by_text(re.compile(r"Training .*: epoch \d+/30")).wait_for(timeout=60_000)
+    other = another_session(browser, app_url)
+    try:
+        progress = other.get_by_text(re.compile(r"Training .*: epoch \d+/30"))
+        progress.wait_for(timeout=30_000)  # B sees the run...
+        assert "(started in another session)" in progress.inner_text()
+        assert other.locator(".st-key-train_stop").count() == 0  # ...but cannot stop it
+        other.screenshot(path=str(ARTIFACTS / "training_seen_by_another_session.png"))
+        assert not page.get_by_text("(started in another session)").count()
+        page.locator(".st-key-train_stop button").click()  # A can
+        # the trainer runs at nice 19: on a busy machine it may take a while to save
+        page.get_by_text("Stopped early; saved: ").wait_for(timeout=600_000)
+        # how it ended is A's to read; B is told in one quiet line that a model is new
+        other.get_by_text("New on this server: ").wait_for()
+        assert other.get_by_text("Stopped early").count() == 0
+        assert other.locator('[data-testid="stException"]').count() == 0
+        assert not other.errors, other.errors
+    finally:
+        other.context.close()
+    newcomer = another_session(browser, app_url)
+    try:
+        newcomer.get_by_text("New on this server: ").wait_for()
+        assert newcomer.get_by_text("Stopped early").count() == 0
+        assert not newcomer.get_by_text("Start training").is_visible()  # the section is closed
+        newcomer.locator('[data-testid="stSidebar"]').screenshot(
+            path=str(ARTIFACTS / "training_a_newcomer_sees.png")
+        )
+    finally:
+        newcomer.context.close()
 
 
 def test_replay_and_live_map_of_a_run_started_from_the_app(page):
