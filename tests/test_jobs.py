@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from vae import jobs
+from vae import job_record, jobs
 from vae.checkpoint import load_checkpoint
 from vae.train import TrainConfig
 
@@ -182,3 +182,29 @@ def test_new_checkpoint_path_never_reuses_a_name(tmp_path, data_root):
     first.write_bytes(b"taken")
     second = jobs.new_checkpoint_path(tmp_path, cfg)
     assert second != first and not second.exists()
+
+
+def test_one_run_per_deployment_seen_by_every_replica(data_root, tmp_path, monkeypatch):
+    """Replicas share the checkpoints folder: another replica (here: this module with no
+    run of its own) sees the run from its record, cannot stop it, and cannot start another."""
+    job = long_run(data_root, tmp_path)
+    until(lambda: (job_record.remote_job(tmp_path) or job).epoch >= 1, "the record's progress")
+    with monkeypatch.context() as other_replica:
+        other_replica.setattr(jobs, "_CURRENT", None)
+        seen = jobs.current_job(tmp_path)
+        assert seen.remote and seen.status == "running" and seen.owner == "a"
+        assert seen.config.out == job.config.out
+        with pytest.raises(PermissionError):
+            seen.stop()
+        with pytest.raises(RuntimeError, match="another server of this deployment"):
+            jobs.start(config(data_root), tmp_path, owner="b")
+    assert jobs.current_job(tmp_path) is job  # its own replica shows its own job
+    job.stop()
+    wait(job)
+    with monkeypatch.context() as other_replica:
+        other_replica.setattr(jobs, "_CURRENT", None)
+        until(lambda: jobs.current_job(tmp_path).status == "stopped", "the record's ending")
+        assert jobs.current_job(tmp_path).path == job.path
+        again = jobs.start(config(data_root, epochs=1), tmp_path, owner="b")  # the lock is free
+        wait(again)
+        assert again.status == "done", again.error

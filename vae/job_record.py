@@ -82,13 +82,32 @@ def write(checkpoints: str | Path, record: dict, snapshots: dict | None = None) 
             write_json(folder_of(checkpoints) / "snapshots.json", snapshots)
 
 
+_READ: dict[Path, tuple[tuple[int, int], object]] = {}  # path -> ((mtime_ns, size), value)
+
+
+def _read_cached(path: Path):
+    """read_json, parsed again only when the file changed: a page run asks several times."""
+    try:
+        info = path.stat()
+    except OSError:
+        _READ.pop(path, None)
+        return None
+    key = (info.st_mtime_ns, info.st_size)
+    hit = _READ.get(path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = read_json(path)
+    _READ[path] = (key, value)
+    return value
+
+
 def read(checkpoints: str | Path) -> dict | None:
-    record = read_json(folder_of(checkpoints) / "job.json")
-    return record if isinstance(record, dict) else None
+    record = _read_cached(folder_of(checkpoints) / "job.json")
+    return dict(record) if isinstance(record, dict) else None
 
 
 def read_snapshots(checkpoints: str | Path) -> dict:
-    found = read_json(folder_of(checkpoints) / "snapshots.json")
+    found = _read_cached(folder_of(checkpoints) / "snapshots.json")
     return found if isinstance(found, dict) else {}
 
 

@@ -22,9 +22,11 @@ i.e. when the server is gone. Closing a browser tab does nothing to a run:
 the job lives in the server, any session sees it, its owner may stop it.
 
 A global lock admits one run at a time, so two sessions never compete for the
-cores or write the same file. Every run writes a new, timestamped checkpoint
-name and never touches an existing file; a checkpoint the child saved before
-it died is kept.
+cores or write the same file; across replicas of the app that share a checkpoints
+folder (scripts/serve.sh), vae/job_record.py's lock (held by the training process) and
+record do the same for the whole deployment, and let every replica show the run.
+Every run writes a new, timestamped checkpoint name and never touches an existing
+file; a checkpoint the child saved before it died is kept.
 """
 
 from __future__ import annotations
@@ -44,12 +46,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from vae import job_record
+from vae.files import write_problem
+
 if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
     from vae.train import Progress, TrainConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # so the child runs this very code
 CHILD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 PROGRESS_EVERY = 0.25  # seconds between progress lines within an epoch, at most
+PUBLISH_EVERY = 1.0  # seconds between rewrites of the run's record for other replicas
 
 _LOCK = threading.Lock()
 _CURRENT: TrainingJob | None = None
@@ -90,6 +96,8 @@ class TrainingJob:
     returncode: int | None = None  # of the training process, once it has exited
     stop_requested: StopSignal = field(default_factory=StopSignal)
     process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
+    folder: Path | None = None  # the checkpoints folder, where the run's record is kept
+    remote: bool = False  # False: this process runs it (vae.job_record.RemoteJob: another)
 
     @property
     def finished(self) -> bool:
@@ -142,8 +150,19 @@ def new_checkpoint_path(folder: str | Path, cfg: TrainConfig) -> Path:
     return path
 
 
-def current_job() -> TrainingJob | None:
-    return _CURRENT
+def current_job(folder: str | Path | None = None):
+    """This deployment's current or last run: this server's own (a TrainingJob), or, given
+    the shared checkpoints folder, another replica's as its record shows it (a
+    vae.job_record.RemoteJob), whichever started last."""
+    local = _CURRENT
+    if folder is None:
+        return local
+    remote = job_record.remote_job(folder)
+    if remote is None or (local is not None and local.config.out == remote.config.out):
+        return local
+    if local is None or remote.started > local.started:
+        return remote
+    return local
 
 
 def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> TrainingJob:
@@ -159,18 +178,42 @@ def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> Trai
     with _LOCK:
         if _CURRENT is not None and not _CURRENT.finished:
             raise RuntimeError("a model is already training on this server; wait for it to finish")
-        cfg = replace(cfg, out=str(new_checkpoint_path(folder, cfg)), resume=None)
-        job = TrainingJob(config=cfg, owner=owner, epochs=cfg.epochs)
-        _CURRENT = job
         try:
-            _spawn(job)
-        except OSError as e:  # e.g. no memory to fork: reported like any failure
-            job.error = f"could not start the training process: {e}"
-            job.status = "failed"
+            lock = job_record.acquire(folder)
+        except OSError as e:
+            reason = write_problem(e)
+            raise RuntimeError(f"cannot train here: the checkpoints folder: {reason}") from e
+        if lock is None:
+            raise RuntimeError(
+                "a model is already training on another server of this deployment; "
+                "wait for it to finish"
+            )
+        try:
+            cfg = replace(cfg, out=str(new_checkpoint_path(folder, cfg)), resume=None)
+            job = TrainingJob(config=cfg, owner=owner, epochs=cfg.epochs, folder=Path(folder))
+            _CURRENT = job
+            try:
+                _spawn(job, lock)  # the child holds the lock for as long as it lives
+            except OSError as e:  # e.g. no memory to fork: reported like any failure
+                job.error = f"could not start the training process: {e}"
+                job.status = "failed"
+            _publish(job, snapshots=True)
+        finally:
+            os.close(lock)  # ours; the child's copy keeps the lock
     return job
 
 
-def _spawn(job: TrainingJob) -> None:
+def _publish(job: TrainingJob, snapshots: bool = False) -> None:
+    """The run's record for the other replicas (vae/job_record.py)."""
+    if job.folder is not None:
+        job_record.write(
+            job.folder,
+            job_record.record_of(job),
+            job_record.snapshots_of(job) if snapshots else None,
+        )
+
+
+def _spawn(job: TrainingJob, lock: int | None = None) -> None:
     # The child's tracebacks, quoted if it dies; _watch closes it when the child has exited.
     stderr = tempfile.TemporaryFile()  # noqa: SIM115
     env = os.environ | CHILD_ENV
@@ -187,6 +230,7 @@ def _spawn(job: TrainingJob) -> None:
             text=True,
             bufsize=1,
             start_new_session=True,  # Ctrl-C on the server's terminal is not a stop
+            pass_fds=() if lock is None else (lock,),
         )
     except OSError:
         stderr.close()
@@ -215,6 +259,7 @@ def _spawn(job: TrainingJob) -> None:
 def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
     """The reader thread: apply the child's lines until EOF, then settle how it ended."""
     final = None
+    published = 0.0
     try:
         for line in proc.stdout:
             try:
@@ -229,6 +274,10 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
                     job.path = Path(event["path"])
             else:
                 job.apply(event)
+                kind = event.get("event")
+                if kind in ("epoch", "snapshot") or time.monotonic() - published > PUBLISH_EVERY:
+                    published = time.monotonic()
+                    _publish(job, snapshots=kind == "snapshot")
     except (OSError, ValueError):
         pass  # the pipe broke: the exit code below says why
     job.returncode = rc = proc.wait()
@@ -244,6 +293,7 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
         job.error = _death_message(job, rc, stderr)
         job.status = "failed"
     stderr.close()
+    _publish(job, snapshots=True)
 
 
 def _death_message(job: TrainingJob, rc: int, stderr: IO[bytes]) -> str:

@@ -22,10 +22,14 @@ DEFAULT_EPOCHS = 12
 
 
 def current_job():
-    """The server's training run (running or last finished), or None if none was started."""
-    if "vae.jobs" not in sys.modules:  # nobody started one: no need to import torch
-        return None
-    return sys.modules["vae.jobs"].current_job()
+    """The deployment's training run (running or last finished): this server's own, or
+    another replica's as the record in the shared checkpoints folder shows it
+    (vae/job_record.py); None if none was started."""
+    if "vae.jobs" in sys.modules:
+        return sys.modules["vae.jobs"].current_job(checkpoints())
+    from vae import job_record  # no torch: the first page of a server reads this
+
+    return job_record.remote_job(checkpoints())
 
 
 def mine(job) -> bool:
