@@ -89,7 +89,9 @@ def test_compare_says_it_shows_mnist_when_the_open_dataset_has_one_model(tmp_pat
     at = open_tab(run_app(monkeypatch, tmp_path, params={"model": FASHION}), "Compare")
     notes = [i.value for i in at.info]
     assert any(
-        "trained on Fashion-MNIST, which has only one, fashion-mnist-vae-2d" in n
+        "trained on Fashion-MNIST, which has only one model with a 2-D latent space here "
+        "(fashion-mnist-vae-2d); comparing needs two"
+        in n
         and "shows **MNIST** models" in n
         for n in notes
     ), notes

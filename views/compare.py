@@ -74,10 +74,14 @@ def say_dataset(dataset: str, shown: str, two_d: list[str], facts: dict[str, dic
         st.caption(f"Models trained on {dataset_title(shown)}, the open model's dataset.")
         return
     own = [facts[p]["name"] for p in two_d if facts[p]["dataset"] == dataset]
-    has = f"only one, {own[0]}" if own else "none"
+    has = (
+        f"only one model with a 2-D latent space here ({own[0]})"
+        if own
+        else "no model with a 2-D latent space here"
+    )
     st.info(
-        f"The open model was trained on {dataset_title(dataset)}, which has {has} with a 2-D "
-        f"latent space here; comparing needs two. This tab shows **{dataset_title(shown)}** "
+        f"The open model was trained on {dataset_title(dataset)}, which has {has}; "
+        f"comparing needs two. This tab shows **{dataset_title(shown)}** "
         f"models. Train another {dataset_title(dataset)} model (sidebar: Train a new model) "
         "to compare two of its own.",
         icon=":material/info:",

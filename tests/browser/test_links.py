@@ -83,8 +83,18 @@ def small_3d_model(folder) -> str:
     return name
 
 
-def test_a_tsne_link_opens_on_tsne_with_its_zoom(page, app_url):
-    name = small_3d_model(ARTIFACTS / "models")
+@pytest.fixture
+def small_model():
+    """small_3d_model's file name, in the server's model folder for this test only (other
+    tests see the folder they expect)."""
+    folder = ARTIFACTS / "models"
+    name = small_3d_model(folder)
+    yield name
+    (folder / name).unlink(missing_ok=True)
+
+
+def test_a_tsne_link_opens_on_tsne_with_its_zoom(page, app_url, small_model):
+    name = small_model
     wanted = [-3.0, 4.0, -1.5, 2.5]
     open_link(page, app_url, {"model": name, "plane": "tsne", "zoom": ",".join(map(str, wanted))},
               timeout=180_000)  # fmt: skip
