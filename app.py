@@ -16,12 +16,12 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import catalog
-from vae.datasets import dataset_item
+from vae.datasets import dataset_item, item_words
 from views import clicked, digit, latent_size, loaders, manifold, sidebar, state, training
 from views.config import checkpoints
 from views.map import explorer_map
 
-TABS = ["Your digit", "Manifold", "Watch it learn", "Compare", "Latent size"]
+TABS = ["Your {item}", "Manifold", "Watch it learn", "Compare", "Latent size"]
 # Less empty space above the title, so the map and the clicked point's panel fit a laptop's
 # screen; the uploader's own "50MB per file" line is hidden, since the label says the real
 # limit and formats (vae/image.py owns them).
@@ -84,6 +84,20 @@ def plane_caption(facts: dict, bundle: dict) -> None:
         )
 
 
+def tab_labels(dataset: str) -> list[str]:
+    """The tabs' labels in the words of the model's dataset ("Your digit", "Your item").
+
+    Streamlit takes tabs with other labels for another widget, which would open the first
+    tab: the tab the user had open stays open when another dataset renames the first.
+    """
+    labels = [t.format(item=item_words(dataset).one) for t in TABS]
+    before, opened = st.session_state.get("tab_labels"), st.session_state.get("tab")
+    if before and before != labels and opened in before:
+        st.session_state.tab = labels[before.index(opened)]
+    st.session_state.tab_labels = labels
+    return labels
+
+
 def map_bundle(path: str, method: str) -> dict:
     if method in ("tsne", "umap"):
         with st.spinner(
@@ -136,7 +150,7 @@ def main() -> None:
     explorer_map(path, bundle)
     sidebar.share_view(path, bundle)
     tab_digit, tab_grid, tab_learn, tab_compare, tab_size = st.tabs(
-        TABS, key="tab", on_change="rerun"
+        tab_labels(facts["dataset"]), key="tab", on_change="rerun"
     )
     with tab_digit:
         digit.your_digit(path, bundle)
@@ -151,10 +165,10 @@ def main() -> None:
         if tab_compare.open:  # two models and their maps: built only when shown
             from views import compare
 
-            compare.render_compare(models, checkpoints())
+            compare.render_compare(models, checkpoints(), facts["dataset"])
     with tab_size:
         if tab_size.open:
-            latent_size.latent_size_tab(models)
+            latent_size.latent_size_tab(models, facts["dataset"])
     st.caption(f"Data: {bundle['data']}. {bundle['credit']}.")
 
 

@@ -31,6 +31,57 @@ def test_full_view_round_trips_through_the_query():
     assert parse_link(query, MODELS) == (view, [])
 
 
+def test_plane_morph_frames_slider_and_zoom_round_trip():
+    view = LinkView(
+        "mnist-vae-8d.pt", plane="tsne", a=(1.0, 2.0), frames=12, t=0.25,
+        zoom=(-12.5, 30.0, -4.125, 8.0),
+    )  # fmt: skip
+    query = link_query(view)
+    assert query == {
+        "model": "mnist-vae-8d.pt",
+        "plane": "tsne",
+        "a": "1,2",
+        "frames": "12",
+        "t": "0.25",
+        "zoom": "-12.5,30,-4.125,8",
+    }
+    assert set(query) <= set(share.KEYS)
+    assert parse_link(query, ["mnist-vae-8d.pt"]) == (view, [])
+
+
+@pytest.mark.parametrize("plane", ["pca", "tsne", "umap"])
+def test_every_plane_is_read(plane):
+    assert parse_link({"plane": plane}, MODELS) == (LinkView(plane=plane), [])
+
+
+@pytest.mark.parametrize("frames", ["3", "9", "16", " 12 "])
+def test_frames_in_the_inputs_range_are_read(frames):
+    assert parse_link({"frames": frames}, MODELS)[0].frames == int(frames)
+
+
+@pytest.mark.parametrize("t", ["0", "1", "0.5", ".125", "1.0"])
+def test_t_from_0_to_1_is_read(t):
+    assert parse_link({"t": t}, MODELS)[0].t == float(t)
+
+
+def test_t_is_written_to_the_sliders_step():
+    assert link_query(LinkView(t=0.123456))["t"] == "0.123"
+    assert link_query(LinkView(t=1.0))["t"] == "1"
+
+
+def test_bad_new_values_are_named_precisely_and_do_not_spoil_the_rest():
+    params = {"model": "mnist-vae-2d.pt", "plane": "isomap", "frames": "40", "t": "2",
+              "zoom": "3,1,0,1", "a": "1,2"}  # fmt: skip
+    view, notices = parse_link(params, MODELS)
+    assert view == LinkView("mnist-vae-2d.pt", a=(1.0, 2.0))
+    assert notices == [
+        "plane “isomap” is not one of pca, tsne, umap",
+        "frames = “40” is not a whole number 3–16",
+        "t = “2” is not a number from 0 to 1",
+        "zoom: “3,1,0,1” is an empty range (it needs x0 < x1 and y0 < y1)",
+    ]
+
+
 @pytest.mark.parametrize(
     "z", [(0.0, 0.0), (-0.0, 1e-7), (1.2345678, -9876.54321), (3.14159265, -2.71828183)]
 )
@@ -85,6 +136,25 @@ def test_list_values_use_the_last_one():
         ({"b": ","}, "b"),
         ({"b": "<script>,1"}, "b"),
         ({"path": "wiggly"}, "path"),
+        ({"plane": "PCA"}, "plane"),
+        ({"plane": "isomap"}, "plane"),
+        ({"plane": ""}, "plane"),
+        ({"frames": "2"}, "frames"),
+        ({"frames": "17"}, "frames"),
+        ({"frames": "12.5"}, "frames"),
+        ({"frames": "-12"}, "frames"),
+        ({"frames": "twelve"}, "frames"),
+        ({"t": "1.01"}, "t"),
+        ({"t": "-0.2"}, "t"),
+        ({"t": "nan"}, "t"),
+        ({"t": "half"}, "t"),
+        ({"zoom": "1,2,3"}, "zoom"),
+        ({"zoom": "1,2,3,4,5"}, "zoom"),
+        ({"zoom": "2,1,3,4"}, "zoom"),  # x0 > x1
+        ({"zoom": "1,2,4,4"}, "zoom"),  # empty in y
+        ({"zoom": "1,2,inf,4"}, "zoom"),
+        ({"zoom": "a,b,c,d"}, "zoom"),
+        ({"zoom": "-1e9,1,2,3"}, "zoom"),
     ],
 )
 def test_garbage_is_dropped_with_a_notice(params, field):

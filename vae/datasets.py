@@ -4,18 +4,22 @@ so the app names them before it imports torch (vae/data.py loads them).
 Besides the names in DATASETS, a dataset name can point at the user's own images:
 "folder:PATH" (a folder of image files, one subfolder per class) or "npz:PATH" (a NumPy .npz
 with an array `x`); vae/custom_data.py reads them. Ask the functions below, not DATASETS,
-for any name a checkpoint may hold: `dataset_title`, `dataset_item`, `dataset_credit`,
-`dataset_classes` work for every name and never raise KeyError.
+for any name a checkpoint may hold: `dataset_title`, `dataset_item`, `item_words`,
+`dataset_credit`, `dataset_classes` work for every name and never raise KeyError.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePath
 
 DATASETS = {
     "mnist": {
         "title": "MNIST",
-        "item": "digit",  # what one image is, for the UI ("click a digit")
+        "item": "digit",  # what one image is, for the UI ("click a digit"): see item_words
+        "a_item": "a digit",
+        "items": "digits",
+        "picture": "one handwritten digit, with clear dark ink on light paper (or light on dark)",
         "credit": "MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0",
         "torchvision": "MNIST",
         "classes": [str(i) for i in range(10)],
@@ -24,6 +28,9 @@ DATASETS = {
     "fashion-mnist": {
         "title": "Fashion-MNIST",
         "item": "item",
+        "a_item": "an item",
+        "items": "items",
+        "picture": "one piece of clothing, a shoe or a bag, on a plain background",
         "credit": "Fashion-MNIST by Zalando Research (Xiao, Rasul and Vollgraf 2017), MIT licence",
         "torchvision": "FashionMNIST",
         "classes": [
@@ -45,6 +52,12 @@ DATASETS = {
 
 CUSTOM_KINDS = {"folder": "folder", "npz": ".npz file"}  # prefix -> what the path is, for people
 CUSTOM_ITEM = "image"  # what one image of a custom dataset is called in the UI
+CUSTOM_WORDS = {
+    "item": CUSTOM_ITEM,
+    "a_item": "an image",
+    "items": "images",
+    "picture": "one thing like the images the model was trained on, on a plain background",
+}
 CUSTOM_CLASS = "image"  # the one class of a dataset without labels
 
 
@@ -85,6 +98,23 @@ def dataset_title(name: str) -> str:
 def dataset_item(name: str) -> str:
     """What one image is, for the UI: "digit" for MNIST, "image" for the user's own data."""
     return DATASETS[name]["item"] if name in DATASETS else CUSTOM_ITEM
+
+
+@dataclass(frozen=True)
+class ItemWords:
+    """How the UI names what one image of a dataset shows: one = "digit", a = "a digit",
+    many = "digits", picture = what an upload should hold ("one handwritten digit, ...")."""
+
+    one: str
+    a: str
+    many: str
+    picture: str
+
+
+def item_words(name: str) -> ItemWords:
+    """The one place the UI's words for a dataset's images come from (any name; never raises)."""
+    words = DATASETS.get(name, CUSTOM_WORDS)
+    return ItemWords(words["item"], words["a_item"], words["items"], words["picture"])
 
 
 def dataset_credit(name: str) -> str:

@@ -1,7 +1,8 @@
 """Sharing a view of the explorer: the link that reproduces it, and the map as CSV.
 
 The view lives in the page's query string (`?model=mnist-vae-2d.pt&x=0.5&y=-1.2&i=42`),
-so a pasted link opens the same model, pin and morph. Links are typed by people and
+so a pasted link opens the same model, plane, pin, morph (with its frames and slider
+position) and zoom. Links are typed by people and
 pasted from chats, so parsing never raises: what cannot be used is dropped and named
 in a notice. Each key is parsed on its own (cross-key rules only where two keys mean
 one thing, like x and y); a feature that adds a key adds a field to `LinkView`, a line
@@ -25,8 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 # Every query key this module owns: the app writes these and only these.
-KEYS = ("model", "x", "y", "i", "a", "b", "path")
+KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom")
 PATHS = ("linear", "spherical")  # = vae.latent.INTERPOLATIONS (not imported: that needs torch)
+PLANES = ("pca", "tsne", "umap")  # = vae.projection.METHODS (a model of more than 2 dimensions)
+FRAMES = (3, 16)  # the morph strip's frames, smallest and largest (the map's frames input)
 MAX_CHARS = 64  # a longer value is not something this app wrote
 LATENT_LIMIT = 1e4  # |coordinate| beyond this is no place a decoder was trained near
 MAX_INDEX = 10_000_000  # the real bound (test-set size) is checked once the data is loaded
@@ -39,9 +42,12 @@ _INDEX = re.compile(r"\d{1,8}")
 class LinkView:
     """The shareable part of the view. None means "not in the link": keep the default.
 
-    model: checkpoint file name (no folder); pin: the clicked latent point (x, y);
-    index: the test-set index of the clicked digit (only with a pin); a, b: morph
-    endpoints (x, y); path: "linear" or "spherical" interpolation.
+    model: checkpoint file name (no folder); plane: how a latent space of more than 2
+    dimensions is laid on the map, one of PLANES; pin: the clicked point (x, y) on the
+    map's plane; index: the test-set index of the clicked image (only with a pin); a, b:
+    morph endpoints (x, y); path: "linear" or "spherical" interpolation; frames: the
+    morph strip's length (FRAMES); t: the morph slider, 0 (A) to 1 (B); zoom: the map's
+    visible range (x0, x1, y0, y1), x0 < x1 and y0 < y1.
     """
 
     model: str | None = None
@@ -50,6 +56,10 @@ class LinkView:
     a: tuple[float, float] | None = None
     b: tuple[float, float] | None = None
     path: str | None = None
+    plane: str | None = None
+    frames: int | None = None
+    t: float | None = None
+    zoom: tuple[float, float, float, float] | None = None
 
 
 def parse_link(
@@ -111,7 +121,35 @@ def parse_link(
         notices.append(f"path {_preview(path)} is not one of {', '.join(PATHS)}")
         path = None
 
-    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path)
+    plane = raw.get("plane")
+    if plane is not None and plane not in PLANES:
+        notices.append(f"plane {_preview(plane)} is not one of {', '.join(PLANES)}")
+        plane = None
+
+    frames = None
+    if "frames" in raw:
+        low, high = FRAMES
+        text = raw["frames"].strip()
+        if _INDEX.fullmatch(text) and low <= int(text) <= high:
+            frames = int(text)
+        else:
+            notices.append(f"frames = {_preview(raw['frames'])} is not a whole number {low}–{high}")
+
+    t = None
+    if "t" in raw:
+        value, error = _coordinate(raw["t"])
+        if error is None and 0.0 <= value <= 1.0:
+            t = value
+        else:
+            notices.append(f"t = {_preview(raw['t'])} is not a number from 0 to 1")
+
+    zoom = None
+    if "zoom" in raw:
+        zoom, error = _range(raw["zoom"])
+        if error:
+            notices.append(f"zoom: {error}")
+
+    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom)
     return view, notices
 
 
@@ -120,6 +158,8 @@ def link_query(view: LinkView) -> dict[str, str]:
     query = {}
     if view.model is not None:
         query["model"] = view.model
+    if view.plane is not None:
+        query["plane"] = view.plane
     if view.pin is not None:
         query["x"], query["y"] = (format_number(v) for v in view.pin)
         if view.index is not None:
@@ -129,6 +169,12 @@ def link_query(view: LinkView) -> dict[str, str]:
             query[key] = ",".join(format_number(v) for v in end)
     if view.path is not None:
         query["path"] = view.path
+    if view.frames is not None:
+        query["frames"] = str(int(view.frames))
+    if view.t is not None:
+        query["t"] = format_number(round(float(view.t), 3))  # the slider has 1,000 steps
+    if view.zoom is not None:
+        query["zoom"] = ",".join(format_number(v) for v in view.zoom)
     return query
 
 
@@ -158,6 +204,23 @@ def _pair(text: str) -> tuple[tuple[float, float] | None, str | None]:
     if x_error or y_error:
         return None, x_error or y_error
     return (x, y), None
+
+
+def _range(text: str) -> tuple[tuple[float, float, float, float] | None, str | None]:
+    """A visible range "x0,x1,y0,y1" -> ((x0, x1, y0, y1), None) or (None, why not)."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        return None, f"{_preview(text)} is not four numbers “x0,x1,y0,y1”"
+    values = []
+    for part in parts:
+        value, error = _coordinate(part)
+        if error:
+            return None, error
+        values.append(value)
+    x0, x1, y0, y1 = values
+    if not (x0 < x1 and y0 < y1):
+        return None, f"{_preview(text)} is an empty range (it needs x0 < x1 and y0 < y1)"
+    return (x0, x1, y0, y1), None
 
 
 def _preview(text: str) -> str:

@@ -20,23 +20,27 @@ import streamlit as st
 from vae import latent, render
 from vae.checkpoint import CheckpointError
 from vae.data import DatasetError, Splits
+from vae.datasets import ItemWords, dataset_title, item_words
 
 from . import loaders
 from .map import payload
 
-# Presets name shipped files (see scripts/train_shipped.sh); None means "pick any two".
+# Presets name files of the dataset shown ({d}), as scripts/train_shipped.sh names MNIST's;
+# None means "pick any two".
 PRESETS: dict[str, tuple[str, str] | None] = {
-    "Autoencoder vs VAE": ("mnist-ae-2d.pt", "mnist-vae-2d.pt"),
-    "β = 0.25 vs β = 4": ("mnist-vae-2d-beta0.25.pt", "mnist-vae-2d-beta4.pt"),
-    "β = 1 vs β = 4": ("mnist-vae-2d.pt", "mnist-vae-2d-beta4.pt"),
+    "Autoencoder vs VAE": ("{d}-ae-2d.pt", "{d}-vae-2d.pt"),
+    "β = 0.25 vs β = 4": ("{d}-vae-2d-beta0.25.pt", "{d}-vae-2d-beta4.pt"),
+    "β = 1 vs β = 4": ("{d}-vae-2d.pt", "{d}-vae-2d-beta4.pt"),
     "Any two models": None,
 }
+ANY = "Any two models"
 SYNC_GROUP = "compare"
 MAP_HEIGHT = 430
 PRIOR_GRID = 8  # an 8 x 8 grid of samples per model
 PRIOR_MASS = 0.99  # the dashed disc on each map holds this much of N(0, I)
 COVERAGE_SAMPLES = 500  # prior samples labelled to measure which digits a model generates
 RECON_DIGITS = 10
+MNIST_WORDS = item_words("mnist")
 
 
 def short(facts: dict) -> str:
@@ -52,11 +56,66 @@ def describe(facts: dict) -> str:
 
 
 # ---- choosing the two models ----------------------------------------------------------------
-def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
-    """The two checkpoint paths to compare, or None (with a message saying why)."""
+def shown_dataset(dataset: str, two_d: list[str], facts: dict[str, dict]) -> str:
+    """Whose models the tab compares: the open model's dataset if it has two 2-D models
+    here, else MNIST's (or another's) if it has, else the open one's (which then says why)."""
+    count = {}
+    for p in two_d:
+        count[facts[p]["dataset"]] = count.get(facts[p]["dataset"], 0) + 1
+    for candidate in (dataset, "mnist", *count):
+        if count.get(candidate, 0) >= 2:
+            return candidate
+    return dataset
+
+
+def say_dataset(dataset: str, shown: str, two_d: list[str], facts: dict[str, dict]) -> None:
+    """Which dataset the tab shows, and why when it is not the open model's."""
+    if shown == dataset:
+        st.caption(f"Models trained on {dataset_title(shown)}, the open model's dataset.")
+        return
+    own = [facts[p]["name"] for p in two_d if facts[p]["dataset"] == dataset]
+    has = (
+        f"only one model with a 2-D latent space here ({own[0]})"
+        if own
+        else "no model with a 2-D latent space here"
+    )
+    st.info(
+        f"The open model was trained on {dataset_title(dataset)}, which has {has}; "
+        f"comparing needs two. This tab shows **{dataset_title(shown)}** "
+        f"models. Train another {dataset_title(dataset)} model (sidebar: Train a new model) "
+        "to compare two of its own.",
+        icon=":material/info:",
+    )
+
+
+def first_preset(shown: str, models: list[str], folder: Path) -> str:
+    """The first preset whose files are all here, else (MNIST: the shipped series, which
+    scripts/train_shipped.sh makes) the first one with a note on what is missing, else any two."""
+    for preset, names in PRESETS.items():
+        if names and all(str(folder / n.format(d=shown)) in models for n in names):
+            return preset
+    return next(iter(PRESETS)) if shown == "mnist" else ANY
+
+
+def pick_pair(models: list[str], folder: Path, dataset: str = "mnist") -> tuple[str, str] | None:
+    """The two checkpoint paths to compare, or None (with a message saying why).
+
+    dataset: the open model's; its models are offered where it has two with a 2-D latent
+    space, else MNIST's, and the tab says which.
+    """
+    facts = {p: loaders.facts_of(p) for p in models}
+    two_d = [p for p in models if not facts[p]["broken"] and facts[p]["latent_dim"] == 2]
+    shown = shown_dataset(dataset, two_d, facts)
+    say_dataset(dataset, shown, two_d, facts)
+    if st.session_state.get("cmp_dataset") != shown:  # first visit, or another dataset
+        st.session_state.cmp_dataset = shown
+        st.session_state.cmp_preset = first_preset(shown, models, folder)
+        for key in ("cmp_a", "cmp_b"):
+            st.session_state.pop(key, None)
     preset = st.radio("Compare", list(PRESETS), key="cmp_preset", horizontal=True)
     names = PRESETS[preset]
     if names is not None:
+        names = tuple(n.format(d=shown) for n in names)
         paths = [str(folder / n) for n in names]
         missing = [n for n, p in zip(names, paths, strict=True) if p not in models]
         if missing:
@@ -68,15 +127,13 @@ def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
             )
             return None
         return paths[0], paths[1]
-    facts = {p: loaders.facts_of(p) for p in models}
-    two_d = [p for p in models if not facts[p]["broken"] and facts[p]["latent_dim"] == 2]
     if len(two_d) < 2:
         st.warning("Comparing needs at least two readable checkpoints with a 2-D latent space.")
         return None
     label = {p: f"{facts[p]['name']} · {describe(facts[p])}" for p in two_d}
     if st.session_state.get("cmp_a") not in two_d or st.session_state.get("cmp_b") not in two_d:
-        # open on a pair it accepts: two models of one dataset
-        st.session_state.cmp_a, st.session_state.cmp_b = first_pair(two_d, facts)
+        # open on a pair it accepts: two models of one dataset, the one shown
+        st.session_state.cmp_a, st.session_state.cmp_b = first_pair(two_d, facts, shown)
     left, right = st.columns(2)
     left.selectbox("Model A", two_d, key="cmp_a", format_func=label.get)
     right.selectbox("Model B", two_d, key="cmp_b", format_func=label.get)
@@ -90,17 +147,24 @@ def pick_pair(models: list[str], folder: Path) -> tuple[str, str] | None:
     return a, b
 
 
-def first_pair(two_d: list[str], facts: dict[str, dict]) -> tuple[str, str]:
-    """The first two models trained on the same dataset (else simply the first two)."""
-    for i, a in enumerate(two_d):
-        for b in two_d[i + 1 :]:
-            if facts[a]["dataset"] == facts[b]["dataset"]:
-                return a, b
-    return two_d[0], two_d[1]
+def first_pair(
+    two_d: list[str], facts: dict[str, dict], dataset: str | None = None
+) -> tuple[str, str]:
+    """The first two models of `dataset`, else the first two trained on the same dataset
+    (else simply the first two)."""
+    same = [(a, b) for i, a in enumerate(two_d) for b in two_d[i + 1 :]
+            if facts[a]["dataset"] == facts[b]["dataset"]]  # fmt: skip
+    for a, b in same:
+        if facts[a]["dataset"] == dataset:
+            return a, b
+    return same[0] if same else (two_d[0], two_d[1])
 
 
-def lesson(facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict) -> str:
-    """What to look for, for this pair (the ranges are read from the encoded test sets)."""
+def lesson(
+    facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict, words: ItemWords = MNIST_WORDS
+) -> str:
+    """What to look for, for this pair (the ranges are read from the encoded test sets);
+    words: what the pair's images are (vae.datasets.item_words)."""
 
     def spread(enc: dict) -> str:
         lo, hi = np.percentile(enc["mu"], [0.5, 99.5], axis=0)
@@ -111,15 +175,16 @@ def lesson(facts_a: dict, facts_b: dict, enc_a: dict, enc_b: dict) -> str:
         ae, vae = (enc_a, enc_b) if facts_a["kind"] == "ae" else (enc_b, enc_a)
         return (
             "**The autoencoder** has no KL term: nothing says where its codes should go. "
-            f"Its test digits spread over {spread(ae)} (99% of them), with wide empty gaps its "
-            "decoder never saw in training: what a point there decodes to is anybody's guess, "
-            "often a smear, sometimes a digit unrelated to the clusters around it. "
+            f"Its test {words.many} spread over {spread(ae)} (99% of them), with wide empty "
+            "gaps its decoder never saw in training: what a point there decodes to is "
+            "anybody's guess, "
+            f"often a smear, sometimes {words.a} unrelated to the clusters around it. "
             "**The VAE**'s KL term pulls every q(z|x) toward N(0, I), so its codes fill the "
             f"prior's disc ({spread(vae)}; dashed circle: 99% of N(0, I)) and a point between "
             "clusters decodes to a blend of its neighbours. Move the pointer over either map: "
             "both decoders decode the same z (the red crosshair on the other map). The two "
             "maps' axes mean different things; what tells them apart is whether a point away "
-            "from the data still decodes to a digit."
+            f"from the data still decodes to {words.a}."
         )
     if kinds == {"vae"} and facts_a["beta"] != facts_b["beta"]:
         lo, hi = sorted((facts_a, facts_b), key=lambda f: f["beta"])
@@ -167,12 +232,13 @@ def map_data(which: str, path: str, bundle: dict) -> dict:
     )
 
 
-def clicked(side: dict[str, dict], splits: Splits) -> None:
+def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORDS) -> None:
     """Both decodings of the pinned z, large (and the clicked test digit, if one was hit)."""
     pin = st.session_state.cmp_pin
     if not pin:
         st.info(
-            "Click either map, on a digit or in a gap, to decode that z through both models here."
+            f"Click either map, on {words.a} or in a gap, to decode that z through both "
+            "models here."
         )
         return
     z = np.array([pin["x"], pin["y"]], np.float32)
@@ -202,14 +268,14 @@ def clicked(side: dict[str, dict], splits: Splits) -> None:
 
 
 # ---- samples and reconstructions --------------------------------------------------------------
-def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
+def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST_WORDS) -> None:
     st.subheader("Samples from the prior, z ~ N(0, I)")
     seed = st.session_state.cmp_seed
     top = st.columns([3, 1])
     kinds = {side[w]["facts"]["kind"] for w in "ab"}
     top[0].caption(
         f"The same {PRIOR_GRID * PRIOR_GRID} draws (seed {seed}) through both decoders. A "
-        "VAE is trained so that this is how to generate: its samples look like digits, of "
+        f"VAE is trained so that this is how to generate: its samples look like {words.many}, of "
         "every kind. "
         + (
             "An autoencoder is not a generative model: N(0, I) means nothing to it, so its "
@@ -236,15 +302,15 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
-        "**Measured.** Share of the test digits whose code lies inside the disc that holds "
+        f"**Measured.** Share of the test {words.many} whose code lies inside the disc that holds "
         f"{PRIOR_MASS:.0%} of N(0, I): "
         + "; ".join(f"{names[w]} **{figures[w]['inside']:.0%}**" for w in "ab")
-        + f". Which digits {COVERAGE_SAMPLES} prior samples (seed 0) look like, each labelled "
-        "by its nearest test image in pixels:"
+        + f". Which {words.many} {COVERAGE_SAMPLES} prior samples (seed 0) look like, each "
+        "labelled by its nearest test image in pixels:"
     )
     shares = pd.DataFrame(
         [
-            {"model": names[w], "digit": name, "share": figures[w]["shares"][c]}
+            {"model": names[w], words.one: name, "share": figures[w]["shares"][c]}
             for w in "ab"
             for c, name in enumerate(classes)
         ]
@@ -254,19 +320,19 @@ def prior_panel(side: dict[str, dict], classes: list[str]) -> None:
         alt.Chart(shares)
         .mark_bar()
         .encode(
-            x=alt.X("digit:N", sort=list(classes), axis=alt.Axis(labelAngle=0)),
+            x=alt.X(f"{words.one}:N", sort=list(classes), axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("model:N"),
             y=alt.Y("share:Q", title="share of samples", axis=alt.Axis(format="%")),
             color=alt.Color("model:N", legend=alt.Legend(orient="top", title=None)),
-            tooltip=["model", "digit", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=["model", words.one, alt.Tooltip("share:Q", format=".1%")],
         )
         .properties(height=220)
     )
     st.altair_chart(chart, width="stretch")
 
 
-def recon_panel(side: dict[str, dict], splits: Splits) -> None:
-    st.subheader("Reconstructions of the same test digits")
+def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORDS) -> None:
+    st.subheader(f"Reconstructions of the same test {words.many}")
     labels = splits.test.labels.numpy()
     # the first test digit of each class, so every digit is in the row
     index = [
@@ -300,20 +366,23 @@ def recon_panel(side: dict[str, dict], splits: Splits) -> None:
     st.table(pd.DataFrame(table))
     st.caption(
         "Reconstruction loss: Bernoulli cross-entropy summed over the 784 pixels, lower is "
-        "sharper. KL: what q(z|x) pays for leaving N(0, I). Both are means over the 10,000 "
-        "test digits, read from each checkpoint. Higher β buys a smaller KL with a larger "
-        "reconstruction loss."
+        "sharper. KL: what q(z|x) pays for leaving N(0, I). Both are means over the "
+        f"{len(splits.test.labels):,} test {words.many}, read from each checkpoint. Higher β "
+        "buys a smaller KL with a larger reconstruction loss."
     )
 
 
 # ---- the tab --------------------------------------------------------------------------------
-def render_compare(models: list[str], folder: Path) -> None:
-    """The whole Compare tab; every missing piece is a message, never an exception."""
+def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> None:
+    """The whole Compare tab; every missing piece is a message, never an exception.
+
+    dataset: the open model's (see pick_pair)."""
     st.session_state.setdefault("cmp_pin", None)
     st.session_state.setdefault("cmp_seed", 0)
-    pair = pick_pair(models, folder)
+    pair = pick_pair(models, folder, dataset)
     if pair is None:
         return
+    words = item_words(loaders.facts_of(pair[0])["dataset"])
     if st.session_state.get("cmp_pair") != pair:
         st.session_state.cmp_pair = pair  # another pair: a z pinned in the old one is stale
         st.session_state.cmp_pin = None
@@ -342,7 +411,8 @@ def render_compare(models: list[str], folder: Path) -> None:
             "facts": loaders.facts_of(path),
             "splits": splits,
         }
-    st.markdown(lesson(side["a"]["facts"], side["b"]["facts"], side["a"]["enc"], side["b"]["enc"]))
+    a, b = side["a"], side["b"]
+    st.markdown(lesson(a["facts"], b["facts"], a["enc"], b["enc"], words))
     cols = st.columns(2, gap="medium")
     for col, which in zip(cols, "ab", strict=True):
         s = side[which]
@@ -356,8 +426,8 @@ def render_compare(models: list[str], folder: Path) -> None:
                 on_ready_change=lambda: None,
                 on_morph_change=lambda: None,
             )
-    clicked(side, side["a"]["splits"])
+    clicked(side, side["a"]["splits"], words)
     for s in side.values():
         s["figures"] = loaders.prior_figures(s["path"], PRIOR_MASS, COVERAGE_SAMPLES)
-    prior_panel(side, side["a"]["splits"].classes)
-    recon_panel(side, side["a"]["splits"])
+    prior_panel(side, side["a"]["splits"].classes, words)
+    recon_panel(side, side["a"]["splits"], words)

@@ -14,11 +14,25 @@ import numpy as np
 import streamlit as st
 
 from vae import image, render
+from vae.datasets import ItemWords, item_words
 
 from . import loaders, morph, state
 
 POSTERIOR_SAMPLES = 8
 NEIGHBOURS = 8
+
+
+def words_of(path: str) -> ItemWords:
+    """What this model's images are called ("digit", "item", ...): vae.datasets owns the words."""
+    return item_words(loaders.facts_of(path)["dataset"])
+
+
+def blank_message(words: ItemWords) -> str:
+    """vae.image's "nothing found" refusal, in the words of the model's dataset."""
+    return (
+        f"No {words.one} found: the picture is blank, nearly one uniform colour, or only "
+        f"noise. Upload a picture of {words.picture}."
+    )
 
 
 def marker(path: str, bundle: dict) -> dict | None:
@@ -129,6 +143,9 @@ def from_upload(path: str, bundle: dict) -> None:
         return
     try:
         x28, notes = image.preprocess_upload_report(upload.getvalue())
+    except image.BlankImageError:
+        clear(blank_message(words_of(path)))
+        return
     except image.ImageError as e:
         clear(str(e))
         return
@@ -142,9 +159,10 @@ def result_panel(path: str, bundle: dict) -> None:
     if st.session_state.digit_error:
         st.error(st.session_state.digit_error)
     digit = st.session_state.digit
+    words = words_of(path)
     if not digit or digit["model"] != path:
         st.info(
-            f"Draw or upload a {bundle['item']}: its 28×28 version, reconstruction and "
+            f"Draw or upload {words.a}: its 28×28 version, reconstruction and "
             "place on the map appear here."
         )
         return
@@ -170,24 +188,24 @@ def result_panel(path: str, bundle: dict) -> None:
             "test image whose μ is nearest to yours."
         )
     if digit["elbo"]:
-        score_panel(digit["elbo"], bundle)
+        score_panel(digit["elbo"], bundle, words)
     if bundle["method"] in ("latent", "pca"):
         b1, b2 = st.columns(2)
         b1.button(
             "Use as morph start A",
             key="digit_to_a",
             on_click=morph.set_endpoint,
-            args=("a", digit["place"], "your digit"),
+            args=("a", digit["place"], f"your {words.one}"),
         )
         b2.button(
             "Use as morph end B",
             key="digit_to_b",
             on_click=morph.set_endpoint,
-            args=("b", digit["place"], "your digit"),
+            args=("b", digit["place"], f"your {words.one}"),
         )
 
 
-def score_panel(elbo: tuple[float, float, float], bundle: dict) -> None:
+def score_panel(elbo: tuple[float, float, float], bundle: dict, words: ItemWords) -> None:
     """The ELBO, placed among the test images', and what it does (not) mean."""
     score, recon, kl = elbo
     test = np.asarray(bundle["test_elbo"] or [np.nan])
@@ -200,8 +218,8 @@ def score_panel(elbo: tuple[float, float, float], bundle: dict) -> None:
     st.caption(
         f"Higher than {share:.0f}% of {len(test):,} test images (their median: "
         f"{np.median(test):.1f}). This says how well the model can rebuild this picture, "
-        "not that it is a typical digit: a VAE's ELBO rates blurry, thick or simple pictures "
-        "high, even ones unlike any training image (Nalisnick et al. 2019)."
+        f"not that it is a typical {words.one}: a VAE's ELBO rates blurry, thick or simple "
+        "pictures high, even ones unlike any training image (Nalisnick et al. 2019)."
     )
 
 

@@ -1,4 +1,5 @@
-"""The Latent size tab: what more latent dimensions buy, across the shipped MNIST VAEs."""
+"""The Latent size tab: what more latent dimensions buy, across a dataset's shipped VAEs
+(the open model's dataset where it has such a series, else MNIST's, and it says which)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae import latent_size
+from vae.datasets import dataset_title, item_words
 
 from . import loaders
 from .config import checkpoints
@@ -21,26 +23,41 @@ def active_dims(path: str) -> int | None:
     return bundle.get("active_dims")
 
 
-def latent_size_tab(models: list[str]) -> None:
+def latent_size_tab(models: list[str], dataset: str = "mnist") -> None:
+    """dataset: the open model's; its series is shown if it has two sizes or more."""
     summaries = []
     for p in models:
         f = loaders.facts_of(p)
         if not f["broken"]:
             summaries.append({**f, "active": None})
-    rows = latent_size.latent_size_rows(summaries)
+    shown, rows = dataset, latent_size.latent_size_rows(summaries, dataset)
+    if len(rows) < 2 and dataset != "mnist":
+        own = rows
+        shown, rows = "mnist", latent_size.latent_size_rows(summaries, "mnist")
+        has = f"only one ({own[0]['model']})" if own else "none"
+        st.info(
+            f"The open model was trained on {dataset_title(dataset)}, which has {has} of the "
+            f"shipped series of VAEs with β = 1 (files named {dataset}-vae-<size>d.pt) here: "
+            "too few to compare latent sizes. "
+            + (f"This tab shows **{dataset_title(shown)}**'s." if rows else ""),
+            icon=":material/info:",
+        )
     if not rows:
         st.info(
-            f"No shipped MNIST VAEs with β = 1 (files named mnist-vae-<size>d.pt) in "
-            f"{checkpoints().name}/; `scripts/train_shipped.sh latent` trains them."
+            f"No shipped {dataset_title(shown)} VAEs with β = 1 (files named "
+            f"{shown}-vae-<size>d.pt) in {checkpoints().name}/; "
+            "`scripts/train_shipped.sh latent` trains MNIST's."
         )
         return
+    words = item_words(shown)
     paths = {Path(p).stem: p for p in models}
     for row in rows:
         row["active dims"] = active_dims(paths[row["model"]])
+    deeper = " (the 2-D one has a deeper MLP; README: Checkpoints)" if shown == "mnist" else ""
     st.markdown(
-        "**What more latent dimensions buy.** The shipped MNIST VAEs with β = 1 (the 2-D one "
-        "has a deeper MLP; README: Checkpoints) on the 10,000 test digits, in nats per image: "
-        "reconstruction loss, the KL that pays "
+        f"**What more latent dimensions buy.** The shipped {dataset_title(shown)} VAEs with "
+        f"β = 1{deeper} on the test {words.many}, in nats per image: reconstruction loss, the "
+        "KL that pays "
         f"for the code, and their sum −ELBO. A dimension counts as active when its average KL "
         f"exceeds {latent_size.ACTIVE_KL_NATS} nats."
     )
@@ -60,7 +77,8 @@ def latent_size_tab(models: list[str]) -> None:
             f"From {first['latent size']} to {last['latent size']} dimensions the "
             f"reconstruction loss falls from {first['test recon']:.1f} to "
             f"{last['test recon']:.1f} nats and the KL rises from {first['test KL']:.1f} "
-            f"to {last['test KL']:.1f}: more room to describe each digit, paid for in KL."
+            f"to {last['test KL']:.1f}: more room to describe each {words.one}, paid for in "
+            "KL."
         )
     elif trend["sizes"] > 1:
         st.caption(

@@ -26,7 +26,7 @@ def payload(bundle: dict, *, height: int, **extra) -> dict:
     """Everything the component needs for one model's map; small (big arrays go by URL).
 
     bundle: vae.bundle's record; extra: this map's state (pin, morph, upload, sync,
-    prior_ring, pin_pixels, ...), None where absent.
+    prior_ring, pin_pixels, zoom, ...), None where absent.
     """
     decoder, latent_decoder = bundle["decoder"], bundle["latent_decoder"]
     data = {
@@ -52,7 +52,7 @@ def payload(bundle: dict, *, height: int, **extra) -> dict:
         "typical": bundle["typical"],
         "height": height,
     }
-    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring")
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom")
     data.update({k: extra.get(k) for k in keys})
     return data
 
@@ -83,6 +83,7 @@ def explorer_map(path: str, bundle: dict) -> None:
     state.same_version(path)  # the file replaced on disk: the whole page anew
     with st.empty():  # one slot, so the notice coming or going never moves the map
         state.link_notice()
+    state.note_view(map_state().get("view"), bundle)
     data = payload(
         bundle,
         height=MAP_HEIGHT,
@@ -90,6 +91,7 @@ def explorer_map(path: str, bundle: dict) -> None:
         pin_pixels=clicked.pin_pixels(path, bundle),
         morph=morph.for_map(path, bundle),
         upload=digit.marker(path, bundle),
+        zoom=st.session_state.zoom,  # the view a link names: the map opens on it
     )
     loaders.map_component()(
         key="latent_map",
@@ -99,7 +101,7 @@ def explorer_map(path: str, bundle: dict) -> None:
         on_view_change=lambda: None,
         on_ready_change=warm_torch,
     )
-    state.write_link()
+    state.write_link(bundle)
 
 
 def map_state() -> dict:

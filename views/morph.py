@@ -13,8 +13,8 @@ import streamlit as st
 from vae import bundle as bundles
 
 from .config import STATIC
-
-FRAMES = 9  # frames in the strip, by default
+from .state import MORPH_FRAMES as FRAMES  # frames in the strip, by default
+from .state import MORPH_T
 
 
 def on_change() -> None:
@@ -44,6 +44,7 @@ def for_map(path: str, bundle: dict) -> dict | None:
         "b": current.get("b") or bundle["defaults"]["b"],
         "method": current.get("method") or "linear",
         "frames": int(current.get("frames") or FRAMES),
+        "t": MORPH_T if current.get("t") is None else float(current["t"]),
         "nonce": current.get("nonce") or 0,
     }
     named = False

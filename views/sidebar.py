@@ -131,7 +131,7 @@ def show_broken(broken: dict[str, str]) -> None:
 def share_view(path: str, bundle: dict) -> None:
     st.sidebar.header("Share")
     st.sidebar.caption(
-        "The address bar always holds this view (model, clicked point, morph): "
+        "The address bar always holds this view (model, plane, clicked point, morph, zoom): "
         "copy it to share what you see."
     )
     columns = "index, label, class, μ" + (", σ" if bundle["sigma"] else "")

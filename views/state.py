@@ -1,8 +1,8 @@
 """Session state: its defaults, and the view in the address bar (vae/share.py).
 
 The link is read once, on a session's first run, before anything is drawn; it is
-written back whenever the view changes (a click, a morph endpoint, a model), so the
-address bar is always a link to what the user sees.
+written back whenever the view changes (a click, a morph endpoint, its frames or slider,
+a zoom, a plane, a model), so the address bar is always a link to what the user sees.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from vae.files import mtime
 
 from .config import DEFAULT_NAME, checkpoints
 
+MORPH_FRAMES = 9  # the morph strip's frames and slider position when nobody set them
+MORPH_T = 0.5
+
 DEFAULTS = {
     "model_path": None,  # set by init() from the checkpoints folder
     "pin": None,  # the clicked point: {x, y, index, label, nonce} on the map's plane
-    "morph": None,  # {a: {z, label, index}, b: {...}, method, frames}; None: the defaults
+    "morph": None,  # {a: {z, label, index}, b: {...}, method, frames, t}; None: the defaults
+    "zoom": None,  # the map's visible range [x0, x1, y0, y1] once the user zoomed (or a link)
     "digit": None,  # the user's encoded digit (drawn or uploaded)
     "digit_error": None,
     "link_read": False,  # the view in the URL is applied once, on the session's first run
@@ -44,7 +48,7 @@ def init() -> None:
 
 def forget_points() -> None:
     """Another model or plane: points picked on the old one mean nothing here."""
-    st.session_state.update(pin=None, morph=None, digit=None, grid=None)
+    st.session_state.update(pin=None, morph=None, digit=None, grid=None, zoom=None)
 
 
 def model_replaced(path: str) -> bool:
@@ -81,23 +85,53 @@ def read_link(usable: list[str], broken: dict[str, str]) -> None:
     elif view.model:
         st.session_state.model_path = by_name[view.model]
     st.session_state.map_model = st.session_state.model_path  # so the linked points are kept
+    if view.plane:
+        from .loaders import facts_of
+
+        path = st.session_state.model_path
+        dims = facts_of(path).get("latent_dim") if path in usable else None
+        if dims and dims > 2:
+            st.session_state.projection = view.plane
+        else:
+            name = Path(st.session_state.model_path).name
+            notices.append(
+                f"plane {view.plane} is for models of more than 2 dimensions; {name} has {dims}"
+            )
+    if view.zoom:
+        st.session_state.zoom = list(view.zoom)
     if view.pin:
         x, y = view.pin  # label None: filled in (and the index checked) with the map's points
         st.session_state.pin = {"x": x, "y": y, "index": view.index, "label": None, "nonce": None}
-    if view.a or view.b or view.path:
+    if view.a or view.b or view.path or view.frames or view.t is not None:
         st.session_state.morph = {
             "a": {"z": list(view.a), "label": None, "index": None} if view.a else None,
             "b": {"z": list(view.b), "label": None, "index": None} if view.b else None,
             "method": view.path or "linear",
+            "frames": view.frames,
+            "t": view.t,
         }
     st.session_state.link_notice = notices or None
 
 
-def write_link() -> None:
-    """Keep the URL in step with the view; only the keys vae.share owns are touched."""
+def note_view(reported, bundle: dict) -> None:
+    """Keep the map's visible range from its report ({x, y, touched, points}), but only a
+    range the user chose on this very map (not the fitted one, not the last model's)."""
+    if not hasattr(reported, "get") or reported.get("points") != bundle["points"]:
+        return
+    if reported.get("touched"):
+        st.session_state.zoom = [*reported["x"], *reported["y"]]
+
+
+def write_link(bundle: dict) -> None:
+    """Keep the URL in step with the view; only the keys vae.share owns are touched.
+
+    bundle: the map's (its plane goes in the link for a model of more than 2 dimensions).
+    Defaults (9 frames, the slider in the middle, the fitted view) are left out.
+    """
     pin, morph = st.session_state.pin, st.session_state.morph or {}
     a, b = morph.get("a"), morph.get("b")
-    method = morph.get("method")
+    method, frames, t = morph.get("method"), morph.get("frames"), morph.get("t")
+    zoom = st.session_state.zoom
     view = share.LinkView(
         model=Path(st.session_state.model_path).name,
         pin=(pin["x"], pin["y"]) if pin else None,
@@ -105,6 +139,10 @@ def write_link() -> None:
         a=tuple(a["z"][:2]) if a else None,
         b=tuple(b["z"][:2]) if b else None,
         path=method if method and method != "linear" else None,
+        plane=bundle["method"] if bundle["method"] in share.PLANES else None,
+        frames=int(frames) if frames and int(frames) != MORPH_FRAMES else None,
+        t=float(t) if t is not None and abs(float(t) - MORPH_T) > 5e-4 else None,
+        zoom=tuple(zoom) if zoom else None,
     )
     wanted, current = share.link_query(view), st.query_params.to_dict()
     for key in share.KEYS:

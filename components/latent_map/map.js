@@ -38,6 +38,7 @@ const WALK_STEPS = 7; // frames per dimension in the traversal, from -3 to +3
 const WALK_RANGE = 3; // the prior's sd times this: the traversal's ends
 const ACTIVE_KL_NATS = 0.01; // = vae/latent_size.py: a dimension is active above this
 const NEIGHBOURS = 8; // nearest test images shown for a clicked point
+const REPORT_MS = 300; // a zoom or slider change is told to Python (the link) once it rests
 // Plotly's own controls: a press there is never a click or hover on the map.
 const CHROME = ".modebar-container, .legend, .xtick, .ytick, .g-xtitle, .g-ytitle";
 
@@ -555,6 +556,11 @@ class LatentMap {
       if (py < y0) y0 = py; if (py > y1) y1 = py;
     }
     const padX = 0.05 * (x1 - x0 || 1), padY = 0.05 * (y1 - y0 || 1);
+    // A link's zoom (x0, x1, y0, y1) opens the map on that range instead.
+    const zoom = Array.isArray(data.zoom) && data.zoom.length === 4 && data.zoom.every(Number.isFinite)
+      && data.zoom[0] < data.zoom[1] && data.zoom[2] < data.zoom[3] ? data.zoom : null;
+    const xRange = zoom ? zoom.slice(0, 2) : [x0 - padX, x1 + padX];
+    const yRange = zoom ? zoom.slice(2, 4) : [y0 - padY, y1 + padY];
     const layout = {
       margin: { l: 44, r: 34, t: 34, b: 36 }, // the toolbar sits in the right margin
       height: data.height,
@@ -564,9 +570,9 @@ class LatentMap {
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#fbfbfd",
       xaxis: { title: { text: data.axes ? data.axes[0] : "z\u2081" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
-               range: [x0 - padX, x1 + padX], constraintoward: "center" },
+               range: xRange, constraintoward: "center" },
       yaxis: { title: { text: data.axes ? data.axes[1] : "z\u2082" }, zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3",
-               range: [y0 - padY, y1 + padY], constraintoward: "middle",
+               range: yRange, constraintoward: "middle",
                scaleanchor: "x", scaleratio: 1 },
       legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
                 bgcolor: "rgba(0,0,0,0)", title: { text: data.legend_title || "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
@@ -588,11 +594,12 @@ class LatentMap {
     // box and clipped. Follow the element itself.
     // Until the user zooms or pans, a resize re-fits the data (the equal-aspect constraint
     // would otherwise keep the range stretched for the old width).
-    const fit = { "xaxis.range": [x0 - padX, x1 + padX], "yaxis.range": [y0 - padY, y1 + padY] };
-    this.viewTouched = false;
+    const fit = { "xaxis.range": xRange, "yaxis.range": yRange };
+    this.viewTouched = Boolean(zoom); // a link's zoom is the user's view too
     const touched = () => { this.viewTouched = true; };
     this.plot.addEventListener("wheel", touched, { passive: true });
     this.plot.on("plotly_relayouting", touched);
+    this.el(".modebar-container")?.addEventListener("click", touched); // zoom in/out, reset
     new ResizeObserver(() => {
       // A plot in a hidden tab or one being removed has no size: Plotly throws on it.
       if (!this.plot.isConnected || !this.plot.offsetParent || !this.plot.clientWidth) return;
@@ -729,6 +736,13 @@ class LatentMap {
     this.slider.addEventListener("input", () => {
       this.morphT = this.slider.value / 1000;
       this.paintMorph();
+    });
+    // Python (the link) hears of t when the slider is let go and rests, not per move.
+    this.slider.addEventListener("change", () => {
+      clearTimeout(this.tTimer);
+      this.tTimer = setTimeout(() => {
+        if (this.morph && this.morph.t !== this.morphT) this.changeMorph({ t: this.morphT });
+      }, REPORT_MS);
     });
     for (const which of ["a", "b"]) {
       this.el(`.lx-pick-${which}`).addEventListener("change", (e) => {
@@ -1041,7 +1055,16 @@ class LatentMap {
     // Linked maps keep their view to themselves: Python never reads it, and every report
     // reruns the page (and reloads its images) for nothing.
     if (this.data.sync) return;
-    this.setStateValue("view", { x: [...f.xr], y: [...f.yr] });
+    // Once the view rests: a wheel zoom is many relayouts, and each report reruns the map's
+    // fragment. `touched`: the user chose this range (only then does the link keep it);
+    // `points`: which map it belongs to (a report can outlive its model).
+    clearTimeout(this.viewTimer);
+    this.viewTimer = setTimeout(() => {
+      const g = this.frame();
+      if (!g || !this.data || this.data.sync) return;
+      this.setStateValue("view", { x: [...g.xr], y: [...g.yr], touched: this.viewTouched,
+                                   points: this.data.points_url.replace(/^.*\//, "") });
+    }, REPORT_MS);
   }
 
   // ---- state from Python -----------------------------------------------------------------------
@@ -1079,9 +1102,16 @@ class LatentMap {
   // ---- morph ---------------------------------------------------------------------------------
   applyMorph(m) {
     const same = this.morph && JSON.stringify(this.morph) === JSON.stringify(m);
+    const lastT = this.morph ? this.morph.t : undefined;
     this.morph = m;
     this.lastMorphNonce = Math.max(this.lastMorphNonce, m.nonce || 0);
     if (same) return;
+    // The slider follows a t that changed (a link's); an unchanged one is stale while the
+    // user drags, so it must not pull the slider back.
+    if (Number.isFinite(m.t) && m.t !== lastT) {
+      this.morphT = Math.min(1, Math.max(0, m.t));
+      this.slider.value = String(Math.round(this.morphT * 1000));
+    }
     this.showMorphControls();
     this.paintStrip();
     this.paintMorph();
@@ -1092,7 +1122,7 @@ class LatentMap {
     if (!this.morph) return;
     const nonce = Math.max(Date.now(), this.lastMorphNonce + 1);
     const { frames_pixels, ...kept } = this.morph; // Python decodes anew for a conv model
-    this.applyMorph({ ...kept, ...patch, nonce });
+    this.applyMorph({ ...kept, t: this.morphT, ...patch, nonce });
     this.setStateValue("morph", this.morph);
   }
 

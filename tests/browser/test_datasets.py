@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import ARTIFACTS, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -32,3 +32,40 @@ def test_fashion_mnist_shows_its_own_map_with_class_names(page):
     # the morph's pickers name this dataset's classes, not the last model's
     options = page.eval_on_selector_all(".lx-pick-a option", "os => os.map(o => o.textContent)")
     assert options[1:4] == ["T-shirt/top", "Trouser", "Pullover"]
+
+
+def test_a_fashion_model_speaks_of_items_everywhere(page, app_url):
+    import io
+    import re
+
+    from PIL import Image
+
+    from tests.browser.test_compare import wait_for_maps
+    from tests.browser.test_explorer import upload
+    from tests.browser.test_lessons import open_link
+
+    open_link(page, app_url, {"model": "fashion-mnist-vae-2d.pt"})
+    page.get_by_role("tab", name="Your item").click()
+    page.get_by_text("Draw or upload an item:").wait_for()
+    assert page.get_by_role("tab", name="Your digit").count() == 0
+    # a blank picture: refused in the words of this dataset
+    page.get_by_text("Upload a picture").click()
+    wait_idle(page)
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 150), (236, 236, 236)).save(buf, "PNG")
+    upload(page, "blank.png", buf.getvalue(), "image/png")
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="No item found")
+    error.wait_for()
+    assert "piece of clothing" in error.inner_text() and "digit" not in error.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "fashion_blank_upload.png"), full_page=True)
+    # Compare: the one Fashion-MNIST model cannot be compared; the tab says it shows MNIST's
+    page.get_by_role("tab", name="Compare").click()
+    note = page.get_by_text(re.compile("trained on Fashion-MNIST, which has only one"))
+    note.wait_for()
+    assert "MNIST models" in note.inner_text()
+    wait_for_maps(page)
+    page.screenshot(path=str(ARTIFACTS / "fashion_compare.png"))
+    # Latent size: the same, for the series of latent sizes
+    page.get_by_role("tab", name="Latent size").click()
+    page.get_by_text(re.compile("too few to compare latent sizes")).wait_for()
+    page.get_by_text("The shipped MNIST VAEs").wait_for()
