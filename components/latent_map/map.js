@@ -32,6 +32,8 @@ const PALETTE = [
 ];
 const STRIP_SCALE = 2;
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
+const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
+// this soon after a click makes a double-click, which resets the zoom and pins nothing
 const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
 const SAMPLES = 8; // posterior samples shown for a clicked test image
 const WALK_STEPS = 7; // frames per dimension in the traversal, from -3 to +3
@@ -206,11 +208,11 @@ function nearestIndex(points, visible, z) {
 }
 
 // The k rows of a matrix (parseMatrix) nearest to z in Euclidean distance, nearest first,
-// without `exclude`: [{i, d}].
-function nearestRows(mu, z, k, exclude) {
+// without `exclude` and rows `keep` refuses: [{i, d}].
+function nearestRows(mu, z, k, exclude, keep) {
   const best = [];
   for (let i = 0; i < mu.n; i++) {
-    if (i === exclude) continue;
+    if (i === exclude || (keep && !keep(i))) continue;
     let d = 0;
     for (let j = 0; j < mu.d; j++) {
       const diff = mu.values[i * mu.d + j] - z[j];
@@ -574,6 +576,8 @@ class LatentMap {
       modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
     };
     const config = { responsive: true, scrollZoom: true, displaylogo: false,
+                     showTips: false, // its legend tip ("Double-click on legend…") covered the page
+                     doubleClickDelay: DOUBLE_CLICK_MS,
                      modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
     this.pin = null;
     this.lastNonce = null;
@@ -581,6 +585,11 @@ class LatentMap {
     this.plot.on("plotly_afterplot", () => this.drawOverlay());
     this.plot.on("plotly_relayouting", (ev) => this.drawOverlay(ev));
     this.plot.on("plotly_relayout", () => this.sendView());
+    // A class shown or hidden in the legend: what was drawn from the points follows it.
+    this.plot.on("plotly_restyle", () => {
+      if (this.pin) this.showDetails();
+      if (this.morph) this.showMorphControls();
+    });
     this.el(".lx-loading").style.display = "none";
     this.resizeOverlay();
     // Plotly's `responsive` only follows window resizes; the column can change width
@@ -709,7 +718,7 @@ class LatentMap {
     });
     this.plot.addEventListener("pointerdown", (e) => {
       const chrome = e.target.closest && e.target.closest(CHROME);
-      if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY };
+      if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY, t: performance.now() };
     }, { capture: true });
     // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;
     // the handler checks that this instance is still on the page.
@@ -718,6 +727,12 @@ class LatentMap {
       const press = this.press;
       this.press = null;
       if (!press || Math.hypot(e.clientX - press.x, e.clientY - press.y) > CLICK_SLOP_PX) return;
+      const first = this.lastPress;
+      this.lastPress = press;
+      if (first && press.t - first.t < DOUBLE_CLICK_MS) { // Plotly's double-click: reset zoom
+        this.lastPress = null;
+        return this.undoClick();
+      }
       this.onClick(e);
     };
     window.addEventListener("pointerup", onUp, true);
@@ -788,11 +803,14 @@ class LatentMap {
     const sx = f.w / (f.xr[1] - f.xr[0]);
     const sy = f.h / (f.yr[1] - f.yr[0]);
     const { xs, ys, labels, n } = this.points;
+    const visible = this.visibleClasses();
     let best = -1, bestD = Infinity;
     for (let i = 0; i < n; i++) {
+      if (visible && !visible[labels[i]]) continue;
       const d = ((xs[i] - z[0]) * sx) ** 2 + ((ys[i] - z[1]) * sy) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     }
+    if (best < 0) return "every class is hidden in the legend";
     const px = Math.sqrt(bestD);
     return px <= 2 * HIT_RADIUS_PX
       ? `among the “${this.data.classes[labels[best]]}”s`
@@ -821,6 +839,11 @@ class LatentMap {
     const index = this.nearestMode ? nearestIndex(this.points, this.visibleClasses(), z) : this.hitPoint(z);
     const at = index >= 0 ? [this.points.xs[index], this.points.ys[index]] : z;
     const label = index >= 0 ? this.data.classes[this.points.labels[index]] : null;
+    // What a double-click's second press puts back (see undoClick).
+    const token = (this.clickToken = {
+      pin: this.pin, lastNonce: this.lastNonce,
+      peers: this.peers().map((peer) => [peer, peer.pin, peer.lastNonce]),
+    });
     this.pin = { z: at, index, label };
     this.paintPin();
     this.showPinText();
@@ -837,11 +860,35 @@ class LatentMap {
     }
     // Present the painted frame first, then the details and Python: sending re-renders
     // Streamlit's React tree, which would otherwise delay the frame that shows the image.
+    // Python hears of it once no second press made it a double-click.
     requestAnimationFrame(() => {
+      if (this.clickToken !== token) return;
       stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
       this.showDetails();
-      setTimeout(() => this.setTriggerValue("click", click), 0);
+      setTimeout(() => { if (this.clickToken === token) this.setTriggerValue("click", click); }, DOUBLE_CLICK_MS);
     });
+  }
+
+  // The second press of a double-click (Plotly resets the zoom): the first press's click
+  // is taken back, here and on linked maps, before Python hears of it.
+  undoClick() {
+    const token = this.clickToken;
+    this.clickToken = null;
+    if (!token) return;
+    const restore = (map, pin, nonce) => {
+      map.pin = pin;
+      map.lastNonce = nonce;
+      map.paintPin();
+      if (pin) map.showPinText();
+      else {
+        map.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
+        map.el(".lx-pin-coords").textContent = "click anywhere on the map";
+      }
+      map.showDetails();
+      map.drawOverlay();
+    };
+    restore(this, token.pin, token.lastNonce);
+    for (const [peer, pin, nonce] of token.peers) restore(peer, pin, nonce);
   }
 
   // A clicked test image decodes from its own mu (on a projected plane its place is only its
@@ -1024,12 +1071,15 @@ class LatentMap {
 
   neighbourParts(z, exclude) {
     const d = this.data;
-    const near = nearestRows(this.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1);
+    const visible = this.visibleClasses();
+    const hidden = visible && visible.some((v) => !v);
+    const keep = hidden ? (i) => visible[this.points.labels[i]] : null; // as the legend shows
+    const near = nearestRows(this.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1, keep);
     this.neighboursShown = near; // for tests
     const tiles = near.map(({ i, d: dist }) => figure(thumbnail(this.sprite, d.sprite_columns, i, 36),
       `${d.classes[this.points.labels[i]]}`, `test #${i} (“${d.classes[this.points.labels[i]]}”), distance ${dist.toFixed(2)}`));
     return [
-      h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""})`),
+      h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""}${hidden ? "; classes hidden in the legend left out" : ""})`),
       h("div", "lx-row lx-neighbours", tiles),
     ];
   }
@@ -1105,7 +1155,8 @@ class LatentMap {
   // Another test image of the class picked for endpoint `which`, at random.
   otherExample(which) {
     const c = Number(this.el(`.lx-pick-${which}`).value);
-    if (!(c >= 0)) return;
+    const visible = this.visibleClasses();
+    if (!(c >= 0) || (visible && !visible[c])) return; // hidden in the legend
     const members = [];
     for (let i = 0; i < this.points.n; i++) if (this.points.labels[i] === c) members.push(i);
     if (members.length) this.setEndpoint(which, members[Math.floor(Math.random() * members.length)]);
@@ -1128,6 +1179,13 @@ class LatentMap {
       }
       const end = m[which];
       select.value = end.index >= 0 && end.index !== null ? String(this.points.labels[end.index]) : "";
+      // Classes hidden in the legend cannot be picked, nor give "another example".
+      const visible = this.visibleClasses();
+      for (let k = 0; k < classes.length; k++) select.options[k + 1].disabled = Boolean(visible && !visible[k]);
+      const other = this.el(`.lx-other-${which}`);
+      other.disabled = select.value === "" || Boolean(visible && !visible[Number(select.value)]);
+      other.title = other.disabled && select.value !== ""
+        ? `“${classes[Number(select.value)]}” is hidden in the legend` : "another example of this class for " + which.toUpperCase();
     }
     this.el(".lx-method").value = m.method;
     this.el(".lx-frames").value = m.frames;
