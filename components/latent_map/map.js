@@ -1269,7 +1269,7 @@ class LatentMap {
       paint(tile, this.morphFrame(k, n));
       ctx.drawImage(tile, k * (28 * scale + gap), 0, 28 * scale, 28 * scale);
     }
-    canvas.toBlob((blob) => saveBlob(blob, "morph-strip.png"), "image/png");
+    canvas.toBlob((blob) => saveBlob(blob, this.morphFileName("png")), "image/png");
   }
 
   // The morph as a looping GIF: 24 frames there and back, 6x, 60 ms a frame.
@@ -1290,7 +1290,17 @@ class LatentMap {
 
   downloadGif() {
     const frames = this.gifFrames();
-    saveBlob(new Blob([gifBytes(frames, 168, 168, 6)], { type: "image/gif" }), "morph.gif");
+    saveBlob(new Blob([gifBytes(frames, 168, 168, 6)], { type: "image/gif" }), this.morphFileName("gif"));
+  }
+
+  // morph-<model>-<A>-to-<B>.<ext>: an end is its class if it is a test image, else its place.
+  morphFileName(ext) {
+    const m = this.morph;
+    const end = (e) => (e.index >= 0 && e.index !== null && this.points && e.index < this.points.n
+      ? this.data.classes[this.points.labels[e.index]] : `${e.z[0].toFixed(2)}_${e.z[1].toFixed(2)}`);
+    const slug = (text) => String(text).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-+$/, "");
+    const parts = ["morph", this.data.model, end(m.a), "to", end(m.b)].filter(Boolean).map(slug);
+    return `${parts.join("-")}.${ext}`;
   }
 
   // The user's digit from the "Your digit" fragment (marker.js), for this map's plane only.

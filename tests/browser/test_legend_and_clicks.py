@@ -102,3 +102,33 @@ def test_plotly_shows_no_tips(page):
     page.wait_for_timeout(500)
     assert page.locator(".notifier-note").count() == 0
     page.screenshot(path=str(ARTIFACTS / "no_tips.png"))
+
+
+def test_downloads_are_named_after_the_model_and_the_endpoints(page):
+    morph = page.evaluate("window.__lxMap.morph")
+    assert "“1”" in morph["a"]["label"] and "“7”" in morph["b"]["label"]  # the defaults
+    page.locator(".lx-root .lx-dl-gif").scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        page.locator(".lx-root .lx-dl-gif").click()
+    assert info.value.suggested_filename == "morph-mnist-vae-2d-1-to-7.gif"
+    page.locator(".lx-root .lx-pick-b").select_option("8")
+    page.wait_for_function("() => window.__lxMap.morph.b.label.includes('“8”')")
+    with page.expect_download() as info:
+        page.locator(".lx-root .lx-dl-png").click()
+    assert info.value.suggested_filename == "morph-mnist-vae-2d-1-to-8.png"
+    # an endpoint in empty space is named by its place
+    corner = empty_corner(page)
+    page.mouse.click(corner["x"], corner["y"])
+    page.locator(".lx-root .lx-use-a").click()
+    page.wait_for_function("() => window.__lxMap.morph.a.index === null")
+    z = page.evaluate("window.__lxMap.morph.a.z")
+    with page.expect_download() as info:
+        page.locator(".lx-root .lx-dl-gif").click()
+    assert info.value.suggested_filename == f"morph-mnist-vae-2d-{z[0]:.2f}_{z[1]:.2f}-to-8.gif"
+    # the manifold's grid
+    page.get_by_role("tab", name="Manifold").click()
+    page.locator(".st-key-grid_go button").click()
+    page.locator(".st-key-dl_grid button").wait_for()
+    with page.expect_download() as info:
+        page.locator(".st-key-dl_grid button").click()
+    assert info.value.suggested_filename == "mnist-vae-2d-manifold.png"
