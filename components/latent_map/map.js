@@ -1327,6 +1327,40 @@ class LatentMap {
     return [1, 2].map((k) => ellipsePoints(mu, [s.values[2 * p.index], s.values[2 * p.index + 1]], k));
   }
 
+  // Where the prior ring's label goes (plot pixels): of a few places just outside the
+  // circle and in the plot's corners, the first over the fewest visible points (on the
+  // maps of Compare, none). Kept until the view or the legend changes.
+  ringLabelPlace(ctx, f, [cx, cy], r, text) {
+    const visible = this.visibleClasses();
+    const key = [f.xr, f.yr, f.l, f.t, f.w, f.h, r, text, visible && visible.join()].join("|");
+    if (this.ringLabelCache && this.ringLabelCache.key === key) return this.ringLabelCache.box;
+    const w = 24 + ctx.measureText(text).width, h = 16;
+    const places = [45, 135, 315, 225, 90, 270].map((deg) => {
+      const c = Math.cos((deg * Math.PI) / 180), s = Math.sin((deg * Math.PI) / 180);
+      const x = cx + r * c, y = cy - r * s;
+      return { x: c > 0.1 ? x + 4 : c < -0.1 ? x - 4 - w : x - w / 2,
+               y: s > 0.1 ? y - 4 - h : s < -0.1 ? y + 4 : y - h / 2 };
+    }).concat([
+      { x: f.l + f.w - 6 - w, y: f.t + 6 }, { x: f.l + 6, y: f.t + 6 },
+      { x: f.l + f.w - 6 - w, y: f.t + f.h - 6 - h }, { x: f.l + 6, y: f.t + f.h - 6 - h },
+    ]).filter((b) => b.x >= f.l && b.y >= f.t && b.x + w <= f.l + f.w && b.y + h <= f.t + f.h);
+    const { xs, ys, labels, n } = this.points;
+    let best = null, bestCount = Infinity;
+    for (const b of places) {
+      let count = 0;
+      for (let i = 0; i < n && count < bestCount; i++) {
+        if (visible && !visible[labels[i]]) continue;
+        const [px, py] = this.toPixel([xs[i], ys[i]], f);
+        if (px > b.x - 2 && px < b.x + w + 2 && py > b.y - 2 && py < b.y + h + 2) count++;
+      }
+      if (count < bestCount) { best = b; bestCount = count; }
+      if (!count) break;
+    }
+    const box = { ...(best || { x: f.l + 6, y: f.t + 6 }), w, h };
+    this.ringLabelCache = { key, box };
+    return box;
+  }
+
   resizeOverlay() {
     const rect = this.plot.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
@@ -1384,11 +1418,21 @@ class LatentMap {
       ctx.arc(cx, cy, Math.abs(ex - cx), 0, 2 * Math.PI);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = "rgba(20,20,30,0.8)";
+      // Its label, with a piece of the dashed line, where it covers no points (see below).
       ctx.font = "12px sans-serif";
+      const box = (this.ringLabelBox = this.ringLabelPlace(ctx, f, [cx, cy], Math.abs(ex - cx), d.prior_ring.label));
+      ctx.fillStyle = "rgba(251,251,253,0.85)";
+      ctx.fillRect(box.x, box.y, box.w, box.h);
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(box.x + 2, box.y + box.h / 2);
+      ctx.lineTo(box.x + 18, box.y + box.h / 2);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "rgba(20,20,30,0.8)";
       ctx.textAlign = "left";
-      ctx.textBaseline = "bottom";
-      ctx.fillText(d.prior_ring.label, cx + 4, cy - Math.abs(ex - cx) - 3);
+      ctx.textBaseline = "middle";
+      ctx.fillText(d.prior_ring.label, box.x + 22, box.y + box.h / 2 + 0.5);
     }
     if (this.remoteZ) {
       const [x, y] = P(this.remoteZ);
