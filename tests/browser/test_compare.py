@@ -284,3 +284,25 @@ def test_the_prior_sample_grids_fit_their_columns(browser, app_url, width):
         page.screenshot(path=str(ARTIFACTS / f"compare_prior_fits_{width}.png"))
     finally:
         context.close()
+
+
+def test_a_double_click_on_either_map_keeps_the_pin_on_both(page):
+    open_compare(page)
+    gap = gap_point(page, "b")
+    page.mouse.click(gap["x"], gap["y"])
+    zb = page.evaluate(f"{MAP}.b.pin.z")
+    page.get_by_text(f"z = ({zb[0]:.3f}, {zb[1]:.3f})").first.wait_for()
+    wait_idle(page)
+    scroll_to(page, "a")
+    corner = page.evaluate(
+        f"""() => {{ const m = {MAP}.a, f = m.frame();
+            return m.clientPoint([f.xr[1] - 0.04 * (f.xr[1] - f.xr[0]),
+                                  f.yr[0] + 0.04 * (f.yr[1] - f.yr[0])]); }}"""
+    )
+    page.mouse.dblclick(corner["x"], corner["y"])
+    page.wait_for_timeout(800)  # past the double-click delay and any rerun
+    wait_idle(page)
+    assert page.evaluate(f"['a', 'b'].map(k => {MAP}[k].pin.z)") == [zb, zb]
+    assert page.evaluate(f"{MAP}.a.pin.peer") is True
+    page.get_by_text(f"z = ({zb[0]:.3f}, {zb[1]:.3f})").first.wait_for()
+    no_exception(page)
