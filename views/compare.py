@@ -297,7 +297,7 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
             st.image(
                 render.png_bytes(mosaic, 2),
                 caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
-                width=460,
+                width="content",  # its own 2x size, narrower only where the column is
             )
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}

@@ -7,6 +7,8 @@ shorter one. A fragment: the button reruns only this view.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from . import loaders, state
@@ -55,7 +57,7 @@ def manifold(path: str, bundle: dict) -> None:
             st.download_button(
                 "Download grid (PNG)",
                 st.session_state.grid,
-                "manifold.png",
+                f"{Path(path).stem}-manifold.png",
                 "image/png",
                 key="dl_grid",
                 on_click="ignore",

@@ -11,6 +11,7 @@ fragment alone: a few milliseconds of server time, no page reconciliation.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import streamlit as st
 
@@ -52,7 +53,7 @@ def payload(bundle: dict, *, height: int, **extra) -> dict:
         "typical": bundle["typical"],
         "height": height,
     }
-    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom")
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
     data.update({k: extra.get(k) for k in keys})
     return data
 
@@ -92,6 +93,7 @@ def explorer_map(path: str, bundle: dict) -> None:
         morph=morph.for_map(path, bundle),
         upload=digit.marker(path, bundle),
         zoom=st.session_state.zoom,  # the view a link names: the map opens on it
+        model=Path(path).stem,  # names the morph's downloads
     )
     loaders.map_component()(
         key="latent_map",

@@ -32,6 +32,8 @@ const PALETTE = [
 ];
 const STRIP_SCALE = 2;
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
+const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
+// this soon after a click makes a double-click, which resets the zoom and pins nothing
 const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
 const SAMPLES = 8; // posterior samples shown for a clicked test image
 const WALK_STEPS = 7; // frames per dimension in the traversal, from -3 to +3
@@ -207,11 +209,11 @@ function nearestIndex(points, visible, z) {
 }
 
 // The k rows of a matrix (parseMatrix) nearest to z in Euclidean distance, nearest first,
-// without `exclude`: [{i, d}].
-function nearestRows(mu, z, k, exclude) {
+// without `exclude` and rows `keep` refuses: [{i, d}].
+function nearestRows(mu, z, k, exclude, keep) {
   const best = [];
   for (let i = 0; i < mu.n; i++) {
-    if (i === exclude) continue;
+    if (i === exclude || (keep && !keep(i))) continue;
     let d = 0;
     for (let j = 0; j < mu.d; j++) {
       const diff = mu.values[i * mu.d + j] - z[j];
@@ -580,6 +582,8 @@ class LatentMap {
       modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
     };
     const config = { responsive: true, scrollZoom: true, displaylogo: false,
+                     showTips: false, // its legend tip ("Double-click on legend…") covered the page
+                     doubleClickDelay: DOUBLE_CLICK_MS,
                      modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
     this.pin = null;
     this.lastNonce = null;
@@ -587,6 +591,11 @@ class LatentMap {
     this.plot.on("plotly_afterplot", () => this.drawOverlay());
     this.plot.on("plotly_relayouting", (ev) => this.drawOverlay(ev));
     this.plot.on("plotly_relayout", () => this.sendView());
+    // A class shown or hidden in the legend: what was drawn from the points follows it.
+    this.plot.on("plotly_restyle", () => {
+      if (this.pin) this.showDetails();
+      if (this.morph) this.showMorphControls();
+    });
     this.el(".lx-loading").style.display = "none";
     this.resizeOverlay();
     // Plotly's `responsive` only follows window resizes; the column can change width
@@ -716,7 +725,7 @@ class LatentMap {
     });
     this.plot.addEventListener("pointerdown", (e) => {
       const chrome = e.target.closest && e.target.closest(CHROME);
-      if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY };
+      if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY, t: performance.now() };
     }, { capture: true });
     // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;
     // the handler checks that this instance is still on the page.
@@ -725,6 +734,12 @@ class LatentMap {
       const press = this.press;
       this.press = null;
       if (!press || Math.hypot(e.clientX - press.x, e.clientY - press.y) > CLICK_SLOP_PX) return;
+      const first = this.lastPress;
+      this.lastPress = press;
+      if (first && press.t - first.t < DOUBLE_CLICK_MS) { // Plotly's double-click: reset zoom
+        this.lastPress = null;
+        return this.undoClick();
+      }
       this.onClick(e);
     };
     window.addEventListener("pointerup", onUp, true);
@@ -802,11 +817,14 @@ class LatentMap {
     const sx = f.w / (f.xr[1] - f.xr[0]);
     const sy = f.h / (f.yr[1] - f.yr[0]);
     const { xs, ys, labels, n } = this.points;
+    const visible = this.visibleClasses();
     let best = -1, bestD = Infinity;
     for (let i = 0; i < n; i++) {
+      if (visible && !visible[labels[i]]) continue;
       const d = ((xs[i] - z[0]) * sx) ** 2 + ((ys[i] - z[1]) * sy) ** 2;
       if (d < bestD) { bestD = d; best = i; }
     }
+    if (best < 0) return "every class is hidden in the legend";
     const px = Math.sqrt(bestD);
     return px <= 2 * HIT_RADIUS_PX
       ? `among the “${this.data.classes[labels[best]]}”s`
@@ -835,6 +853,11 @@ class LatentMap {
     const index = this.nearestMode ? nearestIndex(this.points, this.visibleClasses(), z) : this.hitPoint(z);
     const at = index >= 0 ? [this.points.xs[index], this.points.ys[index]] : z;
     const label = index >= 0 ? this.data.classes[this.points.labels[index]] : null;
+    // What a double-click's second press puts back (see undoClick).
+    const token = (this.clickToken = {
+      pin: this.pin, lastNonce: this.lastNonce,
+      peers: this.peers().map((peer) => [peer, peer.pin, peer.lastNonce]),
+    });
     this.pin = { z: at, index, label };
     this.paintPin();
     this.showPinText();
@@ -851,11 +874,35 @@ class LatentMap {
     }
     // Present the painted frame first, then the details and Python: sending re-renders
     // Streamlit's React tree, which would otherwise delay the frame that shows the image.
+    // Python hears of it once no second press made it a double-click.
     requestAnimationFrame(() => {
+      if (this.clickToken !== token) return;
       stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
       this.showDetails();
-      setTimeout(() => this.setTriggerValue("click", click), 0);
+      setTimeout(() => { if (this.clickToken === token) this.setTriggerValue("click", click); }, DOUBLE_CLICK_MS);
     });
+  }
+
+  // The second press of a double-click (Plotly resets the zoom): the first press's click
+  // is taken back, here and on linked maps, before Python hears of it.
+  undoClick() {
+    const token = this.clickToken;
+    this.clickToken = null;
+    if (!token) return;
+    const restore = (map, pin, nonce) => {
+      map.pin = pin;
+      map.lastNonce = nonce;
+      map.paintPin();
+      if (pin) map.showPinText();
+      else {
+        map.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
+        map.el(".lx-pin-coords").textContent = "click anywhere on the map";
+      }
+      map.showDetails();
+      map.drawOverlay();
+    };
+    restore(this, token.pin, token.lastNonce);
+    for (const [peer, pin, nonce] of token.peers) restore(peer, pin, nonce);
   }
 
   // A clicked test image decodes from its own mu (on a projected plane its place is only its
@@ -1038,12 +1085,15 @@ class LatentMap {
 
   neighbourParts(z, exclude) {
     const d = this.data;
-    const near = nearestRows(this.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1);
+    const visible = this.visibleClasses();
+    const hidden = visible && visible.some((v) => !v);
+    const keep = hidden ? (i) => visible[this.points.labels[i]] : null; // as the legend shows
+    const near = nearestRows(this.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1, keep);
     this.neighboursShown = near; // for tests
     const tiles = near.map(({ i, d: dist }) => figure(thumbnail(this.sprite, d.sprite_columns, i, 36),
       `${d.classes[this.points.labels[i]]}`, `test #${i} (“${d.classes[this.points.labels[i]]}”), distance ${dist.toFixed(2)}`));
     return [
-      h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""})`),
+      h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""}${hidden ? "; classes hidden in the legend left out" : ""})`),
       h("div", "lx-row lx-neighbours", tiles),
     ];
   }
@@ -1135,7 +1185,8 @@ class LatentMap {
   // Another test image of the class picked for endpoint `which`, at random.
   otherExample(which) {
     const c = Number(this.el(`.lx-pick-${which}`).value);
-    if (!(c >= 0)) return;
+    const visible = this.visibleClasses();
+    if (!(c >= 0) || (visible && !visible[c])) return; // hidden in the legend
     const members = [];
     for (let i = 0; i < this.points.n; i++) if (this.points.labels[i] === c) members.push(i);
     if (members.length) this.setEndpoint(which, members[Math.floor(Math.random() * members.length)]);
@@ -1158,6 +1209,13 @@ class LatentMap {
       }
       const end = m[which];
       select.value = end.index >= 0 && end.index !== null ? String(this.points.labels[end.index]) : "";
+      // Classes hidden in the legend cannot be picked, nor give "another example".
+      const visible = this.visibleClasses();
+      for (let k = 0; k < classes.length; k++) select.options[k + 1].disabled = Boolean(visible && !visible[k]);
+      const other = this.el(`.lx-other-${which}`);
+      other.disabled = select.value === "" || Boolean(visible && !visible[Number(select.value)]);
+      other.title = other.disabled && select.value !== ""
+        ? `“${classes[Number(select.value)]}” is hidden in the legend` : "another example of this class for " + which.toUpperCase();
     }
     this.el(".lx-method").value = m.method;
     this.el(".lx-frames").value = m.frames;
@@ -1241,7 +1299,7 @@ class LatentMap {
       paint(tile, this.morphFrame(k, n));
       ctx.drawImage(tile, k * (28 * scale + gap), 0, 28 * scale, 28 * scale);
     }
-    canvas.toBlob((blob) => saveBlob(blob, "morph-strip.png"), "image/png");
+    canvas.toBlob((blob) => saveBlob(blob, this.morphFileName("png")), "image/png");
   }
 
   // The morph as a looping GIF: 24 frames there and back, 6x, 60 ms a frame.
@@ -1262,7 +1320,17 @@ class LatentMap {
 
   downloadGif() {
     const frames = this.gifFrames();
-    saveBlob(new Blob([gifBytes(frames, 168, 168, 6)], { type: "image/gif" }), "morph.gif");
+    saveBlob(new Blob([gifBytes(frames, 168, 168, 6)], { type: "image/gif" }), this.morphFileName("gif"));
+  }
+
+  // morph-<model>-<A>-to-<B>.<ext>: an end is its class if it is a test image, else its place.
+  morphFileName(ext) {
+    const m = this.morph;
+    const end = (e) => (e.index >= 0 && e.index !== null && this.points && e.index < this.points.n
+      ? this.data.classes[this.points.labels[e.index]] : `${e.z[0].toFixed(2)}_${e.z[1].toFixed(2)}`);
+    const slug = (text) => String(text).toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/-+$/, "");
+    const parts = ["morph", this.data.model, end(m.a), "to", end(m.b)].filter(Boolean).map(slug);
+    return `${parts.join("-")}.${ext}`;
   }
 
   // The user's digit from the "Your digit" fragment (marker.js), for this map's plane only.
@@ -1287,6 +1355,40 @@ class LatentMap {
     if (!p || !s || s.d !== 2 || this.data.method !== "latent" || !(p.index >= 0) || p.index >= this.points.n) return null;
     const mu = [this.points.xs[p.index], this.points.ys[p.index]];
     return [1, 2].map((k) => ellipsePoints(mu, [s.values[2 * p.index], s.values[2 * p.index + 1]], k));
+  }
+
+  // Where the prior ring's label goes (plot pixels): of a few places just outside the
+  // circle and in the plot's corners, the first over the fewest visible points (on the
+  // maps of Compare, none). Kept until the view or the legend changes.
+  ringLabelPlace(ctx, f, [cx, cy], r, text) {
+    const visible = this.visibleClasses();
+    const key = [f.xr, f.yr, f.l, f.t, f.w, f.h, r, text, visible && visible.join()].join("|");
+    if (this.ringLabelCache && this.ringLabelCache.key === key) return this.ringLabelCache.box;
+    const w = 24 + ctx.measureText(text).width, h = 16;
+    const places = [45, 135, 315, 225, 90, 270].map((deg) => {
+      const c = Math.cos((deg * Math.PI) / 180), s = Math.sin((deg * Math.PI) / 180);
+      const x = cx + r * c, y = cy - r * s;
+      return { x: c > 0.1 ? x + 4 : c < -0.1 ? x - 4 - w : x - w / 2,
+               y: s > 0.1 ? y - 4 - h : s < -0.1 ? y + 4 : y - h / 2 };
+    }).concat([
+      { x: f.l + f.w - 6 - w, y: f.t + 6 }, { x: f.l + 6, y: f.t + 6 },
+      { x: f.l + f.w - 6 - w, y: f.t + f.h - 6 - h }, { x: f.l + 6, y: f.t + f.h - 6 - h },
+    ]).filter((b) => b.x >= f.l && b.y >= f.t && b.x + w <= f.l + f.w && b.y + h <= f.t + f.h);
+    const { xs, ys, labels, n } = this.points;
+    let best = null, bestCount = Infinity;
+    for (const b of places) {
+      let count = 0;
+      for (let i = 0; i < n && count < bestCount; i++) {
+        if (visible && !visible[labels[i]]) continue;
+        const [px, py] = this.toPixel([xs[i], ys[i]], f);
+        if (px > b.x - 2 && px < b.x + w + 2 && py > b.y - 2 && py < b.y + h + 2) count++;
+      }
+      if (count < bestCount) { best = b; bestCount = count; }
+      if (!count) break;
+    }
+    const box = { ...(best || { x: f.l + 6, y: f.t + 6 }), w, h };
+    this.ringLabelCache = { key, box };
+    return box;
   }
 
   resizeOverlay() {
@@ -1346,11 +1448,21 @@ class LatentMap {
       ctx.arc(cx, cy, Math.abs(ex - cx), 0, 2 * Math.PI);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = "rgba(20,20,30,0.8)";
+      // Its label, with a piece of the dashed line, where it covers no points (see below).
       ctx.font = "12px sans-serif";
+      const box = (this.ringLabelBox = this.ringLabelPlace(ctx, f, [cx, cy], Math.abs(ex - cx), d.prior_ring.label));
+      ctx.fillStyle = "rgba(251,251,253,0.85)";
+      ctx.fillRect(box.x, box.y, box.w, box.h);
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(box.x + 2, box.y + box.h / 2);
+      ctx.lineTo(box.x + 18, box.y + box.h / 2);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = "rgba(20,20,30,0.8)";
       ctx.textAlign = "left";
-      ctx.textBaseline = "bottom";
-      ctx.fillText(d.prior_ring.label, cx + 4, cy - Math.abs(ex - cx) - 3);
+      ctx.textBaseline = "middle";
+      ctx.fillText(d.prior_ring.label, box.x + 22, box.y + box.h / 2 + 0.5);
     }
     if (this.remoteZ) {
       const [x, y] = P(this.remoteZ);

@@ -221,3 +221,88 @@ def test_beta_preset_swaps_both_maps(page):
         "el => el.scrollIntoView({block: 'start'})"
     )
     page.screenshot(path=str(ARTIFACTS / "compare_beta_recon.png"))
+
+
+def points_under(page, which: str, box: dict, pad: float = 2.0) -> int:
+    """How many test digits a box (in the plot's pixels) covers on a map, markers' radius
+    included."""
+    return page.evaluate(
+        f"""([b, pad]) => {{ const m = {MAP}.{which}, f = m.frame(), p = m.points;
+            let n = 0;
+            for (let i = 0; i < p.n; i++) {{
+                const [x, y] = m.toPixel([p.xs[i], p.ys[i]], f);
+                const inX = x > b.x - pad && x < b.x + b.w + pad;
+                if (inX && y > b.y - pad && y < b.y + b.h + pad) n++;
+            }}
+            return n; }}""",
+        [box, pad],
+    )
+
+
+def test_the_prior_ring_label_covers_no_points(page):
+    open_compare(page)
+    for which in "ab":
+        scroll_to(page, which)
+        box = page.evaluate(f"{MAP}.{which}.ringLabelBox")
+        f = page.evaluate(f"{MAP}.{which}.frame()")
+        assert box["w"] > 50, box  # "99% of N(0, I)" in 12 px type
+        inside = f["l"] <= box["x"] and box["x"] + box["w"] <= f["l"] + f["w"]
+        assert inside and f["t"] <= box["y"] and box["y"] + box["h"] <= f["t"] + f["h"], (box, f)
+        assert points_under(page, which, box) == 0, f"the label covers points on map {which}"
+    scroll_to(page, "a")
+    page.screenshot(path=str(ARTIFACTS / "compare_ring_label.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_prior_sample_grids_fit_their_columns(browser, app_url, width):
+    from tests.browser.conftest import READY
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector(READY, timeout=60_000)
+        wait_idle(page)
+        open_compare(page)
+        for which in "ab":
+            grid = page.locator(f".st-key-cmp_prior_{which} img")
+            grid.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "el => el.complete && el.naturalWidth > 0", arg=grid.element_handle()
+            )
+            image = grid.bounding_box()
+            column = page.locator(f".st-key-cmp_prior_{which}").bounding_box()
+            assert image["x"] >= column["x"] - 0.5, (image, column)
+            assert image["x"] + image["width"] <= column["x"] + column["width"] + 0.5, (
+                width,
+                image,
+                column,
+            )
+            assert image["width"] >= min(300, column["width"] - 1)
+        page.locator(".st-key-cmp_prior_a").evaluate("el => el.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(ARTIFACTS / f"compare_prior_fits_{width}.png"))
+    finally:
+        context.close()
+
+
+def test_a_double_click_on_either_map_keeps_the_pin_on_both(page):
+    open_compare(page)
+    gap = gap_point(page, "b")
+    page.mouse.click(gap["x"], gap["y"])
+    zb = page.evaluate(f"{MAP}.b.pin.z")
+    page.get_by_text(f"z = ({zb[0]:.3f}, {zb[1]:.3f})").first.wait_for()
+    wait_idle(page)
+    scroll_to(page, "a")
+    corner = page.evaluate(
+        f"""() => {{ const m = {MAP}.a, f = m.frame();
+            return m.clientPoint([f.xr[1] - 0.04 * (f.xr[1] - f.xr[0]),
+                                  f.yr[0] + 0.04 * (f.yr[1] - f.yr[0])]); }}"""
+    )
+    page.mouse.dblclick(corner["x"], corner["y"])
+    page.wait_for_timeout(800)  # past the double-click delay and any rerun
+    wait_idle(page)
+    assert page.evaluate(f"['a', 'b'].map(k => {MAP}[k].pin.z)") == [zb, zb]
+    assert page.evaluate(f"{MAP}.a.pin.peer") is True
+    page.get_by_text(f"z = ({zb[0]:.3f}, {zb[1]:.3f})").first.wait_for()
+    no_exception(page)

@@ -179,3 +179,75 @@ def test_export_page_partly_float32_decoder(browser, tmp_path):
     finally:
         context.close()
     assert not errors, errors
+
+
+def open_offline(browser, path):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, offline=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+    return context, page
+
+
+def test_export_double_click_fits_the_view_and_keeps_the_pin(browser, exported):
+    path, _, _ = exported
+    context, page = open_offline(browser, path)
+    try:
+        box = page.locator("#overlay").bounding_box()
+        page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.6 * box["height"])
+        pin = page.evaluate("window.__lxExport.pin")
+        text, pixels = page.inner_text("#pin-text"), grey(page, "pin")
+        fitted = page.evaluate("window.__lxExport.view()")
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -600)
+        assert page.evaluate("window.__lxExport.view()")["s"] > 2 * fitted["s"]
+        corner = (box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
+        page.mouse.dblclick(*corner)
+        assert page.evaluate("window.__lxExport.view()")["s"] == pytest.approx(fitted["s"])
+        assert page.evaluate("window.__lxExport.pin") == pin
+        assert page.inner_text("#pin-text") == text
+        assert np.array_equal(grey(page, "pin"), pixels)
+        page.wait_for_timeout(400)
+        page.mouse.click(*corner)  # one click later still pins
+        assert page.evaluate("window.__lxExport.pin")["z"] != pin["z"]
+    finally:
+        context.close()
+
+
+BAND_RGBA = """() => {
+  const c = document.getElementById("map"), h = 20;
+  const d = c.getContext("2d").getImageData(0, c.height - h, c.width, h).data;
+  return [c.width, h, Array.from(d)];
+}"""
+
+
+def test_export_x_labels_sit_on_no_grid_line_and_show_their_minus(browser, exported):
+    """Found in the pixels of the map's bottom band: each x label (a run of grey ink) has no
+    grid-line pixel in its box, and a label left of 0 is wider than its mirror on the right:
+    its minus sign shows."""
+    path, _, _ = exported
+    context, page = open_offline(browser, path)
+    try:
+        width, height, data = page.evaluate(BAND_RGBA)
+        rgba = np.array(data, np.float64).reshape(height, width, 4)
+        alpha = rgba[..., 3:] / 255  # the canvas is transparent over the page's background
+        band = np.rint(rgba[..., :3] * alpha + np.array([251, 251, 253]) * (1 - alpha))
+        r, g, b = band[..., 0], band[..., 1], band[..., 2]
+        ink = (r < 215) & (abs(r - g) < 25) & (abs(g - b) < 30)
+        grid = (abs(r - 236) <= 1) & (abs(g - 238) <= 1) & (abs(b - 243) <= 1)
+        columns = np.flatnonzero(ink.any(axis=0))
+        labels = np.split(columns, np.flatnonzero(np.diff(columns) > 3) + 1)
+        labels = [(c[0], c[-1]) for c in labels if len(c)]
+        zero = page.evaluate("window.__lxExport.toPixel([0, 0])[0]")
+        assert len(labels) >= 5, labels
+        for x0, x1 in labels:
+            rows = np.flatnonzero(ink[:, x0 : x1 + 1].any(axis=1))
+            box = grid[rows[0] : rows[-1] + 1, x0 - 1 : x1 + 2]
+            assert not box.any(), f"a grid line runs through the label at x = {x0}..{x1}"
+        widths = {round(((x0 + x1) / 2 - zero) / 5): x1 - x0 for x0, x1 in labels}
+        mirrored = [(w, widths[-k]) for k, w in widths.items() if k > 0 and -k in widths]
+        assert mirrored and all(neg >= pos + 3 for pos, neg in mirrored), (widths, mirrored)
+        page.locator("#map-wrap").screenshot(path=str(ARTIFACTS / "export_axes.png"))
+    finally:
+        context.close()
