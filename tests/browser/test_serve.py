@@ -7,6 +7,7 @@ a replica killed with SIGKILL under two of them, and SIGTERM to the script at th
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -69,12 +70,25 @@ def deployment(tmp_path_factory):
         yield from _deploy(run, port, log)
 
 
+SERVED = ("mnist-vae-2d.pt", "mnist-vae-2d-beta4.pt")
+
+
+def checkpoints_of_its_own(folder: Path) -> Path:
+    """The deployment's own checkpoints folder (a training run here must not show up in
+    the other browser tests' server), with the two models the tests open, hard-linked."""
+    folder.mkdir()
+    for name in SERVED:
+        os.link(model_folder() / name, folder / name)
+    return folder
+
+
 def _deploy(run, port, log):
+    models = checkpoints_of_its_own(run / "checkpoints")
     env = dict(os.environ)
     env.pop("LATENT_EXPLORER_STATIC", None)  # the unit tests' temp folder: use ./static
     proc = subprocess.Popen(
         ["bash", "scripts/serve.sh", "--replicas", "2", "--port", str(port),
-         "--run-dir", str(run), "--checkpoints", str(model_folder())],
+         "--run-dir", str(run), "--checkpoints", str(models)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -209,6 +223,50 @@ def test_four_sessions_through_the_proxy_and_a_replica_killed(browser, deploymen
     while not port_open(first) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert port_open(first)
+
+
+def test_one_training_run_for_the_deployment_seen_from_every_replica(browser, deployment):
+    url, (first, second) = deployment["url"], deployment["replicas"]
+    names = {served_by(url, name): name for name in ("r0", "r1")}
+    sessions = []
+    for port in (first, second):
+        context, page = open_session(browser, deployment, names[str(port)])
+        page.goto(url)
+        wait_ready(page)
+        sessions.append(page)
+    starter, watcher = sessions
+    starter.get_by_text("Train a new model").click()
+    epochs = starter.locator(".st-key-train_epochs input")
+    epochs.fill("30")
+    epochs.press("Enter")
+    starter.wait_for_selector(IDLE, state="attached")
+    starter.locator(".st-key-train_start button").click()
+    running = re.compile(r"Training .*: epoch \d+/30")
+    starter.get_by_text(running).wait_for(timeout=120_000)
+    try:
+        # the other replica's session: sees the run, with its live map, and cannot stop it
+        # or start a second one
+        watcher.reload()
+        wait_ready(watcher)
+        progress = watcher.get_by_text(running)
+        progress.wait_for(timeout=60_000)
+        assert "(started in another session)" in progress.inner_text()
+        assert watcher.locator(".st-key-train_stop").count() == 0
+        assert watcher.locator(".st-key-train_start button").is_disabled()
+        watcher.get_by_role("tab", name="Watch it learn").click()
+        watcher.locator(".st-key-replay_live").wait_for(timeout=120_000)
+        watcher.screenshot(path=str(ARTIFACTS / "serve-training-seen-from-another-replica.png"))
+        assert {c["value"] for c in watcher.context.cookies() if c["name"] == "lx_replica"} == {
+            names[str(second)]
+        }  # it really is on the other replica
+    finally:
+        starter.locator(".st-key-train_stop button").click()
+    starter.get_by_text("Stopped early; saved: ").wait_for(timeout=600_000)
+    watcher.get_by_text("New on this server: ").wait_for(timeout=60_000)
+    assert watcher.get_by_text("Stopped early").count() == 0
+    for page in sessions:
+        assert not page.errors, page.errors
+        page.context.close()
 
 
 def test_sigterm_stops_nginx_and_every_replica_and_nothing_else(deployment):
