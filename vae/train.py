@@ -152,12 +152,17 @@ def raise_terminated(signum: int, frame) -> None:
 
 @torch.no_grad()
 def evaluate_elbo(
-    model: VAE, images: torch.Tensor, batch_size: int = 1000, refine_steps: int = 0
+    model: VAE,
+    images: torch.Tensor,
+    batch_size: int = 1000,
+    refine_steps: int = 0,
+    progress: Callable[[int], object] | None = None,
 ) -> dict:
     """Test-set negative ELBO (one sample of z per image), recon and KL, in nats per image.
 
     With refine_steps, q(z|x) is the encoder's refined by that many gradient steps
-    (`VAE.refine_posterior`) before the ELBO is measured with fresh noise.
+    (`VAE.refine_posterior`) before the ELBO is measured with fresh noise. progress(n) is
+    called after each batch of n images.
     """
     model.eval()
     device = device_of(model)
@@ -176,6 +181,8 @@ def evaluate_elbo(
         recon, kl = model.per_image_loss(x, generator, posterior)
         recon_sum += recon.sum().item()
         kl_sum += kl.sum().item()
+        if progress is not None:
+            progress(len(x))
     n = len(images)
     return {"nelbo": (recon_sum + kl_sum) / n, "recon": recon_sum / n, "kl": kl_sum / n}
 
