@@ -65,7 +65,8 @@ def wait(job: jobs.TrainingJob) -> None:
 
 
 def leftovers(folder: Path, keep: str) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name != keep)
+    """Files beside the checkpoint: none (.training holds the run's lock and record)."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in (keep, ".training"))
 
 
 def test_a_full_disk_stops_the_cli_clearly_and_keeps_the_last_checkpoint(
@@ -129,8 +130,9 @@ def test_a_full_disk_fails_the_apps_job_with_the_reason_and_the_server_goes_on(
 def test_a_read_only_folder_fails_the_apps_job_at_once(tmp_path, data_root):  # noqa: F811
     with small_disk(tmp_path / "disk", 1 << 20) as disk:
         read_only(disk)
-        job = jobs.start(config(data_root, epochs=100), disk, owner="a")
-        wait(job)
-        assert job.status == "failed" and job.history == []  # before the first epoch
-        assert "the folder is on a read-only file system" in job.error
+        # refused before any process starts: the run's lock cannot be made there (the
+        # form shows this message under its button)
+        with pytest.raises(RuntimeError, match="the folder is on a read-only file system"):
+            jobs.start(config(data_root, epochs=100), disk, owner="a")
+        assert jobs.current_job() is None or jobs.current_job().finished
         assert list(disk.iterdir()) == []
