@@ -304,7 +304,7 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
     st.markdown(
         f"**Measured.** Share of the test {words.many} whose code lies inside the disc that holds "
         f"{PRIOR_MASS:.0%} of N(0, I): "
-        + "; ".join(f"{names[w]} **{figures[w]['inside']:.0%}**" for w in "ab")
+        + "; ".join(f"{names[w]} **{figures[w]['inside']:.1%}**" for w in "ab")
         + f". Which {words.many} {COVERAGE_SAMPLES} prior samples (seed 0) look like, each "
         "labelled by its nearest test image in pixels:"
     )

@@ -254,7 +254,10 @@ def posterior_and_neighbours(path: str) -> None:
     z = np.asarray(digit["mu"], np.float32)
     near = latent.nearest(enc["mu"], z, NEIGHBOURS)
     distance = np.linalg.norm(enc["mu"][near] - z, axis=1)
-    st.markdown("**Nearest test images** (distance from your μ to theirs, in the latent space)")
+    st.markdown(
+        "**Nearest test images** (distance from your μ to theirs, in the latent space; every "
+        "class counts here, whatever the map's legend hides)"
+    )
     with st.container(key="digit_neighbours"):
         st.image(
             [render.png_bytes(data.test.images[j].numpy() / 255.0, 3) for j in near],
