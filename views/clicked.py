@@ -14,7 +14,9 @@ from .config import STATIC
 def on_click() -> None:
     value = st.session_state.get("latent_map")
     click = value.get("click") if hasattr(value, "get") else None
-    if click:
+    if click and click.get("clear"):  # a double-click took back the only pin there was
+        st.session_state.pin = None
+    elif click:
         st.session_state.pin = {k: click.get(k) for k in ("x", "y", "index", "label", "nonce")}
         st.session_state.link_notice = None  # the view is the user's own now
 

@@ -203,7 +203,9 @@ def on_click(which: str) -> None:
     """A click on map `which` pins the same z on both (both decodings appear below)."""
     value = st.session_state.get(f"cmp_map_{which}")
     click = value.get("click") if hasattr(value, "get") else None
-    if click:
+    if click and click.get("clear"):  # a double-click took back the only pin there was
+        st.session_state.cmp_pin = None
+    elif click:
         st.session_state.cmp_pin = {
             **{k: click.get(k) for k in ("x", "y", "index", "label", "nonce")},
             "source": which,

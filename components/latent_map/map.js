@@ -874,12 +874,13 @@ class LatentMap {
     }
     // Present the painted frame first, then the details and Python: sending re-renders
     // Streamlit's React tree, which would otherwise delay the frame that shows the image.
-    // Python hears of it once no second press made it a double-click.
+    // Python hears of it at once; a double-click's second press sends the pin it puts back.
     requestAnimationFrame(() => {
       if (this.clickToken !== token) return;
       stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
       this.showDetails();
-      setTimeout(() => { if (this.clickToken === token) this.setTriggerValue("click", click); }, DOUBLE_CLICK_MS);
+      token.sent = true;
+      this.setTriggerValue("click", click);
     });
   }
 
@@ -903,6 +904,13 @@ class LatentMap {
     };
     restore(this, token.pin, token.lastNonce);
     for (const [peer, pin, nonce] of token.peers) restore(peer, pin, nonce);
+    if (token.sent) { // Python heard of the first press: tell it what is pinned again
+      const pin = token.pin, nonce = Date.now();
+      this.lastNonce = nonce;
+      this.setTriggerValue("click", pin
+        ? { x: pin.z[0], y: pin.z[1], index: pin.index >= 0 ? pin.index : null, label: pin.label, nonce }
+        : { clear: true, nonce });
+    }
   }
 
   // A clicked test image decodes from its own mu (on a projected plane its place is only its
