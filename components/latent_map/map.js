@@ -1120,8 +1120,12 @@ class LatentMap {
     this.viewTimer = setTimeout(() => {
       const g = this.frame();
       if (!g || !this.data || this.data.sync) return;
-      this.setStateValue("view", { x: [...g.xr], y: [...g.yr], touched: this.viewTouched,
-                                   points: this.data.points_url.replace(/^.*\//, "") });
+      const view = { x: [...g.xr], y: [...g.yr], touched: this.viewTouched,
+                     points: this.data.points_url.replace(/^.*\//, "") };
+      const key = JSON.stringify(view);
+      if (key === this.sentView) return; // a relayout that changed nothing: no rerun
+      this.sentView = key;
+      this.setStateValue("view", view);
     }, REPORT_MS);
   }
 

@@ -157,7 +157,8 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     t = page.evaluate("window.__lxMap.morphT")
     assert t == pytest.approx(0.21, abs=0.03)
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('t') === '{t:g}'")
-    assert page.evaluate("window.__lxReports") == ["morph"]
+    # one report for the whole drag (a resize of the page may report the map's own view)
+    assert [r for r in page.evaluate("window.__lxReports") if r != "view"] == ["morph"]
     wait_idle(page)
 
     page.locator(".lx-frames").fill("12")
