@@ -333,8 +333,8 @@ def negatives(seed: int = 22) -> list[tuple[str, bytes]]:
     """Pictures that hold no digit and must be refused: (name, file bytes).
 
     Blank pages (flat, and photographed: tone, gradient, vignette, shadow, noise, JPEG), pure
-    noise (gaussian, uniform, salt-and-pepper) and textures (paper grain, wood-like stripes).
-    Checkerboards are left out: main read them as a digit, and so does this fix.
+    noise (gaussian, uniform, salt-and-pepper) and textures (paper grain, wood-like stripes,
+    checkerboards: flat, photographed under uneven light, and seen at an angle).
     """
     rng = np.random.default_rng(seed)
     out: list[tuple[str, bytes]] = []
@@ -366,6 +366,18 @@ def negatives(seed: int = 22) -> list[tuple[str, bytes]]:
     wood = 0.55 + 0.15 * np.sin(2 * math.pi * (cols + 8.0 * warp + 0.15 * rows) / 23.0)
     wood = wood + 0.03 * _smooth(rng.normal(0.0, 1.0, (480, 640)), (0.8, 8.0))
     out.append(("wood-like stripes, JPEG q80", jpeg(_rgb(wood), 80)))
+    for square, quality in ((8, 0), (25, 90), (40, 75)):
+        board = ((rows // square + cols // square) % 2).astype(np.float32)
+        gray = 0.15 + 0.7 * board
+        if quality:  # photographed: light falling off to one side, noise, JPEG
+            gray = gray * (1.0 - 0.3 * cols / 640.0) + rng.normal(0.0, 0.01, gray.shape)
+            out.append((f"checkerboard {square} px, photo q{quality}", jpeg(_rgb(gray), quality)))
+        else:
+            out.append((f"checkerboard {square} px, PNG", _png(gray)))
+    turned = Image.fromarray(_rgb(0.2 + 0.6 * ((rows // 30 + cols // 30) % 2)))
+    turned = turned.rotate(20, Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
+    out.append(("checkerboard 30 px turned 20 degrees, JPEG q85",
+                jpeg(np.asarray(turned)[60:-60, 80:-80], 85)))  # fmt: skip
     return out
 
 

@@ -64,6 +64,8 @@ RING_DECISIVE = 0.6  # share of the border on one side of the split that makes t
 # Salt-and-pepper noise: this many separate specks, none holding this share of the ink
 MANY_SPECKS = 30
 SPECK_SHARE = 0.1
+SPREAD_CELLS, SPREAD_SHARE = 6, 0.2  # a pattern's ink: in every cell of 6x6, 20-80% of it
+TILE = 9  # pixels in a typical piece of a tiled pattern (a checker's square is far more)
 # Two digits side by side: blobs that overlap by less than this share of their width are
 # apart (handwriting kerns), each at least this share of the tallest's height and of the ink.
 BLOB_KERNING = 0.15
@@ -321,7 +323,7 @@ def _ink_against_local_paper(gray: np.ndarray) -> np.ndarray:
     if peak < max(LOCAL_SNR * noise, 2.0 / 255.0):
         raise _blank()
     ink = np.clip(contrast - max(INK_FLOOR * peak, NOISE_SIGMAS * noise), 0.0, None)
-    if _only_specks(ink > 0):
+    if _only_specks(ink > 0) or _tiled(ink > 0):
         raise _blank()
     core = float(np.percentile(ink[ink > 0], STROKE_CORE))
     return np.clip(ink / core, 0.0, 1.0).astype(np.float32)
@@ -369,7 +371,7 @@ def _ink_of(gray: np.ndarray, level: np.ndarray, dark: bool) -> np.ndarray:
     if peak < max(MIN_CONTRAST, 2.0 * NOISE_SIGMAS * noise):
         raise _blank()
     ink = np.clip(residual - floor, 0.0, None)
-    if _only_specks(ink > 0):
+    if _only_specks(ink > 0) or _tiled(ink > 0):
         raise _blank()
     core = float(np.percentile(ink[ink > 0], STROKE_CORE))
     return np.clip(ink / core, 0.0, 1.0).astype(np.float32)
@@ -519,7 +521,8 @@ def _depth_below(residual: np.ndarray) -> float:
 
 def _blank() -> BlankImageError:
     return BlankImageError(
-        "No digit found: the picture is blank, nearly one uniform colour, or only noise. "
+        "No digit found: the picture is blank, nearly one uniform colour, only noise or a "
+        "texture. "
         "Upload a picture of one handwritten digit, with clear dark ink on light paper "
         "(or light on dark)."
     )
@@ -644,6 +647,40 @@ def _only_specks(mask: np.ndarray) -> bool:
         return False
     sizes = np.bincount(labels.ravel())[1:]
     return int(sizes.max()) < SPECK_SHARE * int(sizes.sum())
+
+
+def _tiled(mask: np.ndarray) -> bool:
+    """True if the ink is a pattern of tiles, such as a checkerboard: it spans the picture,
+    and falls apart into many sizable pieces (edge-connected), none holding a fair share.
+
+    A digit's strokes are a few edge-connected pieces; a pen-thin diagonal stroke falls apart
+    too, but into pieces of a pixel or two, and salt-and-pepper is `_only_specks`' case.
+    """
+    from scipy import ndimage
+
+    if not _fills_the_picture(mask.astype(np.float32)):
+        return False
+    if _evenly_spread(mask):
+        return True
+    labels, count = ndimage.label(mask)  # edge neighbours only: a checker's squares part
+    if count < MANY_SPECKS:
+        return False
+    sizes = np.bincount(labels.ravel())[1:]
+    return int(sizes.max()) < SPECK_SHARE * int(sizes.sum()) and float(np.median(sizes)) >= TILE
+
+
+def _evenly_spread(mask: np.ndarray) -> bool:
+    """Does every cell of a SPREAD_CELLS-square grid hold both ink and paper, each a fair
+    share? A pattern does; a digit leaves some cell nearly empty (a corner, beside a "1")."""
+    height, width = mask.shape
+    if min(height, width) < 2 * SPREAD_CELLS:
+        return False
+    rows = np.linspace(0, height, SPREAD_CELLS + 1).astype(int)
+    cols = np.linspace(0, width, SPREAD_CELLS + 1).astype(int)
+    shares = np.add.reduceat(np.add.reduceat(mask.astype(np.float64), rows[:-1], axis=0),
+                             cols[:-1], axis=1)  # fmt: skip
+    shares = shares / np.outer(np.diff(rows), np.diff(cols))
+    return bool(((shares >= SPREAD_SHARE) & (shares <= 1.0 - SPREAD_SHARE)).all())
 
 
 def _robust_sigma(values: np.ndarray) -> float:
