@@ -72,6 +72,7 @@ BLOB_KERNING = 0.15
 BLOB_HEIGHT = 0.7
 BLOB_MASS = 0.15
 FIT_POINTS = 65_536  # pixels sampled to fit the paper's plane
+RING_POINTS = 8_192  # border pixels sampled to fit the light: 4 refits of a median each
 SHADE_TILES = 8  # tiles across the shorter side, to follow vignetting and shadows
 PLANE, QUADRATIC = 3, 6  # terms of a lighting surface
 CROP_SPAN = 0.75  # ink across this share of both sides: a tight crop, not a photo
@@ -414,7 +415,7 @@ def _trend(gray: np.ndarray, where: np.ndarray, terms: int) -> np.ndarray:
     """
     height, width = gray.shape
     rows, cols = np.nonzero(where)
-    step = max(1, rows.size // FIT_POINTS)  # a sample is plenty
+    step = max(1, rows.size // RING_POINTS)  # a sample is plenty
     rows, cols = rows[::step], cols[::step]
     y, x = rows / height - 0.5, cols / width - 0.5
     design = np.stack([np.ones_like(y), y, x, y * y, x * x, x * y], axis=1)[:, :terms]
