@@ -1,8 +1,9 @@
 """Photo-style uploads of one clear digit are read, not refused (issue 20, item 2).
 
 The uploads come from tests/photo_uploads.py, a seeded generator built on assumptions that
-are not vae/image.py's own (see its docstring). Before the fix, 469 of these 1,000 were
-refused as "No digit found", and so were 29 of the 120 reported cases; after it, 15 and 0.
+are not vae/image.py's own (see its docstring). Before the first fix, 469 of these 1,000
+were refused as "No digit found", and so were 29 of the 120 reported cases; after it, 15 and
+0; since the second (polarity under deep shadow, ink against the local paper), 0 and 0.
 """
 
 from __future__ import annotations
