@@ -17,6 +17,7 @@ Shared by tests/test_photo_uploads.py and bench/uploads.py:
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from dataclasses import dataclass
@@ -329,12 +330,13 @@ def _gentle_phone_photo(ink: np.ndarray, rng: np.random.Generator, share: float)
 # ---------------------------------------------------------------- pictures with no digit
 
 
-def negatives(seed: int = 22) -> list[tuple[str, bytes]]:
+@functools.cache
+def negatives(seed: int = 22) -> tuple[tuple[str, bytes], ...]:
     """Pictures that hold no digit and must be refused: (name, file bytes).
 
     Blank pages (flat, and photographed: tone, gradient, vignette, shadow, noise, JPEG), pure
-    noise (gaussian, uniform, salt-and-pepper) and textures (paper grain, wood-like stripes).
-    Checkerboards are left out: main read them as a digit, and so does this fix.
+    noise (gaussian, uniform, salt-and-pepper) and textures (paper grain, wood-like stripes,
+    checkerboards: flat, photographed under uneven light, and seen at an angle).
     """
     rng = np.random.default_rng(seed)
     out: list[tuple[str, bytes]] = []
@@ -366,7 +368,19 @@ def negatives(seed: int = 22) -> list[tuple[str, bytes]]:
     wood = 0.55 + 0.15 * np.sin(2 * math.pi * (cols + 8.0 * warp + 0.15 * rows) / 23.0)
     wood = wood + 0.03 * _smooth(rng.normal(0.0, 1.0, (480, 640)), (0.8, 8.0))
     out.append(("wood-like stripes, JPEG q80", jpeg(_rgb(wood), 80)))
-    return out
+    for square, quality in ((8, 0), (25, 90), (40, 75)):
+        board = ((rows // square + cols // square) % 2).astype(np.float32)
+        gray = 0.15 + 0.7 * board
+        if quality:  # photographed: light falling off to one side, noise, JPEG
+            gray = gray * (1.0 - 0.3 * cols / 640.0) + rng.normal(0.0, 0.01, gray.shape)
+            out.append((f"checkerboard {square} px, photo q{quality}", jpeg(_rgb(gray), quality)))
+        else:
+            out.append((f"checkerboard {square} px, PNG", _png(gray)))
+    turned = Image.fromarray(_rgb(0.2 + 0.6 * ((rows // 30 + cols // 30) % 2)))
+    turned = turned.rotate(20, Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
+    out.append(("checkerboard 30 px turned 20 degrees, JPEG q85",
+                jpeg(np.asarray(turned)[60:-60, 80:-80], 85)))  # fmt: skip
+    return tuple(out)
 
 
 def _smooth(noise: np.ndarray, sigma) -> np.ndarray:
@@ -417,9 +431,13 @@ def neighbour_agreement(
     mu: (N, d) clean test encodings, labels (N,); query: (M, d), query_labels (M,);
     leave_out: (M,) index into mu to skip for each query (itself), -1 for none.
     """
-    distance = ((query[:, None, :] - mu[None, :, :]) ** 2).sum(axis=2)  # (M, N)
-    if leave_out is not None:
-        rows = np.flatnonzero(leave_out >= 0)
-        distance[rows, leave_out[rows]] = np.inf
-    nearest = np.argpartition(distance, k, axis=1)[:, :k]
+    from scipy.spatial import cKDTree
+
+    # A k-d tree finds the same neighbours as all M x N distances, in a hundredth of the time
+    # (the clean set against itself: 0.1 s instead of 7.6 s and 1.6 GB).
+    _, found = cKDTree(mu).query(query, k=k + 1)  # (M, k + 1), nearest first
+    skip = np.full(len(query), -1) if leave_out is None else np.asarray(leave_out)
+    keep = found != skip[:, None]
+    keep &= np.cumsum(keep, axis=1) <= k  # the first k that are not the query itself
+    nearest = found[keep].reshape(len(query), k)
     return (labels[nearest] == query_labels[:, None]).mean(axis=1)

@@ -64,15 +64,20 @@ RING_DECISIVE = 0.6  # share of the border on one side of the split that makes t
 # Salt-and-pepper noise: this many separate specks, none holding this share of the ink
 MANY_SPECKS = 30
 SPECK_SHARE = 0.1
+SPREAD_CELLS, SPREAD_SHARE = 6, 0.2  # a pattern's ink: in every cell of 6x6, 20-80% of it
+TILE = 9  # pixels in a typical piece of a tiled pattern (a checker's square is far more)
 # Two digits side by side: blobs that overlap by less than this share of their width are
 # apart (handwriting kerns), each at least this share of the tallest's height and of the ink.
 BLOB_KERNING = 0.15
 BLOB_HEIGHT = 0.7
 BLOB_MASS = 0.15
 FIT_POINTS = 65_536  # pixels sampled to fit the paper's plane
+RING_POINTS = 8_192  # border pixels sampled to fit the light: 4 refits of a median each
 SHADE_TILES = 8  # tiles across the shorter side, to follow vignetting and shadows
 PLANE, QUADRATIC = 3, 6  # terms of a lighting surface
 CROP_SPAN = 0.75  # ink across this share of both sides: a tight crop, not a photo
+LOCAL_WINDOW = 8  # the paper around a pixel: this share of the shorter side (1/8)
+LOCAL_SNR = 16.0  # against that local paper, ink stands this many noise widths out
 
 
 def upload_formats_text() -> str:
@@ -297,6 +302,36 @@ def _shrink(gray: np.ndarray, side: int) -> np.ndarray:
 
 def _ink(gray: np.ndarray) -> np.ndarray:
     """Gray of either polarity -> ink map: paper 0, stroke core 1."""
+    try:
+        return _ink_under_even_light(gray)
+    except BlankImageError:
+        return _ink_against_local_paper(gray)
+
+
+def _ink_against_local_paper(gray: np.ndarray) -> np.ndarray:
+    """The last try before "blank", for a photo whose light no smooth surface follows (a
+    sharp, deep shadow and vignetting at once): ink measured against the paper around it.
+
+    The ink must stand LOCAL_SNR noise widths out on its side. Noise, grain, stripes, a
+    checkerboard and shadow edges left after the local median reach half that at most; a
+    faint, blurred stroke in the generated photos reaches 22 or more.
+    """
+    contrast = _local_contrast(gray)
+    if -float(contrast.min()) > float(contrast.max()):
+        contrast = -contrast
+    noise = _noise_sigma(contrast)
+    peak = float(contrast.max())
+    if peak < max(LOCAL_SNR * noise, 2.0 / 255.0):
+        raise _blank()
+    ink = np.clip(contrast - max(INK_FLOOR * peak, NOISE_SIGMAS * noise), 0.0, None)
+    if _only_specks(ink > 0) or _tiled(ink > 0):
+        raise _blank()
+    core = float(np.percentile(ink[ink > 0], STROKE_CORE))
+    return np.clip(ink / core, 0.0, 1.0).astype(np.float32)
+
+
+def _ink_under_even_light(gray: np.ndarray) -> np.ndarray:
+    """The ink map with the light taken out by smooth surfaces (a plane, a bowl, tiles)."""
     ring = _border_mask(gray.shape)
     # The light, measured on the border, where a photo shows paper (and a tight crop mostly
     # does): with it taken out the paper is one level even under vignetting, and the ink is
@@ -309,6 +344,23 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     if dark != _far_side_is_dark(gray - _trend(gray, ring, PLANE), ring):
         level = gray
         dark = _paper_is_light(gray, ring, _otsu_split(gray))
+        try:
+            return _ink_of(gray, level, dark)
+        except BlankImageError:
+            # Under a deep shadow or strong vignetting both fits bend, and the raw gray's
+            # extremes are the shadow's, not the ink's: the polarity may be wrong, which
+            # leaves no ink. Against the paper around it (a local median, blind to strokes
+            # narrower than its window) the ink is the one side that stands far out; noise,
+            # textures and shadow edges stand out about as far both ways.
+            contrast = _local_contrast(gray)
+            if (-float(contrast.min()) > float(contrast.max())) == dark:
+                raise
+            return _ink_of(gray, level, not dark)
+    return _ink_of(gray, level, dark)
+
+
+def _ink_of(gray: np.ndarray, level: np.ndarray, dark: bool) -> np.ndarray:
+    """The ink map of `gray` with its light taken out as `level`, dark ink if `dark`."""
     split = _otsu_split(level)
     if dark:
         gray, level, split = 1.0 - gray, -level, -split
@@ -320,10 +372,26 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     if peak < max(MIN_CONTRAST, 2.0 * NOISE_SIGMAS * noise):
         raise _blank()
     ink = np.clip(residual - floor, 0.0, None)
-    if _only_specks(ink > 0):
+    if _only_specks(ink > 0) or _tiled(ink > 0):
         raise _blank()
     core = float(np.percentile(ink[ink > 0], STROKE_CORE))
     return np.clip(ink / core, 0.0, 1.0).astype(np.float32)
+
+
+def _local_contrast(gray: np.ndarray) -> np.ndarray:
+    """Gray minus the local median of a window an eighth of the picture's shorter side,
+    smoothed over a pixel: (H, W) -> (H, W). The median is taken on a coarse grid (seven
+    samples across the window) and interpolated, so it costs little at any size."""
+    from scipy import ndimage
+
+    height, width = gray.shape
+    window = max(3, round(min(height, width) / LOCAL_WINDOW))
+    step = max(1, window // 7)
+    coarse = gray[::step, ::step]
+    background = ndimage.median_filter(coarse, size=max(3, window // step | 1), mode="nearest")
+    background = Image.fromarray(background.astype(np.float32))
+    background = np.asarray(background.resize((width, height), Image.Resampling.BILINEAR))
+    return ndimage.gaussian_filter(gray - background, 1.0)
 
 
 def _sample(shape: tuple[int, int]) -> tuple[slice, slice]:
@@ -347,7 +415,7 @@ def _trend(gray: np.ndarray, where: np.ndarray, terms: int) -> np.ndarray:
     """
     height, width = gray.shape
     rows, cols = np.nonzero(where)
-    step = max(1, rows.size // FIT_POINTS)  # a sample is plenty
+    step = max(1, rows.size // RING_POINTS)  # a sample is plenty
     rows, cols = rows[::step], cols[::step]
     y, x = rows / height - 0.5, cols / width - 0.5
     design = np.stack([np.ones_like(y), y, x, y * y, x * x, x * y], axis=1)[:, :terms]
@@ -454,7 +522,8 @@ def _depth_below(residual: np.ndarray) -> float:
 
 def _blank() -> BlankImageError:
     return BlankImageError(
-        "No digit found: the picture is blank, nearly one uniform colour, or only noise. "
+        "No digit found: the picture is blank, nearly one uniform colour, only noise or a "
+        "texture. "
         "Upload a picture of one handwritten digit, with clear dark ink on light paper "
         "(or light on dark)."
     )
@@ -579,6 +648,40 @@ def _only_specks(mask: np.ndarray) -> bool:
         return False
     sizes = np.bincount(labels.ravel())[1:]
     return int(sizes.max()) < SPECK_SHARE * int(sizes.sum())
+
+
+def _tiled(mask: np.ndarray) -> bool:
+    """True if the ink is a pattern of tiles, such as a checkerboard: it spans the picture,
+    and falls apart into many sizable pieces (edge-connected), none holding a fair share.
+
+    A digit's strokes are a few edge-connected pieces; a pen-thin diagonal stroke falls apart
+    too, but into pieces of a pixel or two, and salt-and-pepper is `_only_specks`' case.
+    """
+    from scipy import ndimage
+
+    if not _fills_the_picture(mask.astype(np.float32)):
+        return False
+    if _evenly_spread(mask):
+        return True
+    labels, count = ndimage.label(mask)  # edge neighbours only: a checker's squares part
+    if count < MANY_SPECKS:
+        return False
+    sizes = np.bincount(labels.ravel())[1:]
+    return int(sizes.max()) < SPECK_SHARE * int(sizes.sum()) and float(np.median(sizes)) >= TILE
+
+
+def _evenly_spread(mask: np.ndarray) -> bool:
+    """Does every cell of a SPREAD_CELLS-square grid hold both ink and paper, each a fair
+    share? A pattern does; a digit leaves some cell nearly empty (a corner, beside a "1")."""
+    height, width = mask.shape
+    if min(height, width) < 2 * SPREAD_CELLS:
+        return False
+    rows = np.linspace(0, height, SPREAD_CELLS + 1).astype(int)
+    cols = np.linspace(0, width, SPREAD_CELLS + 1).astype(int)
+    shares = np.add.reduceat(np.add.reduceat(mask.astype(np.float64), rows[:-1], axis=0),
+                             cols[:-1], axis=1)  # fmt: skip
+    shares = shares / np.outer(np.diff(rows), np.diff(cols))
+    return bool(((shares >= SPREAD_SHARE) & (shares <= 1.0 - SPREAD_SHARE)).all())
 
 
 def _robust_sigma(values: np.ndarray) -> float:

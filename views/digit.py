@@ -30,8 +30,8 @@ def words_of(path: str) -> ItemWords:
 def blank_message(words: ItemWords) -> str:
     """vae.image's "nothing found" refusal, in the words of the model's dataset."""
     return (
-        f"No {words.one} found: the picture is blank, nearly one uniform colour, or only "
-        f"noise. Upload a picture of {words.picture}."
+        f"No {words.one} found: the picture is blank, nearly one uniform colour, only noise "
+        f"or a texture. Upload a picture of {words.picture}."
     )
 
 
