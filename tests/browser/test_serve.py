@@ -106,6 +106,19 @@ def _deploy(run, port, log):
         os.killpg(proc.pid, signal.SIGKILL)  # the SIGTERM test did not run or failed
 
 
+def replica_names(url: str, ports: list[int]) -> dict[str, str]:
+    """Port -> the cookie value nginx gives that replica. Waits while a replica is down or
+    marked down (a restarted one is skipped for fail_timeout, 5 s), so each name answers
+    from its own replica."""
+    deadline = time.monotonic() + 90
+    while True:
+        names = {served_by(url, name): name for name in ("r0", "r1")}
+        if sorted(names) == sorted(str(p) for p in ports):
+            return names
+        assert time.monotonic() < deadline, f"replicas never both answered: {names}"
+        time.sleep(1)
+
+
 def replica_pid(deployment, port: int) -> int:
     return int((deployment["run"] / f"replica-{port}.pid").read_text())
 
@@ -161,9 +174,7 @@ def query(page) -> dict[str, str]:
 
 def test_four_sessions_through_the_proxy_and_a_replica_killed(browser, deployment):
     url, (first, second) = deployment["url"], deployment["replicas"]
-    # each replica's own cookie value, as nginx names it
-    names = {served_by(url, name): name for name in ("r0", "r1")}
-    assert sorted(names) == [str(first), str(second)]
+    names = replica_names(url, [first, second])  # each replica's own cookie value
     # Two sessions on each replica; the ones on the first open a linked, non-default view
     # (another model), so that what comes back after the kill can only come from the link.
     sessions = []
@@ -227,7 +238,7 @@ def test_four_sessions_through_the_proxy_and_a_replica_killed(browser, deploymen
 
 def test_one_training_run_for_the_deployment_seen_from_every_replica(browser, deployment):
     url, (first, second) = deployment["url"], deployment["replicas"]
-    names = {served_by(url, name): name for name in ("r0", "r1")}
+    names = replica_names(url, [first, second])
     sessions = []
     for port in (first, second):
         context, page = open_session(browser, deployment, names[str(port)])
