@@ -119,8 +119,30 @@ class RunConfig:
     dataset: str = "mnist"
 
 
+class RunProgress:
+    """How far a run is, from its status, epoch and batch: one definition for this server's
+    own jobs (vae.jobs.TrainingJob) and other replicas' (RemoteJob)."""
+
+    status: str
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "stopped", "failed")
+
+    @property
+    def fraction(self) -> float:
+        if not self.epochs or not self.batches:
+            return 0.0
+        done = (self.epoch - 1) * self.batches + self.batch
+        return min(1.0, max(0.0, done / (self.epochs * self.batches)))
+
+
 @dataclass
-class RemoteJob:
+class RemoteJob(RunProgress):
     """Another replica's run, as its record shows it: the attributes the training view reads
     from a `vae.jobs.TrainingJob`, read-only. Nobody here can stop it (its owner is a
     session of the replica that started it)."""
@@ -140,17 +162,6 @@ class RemoteJob:
     error: str | None = None
     path: Path | None = None
     remote: bool = True
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "stopped", "failed")
-
-    @property
-    def fraction(self) -> float:
-        if not self.epochs or not self.batches:
-            return 0.0
-        done = (self.epoch - 1) * self.batches + self.batch
-        return min(1.0, max(0.0, done / (self.epochs * self.batches)))
 
     def stop(self) -> None:
         raise PermissionError("this run was started on another replica; only its owner can stop it")

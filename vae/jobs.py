@@ -74,7 +74,7 @@ class StopSignal(threading.Event):
 
 
 @dataclass
-class TrainingJob:
+class TrainingJob(job_record.RunProgress):
     """What one run has done so far; written by the server's reader thread, read by the UI."""
 
     config: TrainConfig
@@ -98,18 +98,6 @@ class TrainingJob:
     process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
     folder: Path | None = None  # the checkpoints folder, where the run's record is kept
     remote: bool = False  # False: this process runs it (vae.job_record.RemoteJob: another)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "stopped", "failed")
-
-    @property
-    def fraction(self) -> float:
-        if not self.epochs or not self.batches:
-            return 0.0
-        return min(
-            1.0, ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
-        )
 
     def stop(self) -> None:
         """Ask the child to save a checkpoint and exit (same as stop_requested.set())."""
