@@ -15,18 +15,19 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae import bundle, catalog
+from vae import bundle, catalog, jsbundle
 from vae.files import mtime
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 
 
 def register(name: str, folder: str, script: str, style: str | None = None, **options):
-    """A components.v2 component from components/<folder>/ (plain JS and CSS files)."""
+    """A components.v2 component from components/<folder>/: an ES module entry (bundled with
+    the modules it imports, vae/jsbundle.py) and a CSS file."""
     path = COMPONENTS / folder
     css = (path / style).read_text() if style else None
     return st.components.v2.component(
-        f"latent_explorer.{name}", js=(path / script).read_text(), css=css, **options
+        f"latent_explorer.{name}", js=jsbundle.bundle(path / script), css=css, **options
     )
 
 

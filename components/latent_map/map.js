@@ -25,6 +25,13 @@
 // The data from Python changes on reruns; Streamlit then calls this module again without
 // any cleanup, so one instance lives per parent element and later calls only update it.
 
+import { uniforms, normals } from "./core/prng.js";
+import { makeDecoder, interpolate } from "./core/decoder.js";
+import { parsePoints, parseMatrix, row, fetchBuffer, loadScriptOnce } from "./core/blobs.js";
+import { ellipsePoints, nearestIndex, nearestRows, planeToLatent, klPerDimension } from "./core/geometry.js";
+import { gifBytes } from "./core/gif.js";
+import { paint, thumbnail, digitCanvas, figure, h, saveBlob, fmt } from "./core/dom.js";
+
 const INSTANCES = new WeakMap();
 const PALETTE = [
   "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -44,306 +51,19 @@ const REPORT_MS = 300; // a zoom or slider change is told to Python (the link) o
 // Plotly's own controls: a press there is never a click or hover on the map.
 const CHROME = ".modebar-container, .legend, .xtick, .ytick, .g-xtitle, .g-ytitle";
 
-// ---- the seeded PRNG shared with Python (vae/prng.py): mulberry32, then Box-Muller --------
-export function uniforms(seed, n) {
-  let a = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1) >>> 0;
-    t = (t ^ (t + Math.imul(t ^ (t >>> 7), t | 61))) >>> 0;
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
-
-export function normals(seed, n) {
-  const m = 2 * Math.ceil(n / 2);
-  const u = uniforms(seed, m);
-  const out = new Float64Array(m);
-  for (let k = 0; k < m; k += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u[k]));
-    out[k] = r * Math.cos(2 * Math.PI * u[k + 1]);
-    out[k + 1] = r * Math.sin(2 * Math.PI * u[k + 1]);
-  }
-  return out.subarray(0, n);
-}
-window.__lxRandom = { uniforms, normals }; // for the test that Python and JS agree
 
 // Measurements for tests and bench/ui_latency.py.
 const stats = (window.__lxStats = window.__lxStats || {
   decodes: 0, lastDecodeMs: 0, hoverFrames: 0, clicks: [], readyAt: null, marks: {},
 });
 const mark = (name) => { if (!(name in stats.marks)) stats.marks[name] = Math.round(performance.now()); };
+const countDecode = () => { stats.decodes++; };
+window.__lxRandom = { uniforms, normals }; // for the test that Python and JS agree
 
-function loadScriptOnce(url) {
-  window.__lxScripts = window.__lxScripts || {};
-  if (!window.__lxScripts[url]) {
-    window.__lxScripts[url] = new Promise((resolve, reject) => {
-      if (window.Plotly) return resolve(window.Plotly);
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => reject(new Error(`could not load ${url}`));
-      document.head.appendChild(script);
-    });
-  }
-  return window.__lxScripts[url];
-}
-
-async function fetchBuffer(url) {
-  window.__lxFetches = window.__lxFetches || {};
-  if (!window.__lxFetches[url]) {
-    window.__lxFetches[url] = fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    });
-  }
-  return window.__lxFetches[url];
-}
-
-// ---- the decoder: Linear, ReLU, ..., Linear, sigmoid (see vae/web.py) ----------------------
-export function makeDecoder(manifest, buffer) {
-  const floats = new Float32Array(buffer); // fetch's ArrayBuffer is aligned
-  const layers = manifest.layers.map((l) => ({
-    nIn: l.in,
-    nOut: l.out,
-    weight: floats.subarray(l.weight, l.weight + l.in * l.out), // (out, in) row-major
-    bias: floats.subarray(l.bias, l.bias + l.out),
-  }));
-  const hidden = layers.map((l) => new Float64Array(l.nOut));
-  const last = layers.length - 1;
-  function decode(z, out) {
-    out = out || new Float32Array(layers[last].nOut);
-    let input = z;
-    for (let li = 0; li <= last; li++) {
-      const { nIn, nOut, weight, bias } = layers[li];
-      const output = li === last ? out : hidden[li];
-      for (let j = 0; j < nOut; j++) {
-        let sum = bias[j];
-        const row = j * nIn;
-        for (let i = 0; i < nIn; i++) sum += weight[row + i] * input[i];
-        output[j] = li === last ? 1 / (1 + Math.exp(-sum)) : sum > 0 ? sum : 0;
-      }
-      input = output;
-    }
-    stats.decodes++;
-    return out;
-  }
-  decode.latentDim = manifest.latent_dim;
-  return decode;
-}
-
-// Mirrors vae.latent.interpolate (linear, or slerp with a linearly moving radius).
-export function interpolate(a, b, t, method) {
-  const lin = a.map((v, i) => (1 - t) * v + t * b[i]);
-  if (method !== "spherical") return lin;
-  const r0 = Math.hypot(...a);
-  const r1 = Math.hypot(...b);
-  if (r0 < 1e-8 || r1 < 1e-8) return lin;
-  const u0 = a.map((v) => v / r0);
-  const u1 = b.map((v) => v / r1);
-  const dot = Math.min(1, Math.max(-1, u0.reduce((s, v, i) => s + v * u1[i], 0)));
-  const omega = Math.acos(dot);
-  if (omega < 1e-6 || Math.PI - omega < 1e-6) return lin;
-  const s = Math.sin(omega);
-  const radius = (1 - t) * r0 + t * r1;
-  return u0.map((v, i) => ((Math.sin((1 - t) * omega) * v + Math.sin(t * omega) * u1[i]) / s) * radius);
-}
-
-function paint(canvas, pixels) {
-  const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
-    image.data[4 * i] = v;
-    image.data[4 * i + 1] = v;
-    image.data[4 * i + 2] = v;
-    image.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
-}
-
-// The k-sigma contour of N(mu, diag(sigma^2)), as vae.latent.ellipse draws it (n + 1 points).
-function ellipsePoints(mu, sigma, k, n = 64) {
-  const xs = [], ys = [];
-  for (let i = 0; i <= n; i++) {
-    const a = i === n ? 0 : (2 * Math.PI * i) / n;
-    xs.push(mu[0] + k * sigma[0] * Math.cos(a));
-    ys.push(mu[1] + k * sigma[1] * Math.sin(a));
-  }
-  return { k, xs, ys };
-}
-
-function parsePoints(buffer) {
-  const n = new Uint32Array(buffer, 0, 1)[0];
-  const xs = new Float32Array(buffer, 4, n);
-  const ys = new Float32Array(buffer, 4 + 4 * n, n);
-  const labels = new Uint8Array(buffer, 4 + 8 * n, n);
-  return { n, xs, ys, labels };
-}
-
-const fmt = (v) => (v >= 0 ? "\u2007" : "") + v.toFixed(3);
-
-// ---- projected maps (latent_dim > 2; see app.py get_plane_assets) ------------------------------
-// PCA needs nothing here: its inverse is folded into the decoder, which takes plane points.
-// t-SNE and UMAP have no inverse (data.decode_mode === "nearest"): a point of their plane
-// stands for the visible test digit nearest to it, whose full mu (data.mu_url: N, d as uint32,
-// then N * d float32, see vae/web.py matrix_blob) the d-input decoder decodes.
-function parseMatrix(buffer) {
-  const [n, d] = new Uint32Array(buffer, 0, 2);
-  return { n, d, values: new Float32Array(buffer, 8, n * d) };
-}
-
-function nearestIndex(points, visible, z) {
-  let best = -1;
-  let bestD = Infinity;
-  for (let i = 0; i < points.n; i++) {
-    if (visible && !visible[points.labels[i]]) continue;
-    const dx = points.xs[i] - z[0];
-    const dy = points.ys[i] - z[1];
-    const d = dx * dx + dy * dy;
-    if (d < bestD) { bestD = d; best = i; }
-  }
-  return best;
-}
-
-// The k rows of a matrix (parseMatrix) nearest to z in Euclidean distance, nearest first,
-// without `exclude` and rows `keep` refuses: [{i, d}].
-function nearestRows(mu, z, k, exclude, keep) {
-  const best = [];
-  for (let i = 0; i < mu.n; i++) {
-    if (i === exclude || (keep && !keep(i))) continue;
-    let d = 0;
-    for (let j = 0; j < mu.d; j++) {
-      const diff = mu.values[i * mu.d + j] - z[j];
-      d += diff * diff;
-    }
-    if (best.length < k || d < best[best.length - 1].d) {
-      best.push({ i, d });
-      best.sort((p, q) => p.d - q.d);
-      if (best.length > k) best.pop();
-    }
-  }
-  return best.map(({ i, d }) => ({ i, d: Math.sqrt(d) }));
-}
-
-const row = (m, i) => m.values.subarray(i * m.d, (i + 1) * m.d);
-
-// The latent point a PCA-plane point p stands for: mean + p @ components (vae/projection.py).
-function planeToLatent(pca, p) {
-  return pca.mean.map((m, j) => m + p[0] * pca.components[0][j] + p[1] * pca.components[1][j]);
-}
-
-// One test image from the sprite (vae/bundle.py sprite_png) onto a canvas of its own.
-function thumbnail(sprite, columns, index, size) {
-  const canvas = document.createElement("canvas");
-  canvas.width = 28;
-  canvas.height = 28;
-  canvas.style.width = canvas.style.height = `${size}px`;
-  canvas.className = "lx-thumb";
-  if (sprite) {
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(sprite, (index % columns) * 28, Math.floor(index / columns) * 28, 28, 28, 0, 0, 28, 28);
-  }
-  return canvas;
-}
-
-function digitCanvas(pixels, size) {
-  const canvas = document.createElement("canvas");
-  canvas.width = 28;
-  canvas.height = 28;
-  canvas.style.width = canvas.style.height = `${size}px`;
-  canvas.className = "lx-thumb";
-  paint(canvas, pixels);
-  return canvas;
-}
-
-function figure(canvas, caption, title) {
-  const fig = document.createElement("figure");
-  fig.className = "lx-fig";
-  if (title) fig.title = title;
-  const cap = document.createElement("figcaption");
-  cap.textContent = caption;
-  fig.append(canvas, cap);
-  return fig;
-}
-
-// A DOM element: h("div", "cls", "text") or h("div", "cls", [children]).
-function h(tag, cls, content) {
-  const el = document.createElement(tag);
-  el.className = cls;
-  if (Array.isArray(content)) el.append(...content);
-  else if (content !== undefined) el.textContent = content;
-  return el;
-}
-
-function saveBlob(blob, name) {
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-// A grayscale animated GIF (GIF89a, 256 grays, LZW) of frames (each w * h values in [0, 1]),
-// looping, `delay` in hundredths of a second. Small on purpose: 28 x 28 frames scaled up.
-export function gifBytes(frames, w, h, delay) {
-  const out = [];
-  const bytes = (...b) => out.push(...b);
-  const word = (v) => bytes(v & 255, (v >> 8) & 255);
-  for (const c of "GIF89a") bytes(c.charCodeAt(0));
-  word(w); word(h); bytes(0xf7, 0, 0); // global color table of 256 entries
-  for (let i = 0; i < 256; i++) bytes(i, i, i);
-  bytes(0x21, 0xff, 11); for (const c of "NETSCAPE2.0") bytes(c.charCodeAt(0));
-  bytes(3, 1, 0, 0, 0); // loop forever
-  for (const frame of frames) {
-    bytes(0x21, 0xf9, 4, 0, delay & 255, (delay >> 8) & 255, 0, 0);
-    bytes(0x2c); word(0); word(0); word(w); word(h); bytes(0);
-    bytes(8); // LZW minimum code size
-    const data = lzw(frame.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
-    for (let i = 0; i < data.length; i += 255) {
-      const chunk = data.slice(i, i + 255);
-      bytes(chunk.length, ...chunk);
-    }
-    bytes(0);
-  }
-  bytes(0x3b);
-  return new Uint8Array(out);
-}
-
-function lzw(indices) {
-  const clear = 256, end = 257;
-  const out = [];
-  let bits = 0, acc = 0, size = 9;
-  const emit = (code) => {
-    acc |= code << bits; bits += size;
-    while (bits >= 8) { out.push(acc & 255); acc >>= 8; bits -= 8; }
-  };
-  let dict = new Map();
-  let next = 258;
-  emit(clear);
-  let prefix = indices[0];
-  for (let i = 1; i < indices.length; i++) {
-    const k = indices[i];
-    const key = prefix * 256 + k;
-    if (dict.has(key)) { prefix = dict.get(key); continue; }
-    emit(prefix);
-    if (next === 4096) { // table full: start over (as omggif and giflib do)
-      emit(clear); dict = new Map(); next = 258; size = 9;
-    } else {
-      if (next >= 1 << size) size++; // the decoder widens its codes at this same entry
-      dict.set(key, next++);
-    }
-    prefix = k;
-  }
-  emit(prefix);
-  emit(end);
-  if (bits > 0) out.push(acc & 255);
-  return out;
-}
+// Projected maps (latent_dim > 2): PCA needs nothing here, its inverse is folded into the
+// decoder, which takes plane points. t-SNE and UMAP have no inverse (data.decode_mode ===
+// "nearest"): a point of their plane stands for the visible test digit nearest to it, whose
+// full mu (data.mu_url, a matrix blob) the d-input decoder decodes.
 
 // Coordinates as text: "z = (…)" on a 2-D latent space, "PC 1, PC 2 = (…)" on a plane.
 function coordText(data, z) {
@@ -513,7 +233,7 @@ class LatentMap {
     this.sigma = null;
     this.kl = undefined;
     this.sprite = null;
-    this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf) : null;
+    this.decode = decoderBuf ? makeDecoder(data.decoder, decoderBuf, countDecode) : null;
     this.decodeLatent = data.latent_decoder_url === data.decoder_url ? this.decode : null;
     if (!data.sync) window.__lxDecode = this.decode; // for the JS-vs-torch agreement test
     this.nearestMode = data.decode_mode === "nearest";
@@ -648,7 +368,7 @@ class LatentMap {
     if (key !== this.modelKey) return; // another model came meanwhile
     if (muBuf) this.mu = parseMatrix(muBuf);
     this.sigma = sigmaBuf ? parseMatrix(sigmaBuf) : null;
-    if (latentBuf) this.decodeLatent = makeDecoder(data.latent_decoder, latentBuf);
+    if (latentBuf) this.decodeLatent = makeDecoder(data.latent_decoder, latentBuf, countDecode);
     this.sprite = sprite;
     mark("extras");
     this.drawOverlay();
@@ -993,17 +713,7 @@ class LatentMap {
   // measure): the rows' order, and which dimensions carry nothing.
   klPerDimension() {
     if (this.kl !== undefined) return this.kl;
-    this.kl = null;
-    if (!this.mu || !this.sigma) return null;
-    const { n, d } = this.mu;
-    const kl = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) {
-        const m = this.mu.values[i * d + j], s = this.sigma.values[i * d + j];
-        kl[j] += 0.5 * (m * m + s * s - 1 - 2 * Math.log(s));
-      }
-    }
-    this.kl = Array.from(kl, (v) => v / n);
+    this.kl = this.mu && this.sigma ? klPerDimension(this.mu, this.sigma) : null;
     return this.kl;
   }
 

@@ -1,0 +1,95 @@
+// The decoder in plain JavaScript (Linear, ReLU, ..., Linear, sigmoid; weights (out, in)
+// row-major, as vae/web.py writes them), its two weight formats, and the interpolation
+// between two latent points that the morph walks (mirrors vae.latent.interpolate).
+//
+// Weight formats: the app fetches float32 weights (manifest + ArrayBuffer); the exported
+// page carries them base64-encoded, leading floats as float32 and the rest as float16
+// (vae/export.py pack_weights). Both become one Float32Array that makeDecoder reads.
+
+import { bytesOf } from "./blobs.js";
+
+// manifest: {latent_dim, layers: [{in, out, weight, bias}]} with offsets into `floats`.
+// Returns decode(z, out?) -> Float32Array of the last layer's size; sums in float64.
+// `onDecode`, if given, is called after every decoding (the page counts them).
+export function makeDecoder(manifest, floats, onDecode) {
+  if (!(floats instanceof Float32Array)) floats = new Float32Array(floats); // fetch's ArrayBuffer is aligned
+  const layers = manifest.layers.map((l) => {
+    if (l.weight + l.in * l.out > floats.length || l.bias + l.out > floats.length) {
+      throw new Error("the decoder's weights do not match its layers");
+    }
+    return {
+      nIn: l.in,
+      nOut: l.out,
+      weight: floats.subarray(l.weight, l.weight + l.in * l.out),
+      bias: floats.subarray(l.bias, l.bias + l.out),
+    };
+  });
+  const hidden = layers.map((l) => new Float64Array(l.nOut));
+  const last = layers.length - 1;
+  function decode(z, out) {
+    out = out || new Float32Array(layers[last].nOut);
+    let input = z;
+    for (let li = 0; li <= last; li++) {
+      const { nIn, nOut, weight, bias } = layers[li];
+      const output = li === last ? out : hidden[li];
+      for (let j = 0; j < nOut; j++) {
+        let sum = bias[j];
+        const row = j * nIn;
+        for (let i = 0; i < nIn; i++) sum += weight[row + i] * input[i];
+        output[j] = li === last ? 1 / (1 + Math.exp(-sum)) : sum > 0 ? sum : 0;
+      }
+      input = output;
+    }
+    if (onDecode) onDecode();
+    return out;
+  }
+  decode.latentDim = manifest.latent_dim ?? layers[0].nIn;
+  return decode;
+}
+
+// IEEE 754 half -> float, through a table of all 65,536 values (built on first use).
+let HALVES = null;
+export function halfToFloat(h) {
+  if (!HALVES) {
+    HALVES = new Float32Array(65536);
+    for (let v = 0; v < 65536; v++) {
+      const sign = v & 0x8000 ? -1 : 1, e = (v >> 10) & 31, f = v & 1023;
+      HALVES[v] = e === 0 ? sign * f * 2 ** -24
+        : e === 31 ? (f ? NaN : sign * Infinity)
+        : sign * (1 + f / 1024) * 2 ** (e - 15);
+    }
+  }
+  return HALVES[h];
+}
+
+// The exported page's packed weights: {floats, float32, data32, data16} (base64, little-endian).
+export function unpackWeights(spec) {
+  const out = new Float32Array(spec.floats);
+  const head = bytesOf(spec.data32), tail = bytesOf(spec.data16);
+  if (head.length !== 4 * spec.float32 || tail.length !== 2 * (spec.floats - spec.float32)) {
+    throw new Error("the decoder's weights do not match its layers");
+  }
+  let view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  for (let i = 0; i < spec.float32; i++) out[i] = view.getFloat32(4 * i, true);
+  view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  halfToFloat(0);
+  for (let i = spec.float32; i < spec.floats; i++) out[i] = HALVES[view.getUint16(2 * (i - spec.float32), true)];
+  return out;
+}
+
+// Linear, or slerp with a linearly moving radius, in any number of dimensions.
+export function interpolate(a, b, t, method) {
+  const lin = Array.from(a, (v, i) => (1 - t) * v + t * b[i]);
+  if (method !== "spherical") return lin;
+  const r0 = Math.hypot(...a);
+  const r1 = Math.hypot(...b);
+  if (r0 < 1e-8 || r1 < 1e-8) return lin;
+  const u0 = Array.from(a, (v) => v / r0);
+  const u1 = Array.from(b, (v) => v / r1);
+  const dot = Math.min(1, Math.max(-1, u0.reduce((s, v, i) => s + v * u1[i], 0)));
+  const omega = Math.acos(dot);
+  if (omega < 1e-6 || Math.PI - omega < 1e-6) return lin;
+  const s = Math.sin(omega);
+  const radius = (1 - t) * r0 + t * r1;
+  return u0.map((v, i) => ((Math.sin((1 - t) * omega) * v + Math.sin(t * omega) * u1[i]) / s) * radius);
+}
