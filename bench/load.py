@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.harness import (  # noqa: E402
+from bench.ui_latency import TARGET, pct  # noqa: E402
+from tests.browser.harness import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     IDLE,
@@ -42,7 +43,6 @@ from bench.harness import (  # noqa: E402
     start_app,
     wait_healthy,
 )
-from bench.ui_latency import TARGET, pct  # noqa: E402
 
 
 def machine_cpu() -> float:

@@ -2,7 +2,7 @@
 
 One server for the whole test session; a fresh page (a fresh Streamlit session) per
 test. Screenshots go to test-artifacts/ for a human to look at. The launcher is
-bench/harness.py's, shared with the benchmarks.
+tests/browser/harness.py's, which the benchmarks import too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from bench.harness import (  # noqa: F401  (re-exported for the test modules)
+from tests.browser.harness import (  # noqa: F401  (re-exported for the test modules)
     CHROMIUM,
     CHROMIUM_ARGS,
     IDLE,

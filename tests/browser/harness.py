@@ -1,5 +1,7 @@
-"""Run the real app and drive it in headless Chromium: shared by the benchmarks and the
-browser tests (tests/browser/conftest.py).
+"""Run the real app and drive it in headless Chromium: the browser tests' harness
+(tests/browser/conftest.py), which the benchmarks (bench/ui_latency.py, bench/load.py)
+import from here too, as bench/uploads.py imports tests/photo_uploads.py: the tests own
+it, so they never import from bench/.
 
 What a user waits for is measured to the page *settled*: no script running
 (`[data-test-script-state="notRunning"]`) and no DOM change for SETTLE_MS. The server's
@@ -17,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
