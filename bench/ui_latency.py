@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.harness import (  # noqa: E402
+from tests.browser.harness import (  # noqa: E402
     IDLE,
     PAGE_BUILT,
     READY,
@@ -40,7 +40,7 @@ MOVE_PER_FRAME = """
 seconds => new Promise(resolve => {
   const plot = document.querySelector('.lx-root .lx-plot');
   const r = plot.getBoundingClientRect();
-  const start = performance.now(), before = window.__lxStats.hoverFrames;
+  const start = performance.now(), before = latentExplorer.snapshot().stats.hoverFrames;
   let k = 0;
   function step(now) {
     const t = (now - start) / 1000;
@@ -49,19 +49,18 @@ seconds => new Promise(resolve => {
     plot.dispatchEvent(new PointerEvent('pointermove', {clientX: x, clientY: y, bubbles: true}));
     k++;
     if (t < seconds) requestAnimationFrame(step);
-    else resolve({frames: window.__lxStats.hoverFrames - before, seconds: t, moves: k});
+    else resolve({frames: latentExplorer.snapshot().stats.hoverFrames - before, seconds: t,
+                  moves: k});
   }
   requestAnimationFrame(step);
 })
 """
 # A point of the map for click k: a test image every other click, else empty space.
 TARGET = """
-k => { const m = window.__lxMap, f = m.frame();
-       if (k % 2 === 0) { const i = (k * 7919) % m.points.n;
-                          return m.clientPoint([m.points.xs[i], m.points.ys[i]]); }
+k => { const api = window.latentExplorer, s = api.snapshot(), f = s.view;
+       if (k % 2 === 0) { const i = (k * 7919) % s.n; return api.clientPoint(api.point(i)); }
        const u = 0.1 + 0.8 * ((k * 0.618) % 1), v = 0.1 + 0.8 * ((k * 0.382) % 1);
-       return m.clientPoint([f.xr[0] + u * (f.xr[1] - f.xr[0]),
-                             f.yr[0] + v * (f.yr[1] - f.yr[0])]); }
+       return api.clientPoint([f.x[0] + u * (f.x[1] - f.x[0]), f.y[0] + v * (f.y[1] - f.y[0])]); }
 """
 
 
@@ -85,7 +84,7 @@ def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, o
     page.wait_for_selector(PAGE_BUILT, timeout=120_000)
     page.wait_for_selector(IDLE, state="attached", timeout=120_000)
     settled_ms = settle(page, 0)  # the last DOM change, in page time since navigation
-    marks = page.evaluate("window.__lxStats.marks")  # the map's own, in page time
+    marks = page.evaluate("latentExplorer.snapshot().stats.marks")  # the map's own, in page time
     at = {k: nav + v / 1000 - wall for k, v in marks.items()}  # since `streamlit run`
     return (
         proc,
@@ -122,7 +121,7 @@ def clicks(page, pid: int, n: int) -> dict:
         page.mouse.click(at["x"], at["y"])
         settled.append(settle(page, t0))
         cpu.append(cpu_seconds(pid) - before)
-    paint = [c["paint"] for c in page.evaluate("window.__lxStats.clicks")][-n:]
+    paint = [c["paint"] for c in page.evaluate("latentExplorer.snapshot().stats.clicks")][-n:]
     return {"settled": settled, "cpu": cpu, "paint": paint}
 
 

@@ -98,7 +98,7 @@ def test_a_click_and_a_morph_from_the_map_go_into_the_link():
     at.session_state.morph = {
         "a": {"z": [1.0, 2.0], "label": "#1 “2”", "index": 1},
         "b": {"z": [-1.0, 0.5], "label": "(-1.00, 0.50)", "index": None},
-        "method": "spherical", "frames": 7, "nonce": 5,
+        "method": "spherical", "frames": 7, "seq": 5,
     }  # fmt: skip
     at.run()
     assert not at.exception

@@ -285,13 +285,12 @@ def your_digit(path: str, bundle: dict) -> None:
     with right:
         result_panel(path, bundle)
     posterior_and_neighbours(path)
-    # The star and the morph endpoints go to the map in the page (see the module docstring).
-    morph_now = st.session_state.morph or {}
+    # The star and a morph request go to the map in the page (see the module docstring).
     loaders.marker_component()(
         key="digit_marker",
         data={
             "points_url": bundle["points"],
             "upload": marker(path, bundle),
-            "morph": morph_now if morph_now.get("nonce") else None,
+            "request": st.session_state.get("morph_request"),  # views/morph.py set_endpoint
         },
     )

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from vae.latent_size import ACTIVE_KL_NATS
+
 from . import clicked, digit, loaders, morph, state
 from .config import MAP_HEIGHT, STATIC_URL
 
@@ -51,6 +53,7 @@ def payload(bundle: dict, *, height: int, **extra) -> dict:
         "latent_dim": bundle["latent_dim"],
         "kind": bundle["kind"],
         "typical": bundle["typical"],
+        "active_kl_nats": ACTIVE_KL_NATS,  # the walk's threshold for an active dimension
         "height": height,
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")

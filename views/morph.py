@@ -1,11 +1,15 @@
 """Morphing between two points of the map. The slider, the strip, the endpoints' pickers
 and the downloads run in the browser; Python keeps the endpoints for the link, names
 endpoints that come from a link, and decodes frames only for a model whose decoder the
-browser cannot run."""
+browser cannot run.
+
+The browser owns the order of morph changes (components/latent_map/morph.js): it reports
+its state with its own sequence number `seq`, which Python keeps and sends back. Python
+asks for a change (your digit as an endpoint) with a request {id, a or b} numbered by its
+own counter; the browser applies each request id once, in order, on top of its morph. No
+clock is compared with another's."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import streamlit as st
@@ -25,13 +29,16 @@ def on_change() -> None:
 
 
 def set_endpoint(which: str, z: list[float], label: str) -> None:
-    """Set endpoint A or B from Python (your digit); newer than any the browser sent."""
-    current = st.session_state.morph or {}
-    st.session_state.morph = {
-        **current,
-        which: {"z": [float(v) for v in z[:2]], "label": label, "index": None},
-        "nonce": time.time() * 1000,
-    }
+    """Set endpoint A or B from Python (your digit): kept in the session (the link) and
+    sent to the browser as the next request, which it applies once on top of its morph."""
+    endpoint = {"z": [float(v) for v in z[:2]], "label": label, "index": None}
+    st.session_state.morph = {**(st.session_state.morph or {}), which: endpoint}
+    st.session_state.morph_request = {"id": request_id() + 1, which: endpoint}
+
+
+def request_id() -> int:
+    """The id of Python's last morph request in this session (0: none)."""
+    return (st.session_state.get("morph_request") or {}).get("id", 0)
 
 
 def for_map(path: str, bundle: dict) -> dict | None:
@@ -45,7 +52,8 @@ def for_map(path: str, bundle: dict) -> dict | None:
         "method": current.get("method") or "linear",
         "frames": int(current.get("frames") or FRAMES),
         "t": MORPH_T if current.get("t") is None else float(current["t"]),
-        "nonce": current.get("nonce") or 0,
+        "seq": current.get("seq") or 0,  # the browser's, on the state it reported
+        "request": st.session_state.get("morph_request"),
     }
     named = False
     for which in ("a", "b"):

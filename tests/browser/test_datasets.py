@@ -10,15 +10,15 @@ pytestmark = pytest.mark.browser
 
 
 def test_fashion_mnist_shows_its_own_map_with_class_names(page):
-    before = page.evaluate("window.__lxMap.data.points_url")
+    before = page.evaluate("latentExplorer.snapshot().data.points_url")
     page.locator(".st-key-dataset").get_by_text("Fashion-MNIST").click()
-    page.wait_for_function(f"window.__lxMap.data.points_url !== '{before}'")
+    page.wait_for_function(f"latentExplorer.snapshot().data.points_url !== '{before}'")
     page.wait_for_selector('.lx-root[data-ready="1"]')
     wait_idle(page)
-    assert page.evaluate("window.__lxMap.points.n") == 10_000
-    names = page.evaluate("window.__lxMap.plot._fullData.map(t => t.name)")
+    assert page.evaluate("latentExplorer.snapshot().n") == 10_000
+    names = page.evaluate("latentExplorer.snapshot().traces.map(t => t.name)")
     assert names[:3] == ["T-shirt/top", "Trouser", "Pullover"] and len(names) == 10
-    assert page.evaluate("window.__lxMap.data.legend_title") == "item:"
+    assert page.evaluate("latentExplorer.snapshot().data.legend_title") == "item:"
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("60,000 images").wait_for()  # the model trained on all of it
     assert "model=fashion-mnist-vae-2d.pt" in page.url  # picked, and the link says so
@@ -27,7 +27,7 @@ def test_fashion_mnist_shows_its_own_map_with_class_names(page):
     plot.evaluate("el => el.scrollIntoView({block: 'center'})")
     box = plot.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("() => window.__lxMap.pin !== null")
+    page.wait_for_function("() => latentExplorer.snapshot().pin !== null")
     page.get_by_text("Zalando").first.wait_for()
     # the morph's pickers name this dataset's classes, not the last model's
     options = page.eval_on_selector_all(".lx-pick-a option", "os => os.map(o => o.textContent)")

@@ -27,9 +27,9 @@ def empty_corner(page) -> dict:
     """Page coordinates just inside the plot's top-left corner: empty space on every map."""
     plot_box(page)
     return page.evaluate(
-        "() => { const m = window.__lxMap, f = m.frame();"
-        " return m.clientPoint([f.xr[0] + 0.04 * (f.xr[1] - f.xr[0]),"
-        " f.yr[1] - 0.04 * (f.yr[1] - f.yr[0])]); }"
+        "() => { const v = latentExplorer.snapshot().view;"
+        " return latentExplorer.clientPoint([v.x[0] + 0.04 * (v.x[1] - v.x[0]),"
+        " v.y[1] - 0.04 * (v.y[1] - v.y[0])]); }"
     )
 
 
@@ -40,7 +40,7 @@ def plot_box(page) -> dict:
 
 
 def client_point(page, z) -> dict:
-    return page.evaluate("z => window.__lxMap.clientPoint(z)", list(z))
+    return page.evaluate("z => latentExplorer.clientPoint(z)", list(z))
 
 
 def open_tab(page, name: str) -> None:
@@ -50,8 +50,7 @@ def open_tab(page, name: str) -> None:
 def map_points(page) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The map's points as the page holds them: x, y, label (N,) each."""
     points = page.evaluate(
-        "() => { const p = window.__lxMap.points; return [Array.from(p.xs), Array.from(p.ys),"
-        " Array.from(p.labels)]; }"
+        "() => { const p = latentExplorer.points(); return [p.xs, p.ys, p.labels]; }"
     )
     return tuple(np.array(a) for a in points)
 
@@ -69,9 +68,9 @@ def model():
 def test_page_loads_without_exceptions_and_without_the_deploy_button(page):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Latent Explorer").first.is_visible()
-    assert page.evaluate("window.__lxMap.points.n") == 10_000
+    assert page.evaluate("latentExplorer.snapshot().n") == 10_000
     # ten digit traces, all drawn with WebGL
-    traces = page.evaluate("window.__lxMap.plot._fullData.map(t => t.type)")
+    traces = page.evaluate("latentExplorer.snapshot().traces.map(t => t.type)")
     assert traces == ["scattergl"] * 10
     assert page.get_by_text("Deploy").count() == 0
 
@@ -86,14 +85,14 @@ def test_click_empty_area_decodes_that_point_and_tells_python(page):
         "() => document.querySelector('.lx-pin-coords').textContent.includes('empty space')"
     )
     assert pixels(page, PIN) != before
-    z = page.evaluate("window.__lxMap.pin.z")
+    z = page.evaluate("latentExplorer.snapshot().pin.z")
     page.locator(DETAILS).get_by_text("empty space").first.wait_for()
     assert page.locator(f"{DETAILS} .lx-neighbours canvas").count() == 8
     # Python got the click too (the map's fragment reran): the link names the point
     page.wait_for_function(f"() => location.search.includes('x={z[0]:.3f}'.slice(0, 6))")
     wait_idle(page)
     assert float(query(page)["x"]) == pytest.approx(z[0], abs=1e-4)
-    latency = page.evaluate("window.__lxStats.clicks.at(-1).paint")
+    latency = page.evaluate("latentExplorer.snapshot().stats.clicks.at(-1).paint")
     assert latency < 100, f"click to decoded image took {latency:.1f} ms"
     page.screenshot(path=str(ARTIFACTS / "click_empty.png"))
 
@@ -105,26 +104,27 @@ def test_click_data_point_shows_original_samples_and_neighbours(page):
 
     # a test digit near the middle of its cluster, so nothing else is nearer to the click
     index = page.evaluate(
-        """() => { const m = window.__lxMap, p = m.points;
+        """() => { const p = latentExplorer.points();
                    let best = 0, bd = 1e9;
-                   for (let i = 0; i < p.n; i++) { const d = Math.hypot(p.xs[i] + 1.5, p.ys[i] - 2);
+                   for (let i = 0; i < p.xs.length; i++) {
+                     const d = Math.hypot(p.xs[i] + 1.5, p.ys[i] - 2);
                      if (d < bd) { bd = d; best = i; } }
                    return best; }"""
     )
-    z = page.evaluate("i => [window.__lxMap.points.xs[i], window.__lxMap.points.ys[i]]", index)
+    z = page.evaluate("i => latentExplorer.point(i)", index)
     plot_box(page)
     at = client_point(page, z)
     page.mouse.click(at["x"], at["y"])
     page.locator(DETAILS).get_by_text(f"test digit #{index}").first.wait_for()
-    assert page.evaluate("window.__lxMap.pin.index") == index
-    page.wait_for_function("() => window.__lxMap.samplesShown")
+    assert page.evaluate("latentExplorer.snapshot().pin.index") == index
+    page.wait_for_function("() => latentExplorer.snapshot().samples")
     assert page.locator(f"{DETAILS} .lx-samples canvas").count() == 8
     assert page.locator(f"{DETAILS} .lx-neighbours canvas").count() == 8
     # the samples' eps are the ones Python's PRNG draws for the same seed
-    shown = page.evaluate("window.__lxMap.samplesShown")
+    shown = page.evaluate("latentExplorer.snapshot().samples")
     assert shown["index"] == index and shown["seed"] == 0
     assert np.allclose(shown["eps"], prng.normals(0, 16), atol=1e-12)
-    js = np.array(page.evaluate("n => Array.from(window.__lxRandom.normals(7, n))", 101))
+    js = np.array(page.evaluate("n => latentExplorer.normals(7, n)", 101))
     assert np.allclose(js, prng.normals(7, 101), atol=1e-12)
     # the original is the real test image, drawn from the sprite
     original = page.eval_on_selector(
@@ -155,10 +155,10 @@ def test_pointer_move_updates_live_preview(page):
     box = plot_box(page)
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
     first = pixels(page, HOVER)
-    frames = page.evaluate("window.__lxStats.hoverFrames")
+    frames = page.evaluate("latentExplorer.snapshot().stats.hoverFrames")
     for k in range(1, 11):
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * k), box["y"] + box["height"] * 0.5)
-    assert page.evaluate("window.__lxStats.hoverFrames") >= frames + 10
+    assert page.evaluate("latentExplorer.snapshot().stats.hoverFrames") >= frames + 10
     assert pixels(page, HOVER) != first
     coords = page.locator(".lx-hover-coords").text_content()
     assert coords.startswith("z₁, z₂ = (") or coords.startswith("z = (")
@@ -167,10 +167,10 @@ def test_pointer_move_updates_live_preview(page):
 def test_the_toolbar_never_pins_or_previews(page):
     plot_box(page)
     index = page.evaluate("() => 5")
-    z = page.evaluate("i => [window.__lxMap.points.xs[i], window.__lxMap.points.ys[i]]", index)
+    z = page.evaluate("i => latentExplorer.point(i)", index)
     at = client_point(page, z)
     page.mouse.click(at["x"], at["y"])
-    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.index === 5")
+    page.wait_for_function("() => latentExplorer.snapshot().pin?.index === 5")
     wait_idle(page)
     url = page.url
     hover = page.locator(".lx-hover-coords").text_content()
@@ -179,12 +179,12 @@ def test_the_toolbar_never_pins_or_previews(page):
         button.hover()
         button.click()
         wait_idle(page)
-        assert page.evaluate("window.__lxMap.pin.index") == 5, f"{title} moved the pin"
+        assert page.evaluate("latentExplorer.snapshot().pin.index") == 5, f"{title} moved the pin"
     assert page.locator(".lx-hover-coords").text_content() == hover
     legend = page.locator(".lx-root .legend .traces").first
     legend.click()
     wait_idle(page)
-    assert page.evaluate("window.__lxMap.pin.index") == 5
+    assert page.evaluate("latentExplorer.snapshot().pin.index") == 5
     assert query(page)["i"] == "5" and page.url.split("&x=")[0] == url.split("&x=")[0]
 
 
@@ -193,7 +193,7 @@ def test_browser_decoder_matches_torch(page):
 
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(0, 1.5, (30, 2)), [[0, 0], [4, -4], [-6, 6]]]).astype(np.float32)
-    js = np.array(page.evaluate("zs => zs.map(z => Array.from(window.__lxDecode(z)))", z.tolist()))
+    js = np.array(page.evaluate("zs => zs.map(z => latentExplorer.decode(z))", z.tolist()))
     with torch.no_grad():
         ref = model().decode(torch.from_numpy(z)).flatten(1).numpy()
     assert js.shape == ref.shape == (33, 784)
@@ -215,16 +215,16 @@ def test_morph_slider_drag_changes_frame(page):
     assert len(seen) >= 4, "the morph frame did not follow the slider while dragging"
     assert page.locator(".lx-morph-t").text_content().startswith("t = 0.0")
     assert page.eval_on_selector(".lx-strip", "c => c.width") > 200
-    assert page.evaluate("window.__lxMap.morph.frames") == 9
+    assert page.evaluate("latentExplorer.snapshot().morph.frames") == 9
 
 
 def test_morph_endpoints_are_typical_members_and_pickers_set_them(page):
-    morph = page.evaluate("window.__lxMap.morph")
+    morph = page.evaluate("latentExplorer.snapshot().morph")
     assert "“1”" in morph["a"]["label"] and "“7”" in morph["b"]["label"]
     # B = 8 picks a typical 8: most of its neighbours on the map are 8s too
     page.locator(".lx-root .lx-pick-b").select_option("8")
-    page.wait_for_function("() => window.__lxMap.morph.b.label.includes('“8”')")
-    z = page.evaluate("window.__lxMap.morph.b.z")
+    page.wait_for_function("() => latentExplorer.snapshot().morph.b.label.includes('“8”')")
+    z = page.evaluate("latentExplorer.snapshot().morph.b.z")
     xs, ys, labels = map_points(page)
     near = np.argsort((xs - z[0]) ** 2 + (ys - z[1]) ** 2)[:25]
     assert np.mean(labels[near] == 8) > 0.5
@@ -236,7 +236,7 @@ def test_morph_endpoints_are_typical_members_and_pickers_set_them(page):
     page.wait_for_function("() => new URLSearchParams(location.search).get('path') === 'spherical'")
     page.locator(".lx-root .lx-frames").fill("12")
     page.locator(".lx-root .lx-frames").press("Enter")
-    page.wait_for_function("() => window.__lxMap.morph.frames === 12")
+    page.wait_for_function("() => latentExplorer.snapshot().morph.frames === 12")
 
 
 def test_morph_downloads_a_gif_and_a_strip(page):
@@ -252,7 +252,7 @@ def test_morph_downloads_a_gif_and_a_strip(page):
     strip = Image.open(info.value.path())
     assert strip.size == (9 * 112 + 8 * 8, 112)
     # the GIF's first frame is the decoding of A
-    a = page.evaluate("Array.from(window.__lxDecode(window.__lxMap.morph.a.z))")
+    a = page.evaluate("latentExplorer.decode(latentExplorer.snapshot().morph.a.z)")
     expected = np.kron(np.array(a).reshape(28, 28), np.ones((6, 6))) * 255
     assert np.abs(first - expected).max() <= 2
 
@@ -283,9 +283,9 @@ def test_upload_lands_on_the_map(page):
     assert page.get_by_text("50MB per file").is_hidden()  # the limit is said once, ours
     upload(page, "seven.jpg", digit_photo(0))
     page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("() => window.__lxMap.upload")
+    page.wait_for_function("() => latentExplorer.snapshot().upload")
     wait_idle(page)
-    marker = page.evaluate("window.__lxMap.upload")
+    marker = page.evaluate("latentExplorer.snapshot().upload")
     assert [e["k"] for e in marker["ellipses"]] == [1, 2]
     # test digit 0 is a 7: it should land among the 7s
     mu = np.array(marker["mu"])
@@ -303,13 +303,13 @@ def test_an_upload_too_large_or_broken_replaces_the_old_result(page):
     wait_idle(page)
     upload(page, "seven.jpg", digit_photo(0))
     page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("() => window.__lxMap.upload")
+    page.wait_for_function("() => latentExplorer.snapshot().upload")
     upload(page, "huge.png", b"\x89PNG\r\n\x1a\n" + bytes(11 * 2**20), "image/png")
     alert = page.locator('[data-testid="stAlertContentError"]')
     alert.wait_for()
     assert "too large" in alert.text_content() and "up to 10 MB" in alert.text_content()
     assert page.get_by_text("what the model sees (28×28)").count() == 0
-    page.wait_for_function("() => !window.__lxMap.upload")  # the star left the map too
+    page.wait_for_function("() => !latentExplorer.snapshot().upload")  # the star left the map too
     upload(page, "broken.png", b"\x89PNG\r\n\x1a\nnope", "image/png")
     page.get_by_text("broken.png").first.wait_for()
     wait_idle(page)
@@ -340,11 +340,11 @@ def test_draw_on_canvas_lands_on_the_map_and_clearing_it_clears_the_result(page)
         page.mouse.move(x + k * 0.5, box["y"] + box["height"] * (0.15 + k * 0.05))
     page.mouse.up()
     page.get_by_text("what the model sees (28×28)").wait_for()
-    page.wait_for_function("() => window.__lxMap.upload")
+    page.wait_for_function("() => latentExplorer.snapshot().upload")
     wait_idle(page)
-    assert page.evaluate("window.__lxMap.data.points_url.endsWith(window.__lxDigit.points_url)")
+    assert page.evaluate("latentExplorer.snapshot().digitMarker")
     page.locator(".st-key-canvas_clear button").click()
-    page.wait_for_function("() => !window.__lxMap.upload")
+    page.wait_for_function("() => !latentExplorer.snapshot().upload")
     wait_idle(page)
     assert page.get_by_text("what the model sees (28×28)").count() == 0
     assert page.locator(".st-key-draw_canvas_1").count() == 1  # a fresh canvas
@@ -356,22 +356,23 @@ def test_picking_another_model_redraws_the_map_and_clears_the_preview(page):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     corner = empty_corner(page)
     page.mouse.click(corner["x"], corner["y"])
-    before = page.evaluate("window.__lxMap.data.points_url")
+    before = page.evaluate("latentExplorer.snapshot().data.points_url")
     page.locator(".st-key-model_path").get_by_role("combobox").click()
     page.get_by_role("option").filter(has_text="tiny-untrained-2d").click()
-    page.wait_for_function(f"window.__lxMap.data.points_url !== '{before}'")
+    page.wait_for_function(f"latentExplorer.snapshot().data.points_url !== '{before}'")
     page.wait_for_selector('.lx-root[data-ready="1"]')
     wait_idle(page)
-    assert page.evaluate("window.__lxMap.points.n") == 10_000
-    assert page.evaluate("window.__lxMap.pin") is None  # a point of the old model is dropped
+    assert page.evaluate("latentExplorer.snapshot().n") == 10_000
+    # a point of the old model is dropped
+    assert page.evaluate("latentExplorer.snapshot().pin") is None
     assert page.locator(".lx-hover-coords").text_content() == "move over the map"
     page.locator('[data-testid="stSidebar"]').get_by_text("MLP 64 → 2").wait_for()
     # the new decoder runs in the page: hovering decodes with it
-    frames = page.evaluate("window.__lxStats.hoverFrames")
+    frames = page.evaluate("latentExplorer.snapshot().stats.hoverFrames")
     box = plot_box(page)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.move(box["x"] + box["width"] / 2 + 20, box["y"] + box["height"] / 2)
-    assert page.evaluate("window.__lxStats.hoverFrames") > frames
+    assert page.evaluate("latentExplorer.snapshot().stats.hoverFrames") > frames
 
 
 def test_on_a_laptop_screen_the_layout_is_stable_and_a_click_is_seen(browser, app_url):
@@ -383,13 +384,13 @@ def test_on_a_laptop_screen_the_layout_is_stable_and_a_click_is_seen(browser, ap
         page.goto(app_url)
         page.wait_for_selector('.lx-root[data-ready="1"]', timeout=60_000)
         assert page.locator('[data-testid="stSidebar"]').get_by_text("Checkpoint").count() >= 1
-        width = page.evaluate("window.__lxMap.plot._fullLayout.width")
+        width = page.evaluate("latentExplorer.snapshot().view.width")
         wait_idle(page)
         page.wait_for_timeout(500)
-        assert page.evaluate("window.__lxMap.plot._fullLayout.width") == width
+        assert page.evaluate("latentExplorer.snapshot().view.width") == width
         assert page.evaluate("window.scrollY") == 0
-        z = page.evaluate("[window.__lxMap.points.xs[5], window.__lxMap.points.ys[5]]")
-        at = page.evaluate("z => window.__lxMap.clientPoint(z)", z)
+        z = page.evaluate("latentExplorer.point(5)")
+        at = page.evaluate("z => latentExplorer.clientPoint(z)", z)
         assert at["y"] < 768, "the map's points are below the fold"
         page.mouse.click(at["x"], at["y"])
         page.locator(".lx-details").get_by_text("test digit #5").wait_for()

@@ -39,8 +39,8 @@ def plot_box(page) -> dict:
 def digit_near(page, z) -> int:
     """The test digit whose μ is nearest to z, from the map's own points."""
     return page.evaluate(
-        """z => { const p = window.__lxMap.points; let best = 0, bd = 1e9;
-                  for (let i = 0; i < p.n; i++) {
+        """z => { const p = latentExplorer.points(); let best = 0, bd = 1e9;
+                  for (let i = 0; i < p.xs.length; i++) {
                     const d = Math.hypot(p.xs[i] - z[0], p.ys[i] - z[1]);
                     if (d < bd) { bd = d; best = i; } }
                   return best; }""",
@@ -49,11 +49,11 @@ def digit_near(page, z) -> int:
 
 
 def click_digit(page, index: int) -> list[float]:
-    z = page.evaluate("i => [window.__lxMap.points.xs[i], window.__lxMap.points.ys[i]]", index)
+    z = page.evaluate("i => latentExplorer.point(i)", index)
     plot_box(page)
-    at = page.evaluate("z => window.__lxMap.clientPoint(z)", z)
+    at = page.evaluate("z => latentExplorer.clientPoint(z)", z)
     page.mouse.click(at["x"], at["y"])
-    page.wait_for_function(f"() => window.__lxMap.pin && window.__lxMap.pin.index === {index}")
+    page.wait_for_function(f"() => latentExplorer.snapshot().pin?.index === {index}")
     return z
 
 
@@ -89,9 +89,9 @@ def test_clicked_digit_shows_its_posterior_on_the_map_and_as_samples(page):
     index = digit_near(page, (-1.5, 2.0))
     z = click_digit(page, index)
     page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
-    page.wait_for_function("() => window.__lxMap.pinEllipses")
+    page.wait_for_function("() => latentExplorer.snapshot().pinEllipses")
     # the ellipses of q(z|x) are drawn from the encoder's sigma of exactly this digit
-    ellipses = page.evaluate("window.__lxMap.pinEllipses")
+    ellipses = page.evaluate("latentExplorer.snapshot().pinEllipses")
     assert [e["k"] for e in ellipses] == [1, 2]
     enc, _ = encoded_test_set()
     for e in ellipses:
@@ -101,7 +101,7 @@ def test_clicked_digit_shows_its_posterior_on_the_map_and_as_samples(page):
     sigma = np.exp(0.5 * enc.logvar[index])
     half = 4 * float(sigma.max())
     page.evaluate(
-        """([z, h]) => Plotly.relayout(window.__lxMap.plot,
+        """([z, h]) => Plotly.relayout(latentExplorer.element().querySelector(".lx-plot"),
              {"xaxis.range": [z[0] - h, z[0] + h], "yaxis.range": [z[1] - h, z[1] + h]})""",
         [z, half],
     )
@@ -109,11 +109,13 @@ def test_clicked_digit_shows_its_posterior_on_the_map_and_as_samples(page):
     # 16 points along each ellipse: the solid 1-sigma one is painted at every one of them,
     # the dashed 2-sigma one at many (the others fall in its gaps)
     painted = page.evaluate(
-        """() => { const m = window.__lxMap, f = m.frame(), dpr = window.devicePixelRatio || 1;
-                   const ctx = m.overlay.getContext("2d");
-                   return m.pinEllipses.map((e) => { let hits = 0;
+        """() => { const api = latentExplorer, dpr = window.devicePixelRatio || 1;
+                   const canvas = api.element().querySelector(".lx-overlay");
+                   const ctx = canvas.getContext("2d"), r = canvas.getBoundingClientRect();
+                   return api.snapshot().pinEllipses.map((e) => { let hits = 0;
                      for (let i = 0; i < 64; i += 4) {
-                       const [x, y] = m.toPixel([e.xs[i], e.ys[i]], f);
+                       const p = api.clientPoint([e.xs[i], e.ys[i]]);
+                       const x = p.x - r.left, y = p.y - r.top;
                        const px = ctx.getImageData(Math.round(x * dpr) - 1, Math.round(y * dpr) - 1,
                                                    3, 3).data;
                        for (let j = 0; j < px.length; j += 4)
@@ -150,7 +152,7 @@ def test_neighbours_of_empty_space_and_of_a_digit(page):
     page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
     texts = neighbour_titles(page)
     assert len(texts) == 8
-    label = page.evaluate("window.__lxMap.pin.label")
+    label = page.evaluate("latentExplorer.snapshot().pin.label")
     assert sum(f"(“{label}”)" in t for t in texts) >= 6, texts
     distances = [float(t.rsplit(" ", 1)[1]) for t in texts]
     assert distances == sorted(distances) and distances[0] > 0  # the digit itself is left out
@@ -161,9 +163,9 @@ def test_neighbours_of_empty_space_and_of_a_digit(page):
 def test_a_link_restores_model_pin_and_morph(page, app_url):
     open_link(page, app_url, {"model": "mnist-vae-2d.pt", "x": "-3.25", "y": "2.5",
                               "a": "-1,1", "b": "2,-2", "path": "spherical"})  # fmt: skip
-    assert page.evaluate("window.__lxMap.pin.z") == pytest.approx([-3.25, 2.5], abs=1e-9)
+    assert page.evaluate("latentExplorer.snapshot().pin.z") == pytest.approx([-3.25, 2.5], abs=1e-9)
     page.locator(".lx-pin-coords").get_by_text("(-3.250,").wait_for()
-    morph = page.evaluate("window.__lxMap.morph")
+    morph = page.evaluate("latentExplorer.snapshot().morph")
     assert (morph["a"]["z"], morph["b"]["z"], morph["method"]) == ([-1, 1], [2, -2], "spherical")
     assert morph["a"]["label"] == "(-1.00, 1.00)"  # not a test digit: named by its place
     assert page.locator('[data-testid="stAlert"]').filter(has_text="this link").count() == 0
@@ -171,23 +173,25 @@ def test_a_link_restores_model_pin_and_morph(page, app_url):
     # a test digit by number: the pin goes to its mu and the panel shows the original
     open_link(page, app_url, {"x": "0", "y": "0", "i": "12"})
     page.locator(DETAILS).get_by_text("test digit #12").wait_for()
-    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.label")
+    page.wait_for_function("() => latentExplorer.snapshot().pin?.label")
     enc, splits = encoded_test_set()
-    assert page.evaluate("window.__lxMap.pin.z") == pytest.approx(enc.mu[12].tolist(), abs=1e-6)
-    assert page.evaluate("window.__lxMap.pin.label") == splits.classes[splits.test.labels[12]]
-    assert page.evaluate("window.__lxMap.pinEllipses") is not None
+    z = page.evaluate("latentExplorer.snapshot().pin.z")
+    assert z == pytest.approx(enc.mu[12].tolist(), abs=1e-6)
+    label = page.evaluate("latentExplorer.snapshot().pin.label")
+    assert label == splits.classes[splits.test.labels[12]]
+    assert page.evaluate("latentExplorer.snapshot().pinEllipses") is not None
 
 
 def test_clicks_and_endpoints_are_written_to_the_url_and_a_reload_keeps_them(page, app_url):
     box = plot_box(page)
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.25)
     page.wait_for_function("() => new URLSearchParams(location.search).has('x')")
-    z = page.evaluate("window.__lxMap.pin.z")
+    z = page.evaluate("latentExplorer.snapshot().pin.z")
     q = query(page)
     assert q["model"] == "mnist-vae-2d.pt"
     assert [float(q["x"]), float(q["y"])] == pytest.approx(z, abs=1e-5)
     page.locator(f"{DETAILS} .lx-use-b").click()
-    page.wait_for_function("() => window.__lxMap.morph.b.label.startsWith('(')")
+    page.wait_for_function("() => latentExplorer.snapshot().morph.b.label.startsWith('(')")
     page.wait_for_function("() => new URLSearchParams(location.search).has('b')")
     wait_idle(page)
     assert [float(v) for v in query(page)["b"].split(",")] == pytest.approx(z, abs=1e-5)
@@ -200,8 +204,8 @@ def test_clicks_and_endpoints_are_written_to_the_url_and_a_reload_keeps_them(pag
     page.wait_for_selector(READY, timeout=60_000)
     page.wait_for_selector(PAGE_BUILT, timeout=60_000)
     page.locator(DETAILS).get_by_text(f"test digit #{index}").wait_for()
-    assert page.evaluate("window.__lxMap.pin.index") == index
-    assert page.evaluate("window.__lxMap.morph.b.z") == pytest.approx(z, abs=1e-5)
+    assert page.evaluate("latentExplorer.snapshot().pin.index") == index
+    assert page.evaluate("latentExplorer.snapshot().morph.b.z") == pytest.approx(z, abs=1e-5)
 
 
 def test_a_garbage_link_gives_a_notice_and_the_app_works(page, app_url):
@@ -215,7 +219,7 @@ def test_a_garbage_link_gives_a_notice_and_the_app_works(page, app_url):
         assert part in text, text
     assert "<script" not in text
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.evaluate("window.__lxMap.pin") is None
+    assert page.evaluate("latentExplorer.snapshot().pin") is None
     page.screenshot(path=str(ARTIFACTS / "garbage_link.png"))
     # the bad keys are gone from the address bar, a key another feature owns is not
     q = query(page)
@@ -234,7 +238,7 @@ def test_autoencoder_link_says_there_is_no_posterior(page, app_url):
     open_link(page, app_url, {"model": "mnist-ae-2d.pt", "x": "0", "y": "0", "i": "3"})
     page.locator(DETAILS).get_by_text("test digit #3").wait_for()
     page.locator(DETAILS).get_by_text("has no posterior q(z|x)").wait_for()
-    assert page.evaluate("window.__lxMap.pinEllipses") is None
+    assert page.evaluate("latentExplorer.snapshot().pinEllipses") is None
     assert page.locator(SAMPLES).count() == 0
     page.locator(NEIGHBOURS).first.wait_for()
     assert page.locator(NEIGHBOURS).count() == 8
@@ -281,8 +285,7 @@ def test_csv_download_is_the_map(page):
     rows = list(csv.reader(io.StringIO(text)))[1:]
     mu = np.array([[float(r[3]), float(r[4])] for r in rows], np.float32)
     xs, ys, labels = page.evaluate(
-        "() => { const p = window.__lxMap.points;"
-        " return [Array.from(p.xs), Array.from(p.ys), Array.from(p.labels)]; }"
+        "() => { const p = latentExplorer.points(); return [p.xs, p.ys, p.labels]; }"
     )
     np.testing.assert_array_equal(mu[:, 0], np.array(xs, np.float32))  # exactly the map's points
     np.testing.assert_array_equal(mu[:, 1], np.array(ys, np.float32))

@@ -34,15 +34,14 @@ def open_link(page, app_url: str, params: dict, timeout: float = 60_000) -> None
 def shown_range(page) -> list[float]:
     """The map's visible range as Plotly draws it: [x0, x1, y0, y1]."""
     return page.evaluate(
-        "() => { const l = window.__lxMap.plot._fullLayout;"
-        " return [...l.xaxis.range, ...l.yaxis.range]; }"
+        "() => { const v = latentExplorer.snapshot().view; return [...v.x, ...v.y]; }"
     )
 
 
 def plot_aspect(page) -> float:
     """Height over width of the map's plotting area, in pixels."""
     return page.evaluate(
-        "() => { const s = window.__lxMap.plot._fullLayout._size; return s.h / s.w; }"
+        "() => { const s = latentExplorer.snapshot().view.plot; return s.h / s.w; }"
     )
 
 
@@ -98,12 +97,9 @@ def test_a_tsne_link_opens_on_tsne_with_its_zoom(page, app_url, small_model):
     wanted = [-3.0, 4.0, -1.5, 2.5]
     open_link(page, app_url, {"model": name, "plane": "tsne", "zoom": ",".join(map(str, wanted))},
               timeout=180_000)  # fmt: skip
-    assert page.evaluate("window.__lxMap.data.method") == "tsne"
-    assert page.evaluate("window.__lxMap.points.n") == 300
-    titles = page.evaluate(
-        "() => { const l = window.__lxMap.plot._fullLayout;"
-        " return [l.xaxis.title.text, l.yaxis.title.text]; }"
-    )
+    assert page.evaluate("latentExplorer.snapshot().data.method") == "tsne"
+    assert page.evaluate("latentExplorer.snapshot().n") == 300
+    titles = page.evaluate("latentExplorer.snapshot().view.titles")
     assert titles == ["t-SNE 1", "t-SNE 2"]
     radio = page.locator(".st-key-projection")
     assert radio.get_by_role("radio", name="t-SNE").is_checked()
@@ -120,13 +116,13 @@ def test_a_link_restores_frames_slider_and_zoom(page, app_url):
     wanted = [-1.5, 2.5, 0.0, round(4.0 * aspect, 4)]
     open_link(page, app_url, {"model": "mnist-vae-2d.pt", "frames": "12", "t": "0.3",
                               "zoom": ",".join(map(str, wanted))})  # fmt: skip
-    page.wait_for_function("() => window.__lxMap.morph && window.__lxMap.morph.frames === 12")
+    page.wait_for_function("() => latentExplorer.snapshot().morph?.frames === 12")
     assert page.locator(".lx-frames").input_value() == "12"
     assert page.locator(".lx-slider").input_value() == "300"
-    assert page.evaluate("window.__lxMap.morphT") == pytest.approx(0.3)
+    assert page.evaluate("latentExplorer.snapshot().morph.t") == pytest.approx(0.3)
     assert page.locator(".lx-morph-t").inner_text().startswith("t = 0.30")
     cell = 28 * 2  # the strip: 12 frames of 56 px, 4 px apart
-    assert page.evaluate("window.__lxMap.strip.width") == 12 * cell + 11 * 4
+    assert page.evaluate("latentExplorer.snapshot().morph.stripWidth") == 12 * cell + 11 * 4
     assert_shows(shown_range(page), wanted)
     assert page.locator(LINK_NOTICE).filter(has_text="this link").count() == 0
     q = query(page)
@@ -136,15 +132,8 @@ def test_a_link_restores_frames_slider_and_zoom(page, app_url):
 
 def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_move(page):
     assert not {"zoom", "frames", "t"} & set(query(page))  # the defaults stay out of the link
-    # count what the map tells Python: a drag must not be a report per pointer move (every
-    # rerun hands the map a new setStateValue: count through whichever it holds)
-    page.evaluate(
-        """() => { const m = window.__lxMap; let send = m.setStateValue;
-                   window.__lxReports = [];
-                   Object.defineProperty(m, "setStateValue", { configurable: true,
-                     get: () => (k, v) => { window.__lxReports.push(k); send(k, v); },
-                     set: (f) => { send = f; } }); }"""
-    )
+    # count what the map tells Python: a drag must not be a report per pointer move
+    page.evaluate("latentExplorer.clearReports()")
     slider = page.locator(".lx-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
@@ -154,11 +143,12 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     for k in range(30):
         page.mouse.move(box["x"] + box["width"] * (0.5 - k * 0.01), y)
     page.mouse.up()
-    t = page.evaluate("window.__lxMap.morphT")
+    t = page.evaluate("latentExplorer.snapshot().morph.t")
     assert t == pytest.approx(0.21, abs=0.03)
     page.wait_for_function(f"() => new URLSearchParams(location.search).get('t') === '{t:g}'")
     # one report for the whole drag (a resize of the page may report the map's own view)
-    assert [r for r in page.evaluate("window.__lxReports") if r != "view"] == ["morph"]
+    reports = page.evaluate("latentExplorer.snapshot().reports")
+    assert [r for r in reports if r != "view"] == ["morph"]
     wait_idle(page)
 
     page.locator(".lx-frames").fill("12")
@@ -168,7 +158,7 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     assert query(page)["t"] == f"{t:g}"  # the frames change kept the slider where it was
     assert page.locator(".lx-slider").input_value() == str(round(t * 1000))
 
-    page.evaluate("window.__lxReports = []")
+    page.evaluate("latentExplorer.clearReports()")
     plot = page.locator(".lx-root .lx-plot")
     plot.scroll_into_view_if_needed()
     pbox = plot.bounding_box()
@@ -186,7 +176,7 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     )
     page.wait_for_function("() => new URLSearchParams(location.search).has('zoom')")
     wait_idle(page)
-    assert page.evaluate("window.__lxReports") == ["view"]
+    assert page.evaluate("latentExplorer.snapshot().reports") == ["view"]
     zoom = [float(v) for v in query(page)["zoom"].split(",")]
     np.testing.assert_allclose(zoom, shown_range(page), atol=2e-5)
     link = page.url
@@ -195,8 +185,8 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     page.goto(link)
     page.wait_for_selector(READY, timeout=60_000)
     wait_idle(page)
-    page.wait_for_function("() => window.__lxMap.morph && window.__lxMap.morph.frames === 12")
-    assert page.evaluate("window.__lxMap.morphT") == pytest.approx(t, abs=1e-3)
+    page.wait_for_function("() => latentExplorer.snapshot().morph?.frames === 12")
+    assert page.evaluate("latentExplorer.snapshot().morph.t") == pytest.approx(t, abs=1e-3)
     np.testing.assert_allclose(shown_range(page), zoom, atol=1e-4)
 
 
@@ -214,5 +204,5 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
 def test_a_bad_value_gets_a_precise_notice_and_the_rest_is_used(page, app_url, params, notice):
     open_link(page, app_url, {"x": "1", "y": "-1", **params})
     page.locator(LINK_NOTICE).filter(has_text=notice).wait_for()
-    assert page.evaluate("window.__lxMap.pin.z") == [1, -1]
-    assert page.evaluate("window.__lxMap.data.method") == "latent"
+    assert page.evaluate("latentExplorer.snapshot().pin.z") == [1, -1]
+    assert page.evaluate("latentExplorer.snapshot().data.method") == "latent"

@@ -23,29 +23,28 @@ TSNE_TIMEOUT_MS = 15 * 60_000
 
 
 def pick_model(page, name: str) -> None:
-    before = page.evaluate("window.__lxMap.data.points_url")
+    before = page.evaluate("latentExplorer.snapshot().data.points_url")
     page.locator(".st-key-model_path").get_by_role("combobox").click()
     page.get_by_role("option").filter(has_text=re.compile(rf"· {re.escape(name)}$")).click()
-    page.wait_for_function(f"window.__lxMap.data.points_url !== '{before}'", timeout=120_000)
+    page.wait_for_function(
+        f"latentExplorer.snapshot().data.points_url !== '{before}'", timeout=120_000
+    )
     page.wait_for_selector('.lx-root[data-ready="1"]')
     wait_idle(page)
 
 
 def pick_projection(page, title: str, timeout: float = 120_000) -> None:
-    before = page.evaluate("window.__lxMap.data.points_url")
+    before = page.evaluate("latentExplorer.snapshot().data.points_url")
     page.locator(".st-key-projection").get_by_text(title, exact=True).click()
     page.wait_for_function(
-        f"window.__lxMap.data.points_url !== '{before}'", timeout=timeout, polling=1000
+        f"latentExplorer.snapshot().data.points_url !== '{before}'", timeout=timeout, polling=1000
     )
     page.wait_for_selector('.lx-root[data-ready="1"]')
     wait_idle(page)
 
 
 def axis_titles(page) -> list[str]:
-    return page.evaluate(
-        "() => { const l = window.__lxMap.plot._fullLayout;"
-        " return [l.xaxis.title.text, l.yaxis.title.text]; }"
-    )
+    return page.evaluate("latentExplorer.snapshot().view.titles")
 
 
 def encoded_test_set(name: str):
@@ -64,7 +63,7 @@ def test_8d_model_on_the_pca_plane(page):
     from vae.projection import fit_pca
 
     pick_model(page, "mnist-vae-8d")
-    assert page.evaluate("window.__lxMap.points.n") == 10_000
+    assert page.evaluate("latentExplorer.snapshot().n") == 10_000
     x_title, y_title = axis_titles(page)
     assert x_title.startswith("PC 1 (") and x_title.endswith("% var)")
     assert y_title.startswith("PC 2 (") and y_title.endswith("% var)")
@@ -73,11 +72,11 @@ def test_8d_model_on_the_pca_plane(page):
     # the plane is the PCA of the test set's mu, and the page decodes it as torch does
     model, mu = encoded_test_set("mnist-vae-8d")
     pca = fit_pca(mu)
-    sent = page.evaluate("window.__lxMap.data.pca")
+    sent = page.evaluate("latentExplorer.snapshot().data.pca")
     np.testing.assert_allclose(sent["components"], pca.components, atol=1e-4)
     rng = np.random.default_rng(0)
     p = np.concatenate([rng.normal(0, 1.5, (30, 2)), [[0, 0], [4, -4], [-6, 6]]])
-    js = np.array(page.evaluate("ps => ps.map(p => Array.from(window.__lxDecode(p)))", p.tolist()))
+    js = np.array(page.evaluate("ps => ps.map(p => latentExplorer.decode(p))", p.tolist()))
     z = np.asarray(sent["mean"]) + p @ np.asarray(sent["components"])
     with torch.no_grad():
         ref = model.decode(torch.from_numpy(z.astype(np.float32))).flatten(1).numpy()
@@ -88,10 +87,10 @@ def test_8d_model_on_the_pca_plane(page):
     box = plot_box(page)
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
     first = pixels(page, HOVER)
-    frames = page.evaluate("window.__lxStats.hoverFrames")
+    frames = page.evaluate("latentExplorer.snapshot().stats.hoverFrames")
     for k in range(1, 11):
         page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * k), box["y"] + box["height"] * 0.5)
-    assert page.evaluate("window.__lxStats.hoverFrames") >= frames + 10
+    assert page.evaluate("latentExplorer.snapshot().stats.hoverFrames") >= frames + 10
     assert pixels(page, HOVER) != first
     assert page.locator(".lx-hover-coords").text_content().startswith("PC 1, PC 2 = (")
 
@@ -110,7 +109,7 @@ def test_8d_model_on_the_pca_plane(page):
     page.screenshot(path=str(ARTIFACTS / "projection_pca.png"))
 
     # morph and manifold work on the plane
-    assert page.evaluate("window.__lxMap.morph.frames") == 9
+    assert page.evaluate("latentExplorer.snapshot().morph.frames") == 9
     open_tab(page, "Manifold")
     page.get_by_text("Visible region: PC 1 ∈").wait_for()
     page.get_by_role("button", name="Decode the visible region").click()
@@ -127,7 +126,7 @@ def test_a_clicked_digit_on_the_pca_plane_uses_its_own_mu(page, app_url):
 
     open_link(page, app_url, {"model": "mnist-vae-8d.pt", "x": "0", "y": "0", "i": "8887"})
     page.locator(".lx-details").get_by_text("test digit #8887: its own 8-D μ").wait_for()
-    page.wait_for_function("() => window.__lxMap.neighboursShown")
+    page.wait_for_function("() => latentExplorer.snapshot().neighbours")
     titles = neighbour_titles(page)
     assert sum("(“1”)" in t for t in titles) >= 7, titles
     model, mu = encoded_test_set("mnist-vae-8d")
@@ -156,9 +155,9 @@ def test_your_digit_lands_on_the_pca_plane(page):
     )
     # generous: the first digit also scores 2,000 test digits for its ELBO percentile
     page.get_by_text("what the model sees (28×28)").wait_for(timeout=120_000)
-    page.wait_for_function("() => window.__lxMap.upload", timeout=120_000)
+    page.wait_for_function("() => latentExplorer.snapshot().upload", timeout=120_000)
     wait_idle(page)
-    upload = page.evaluate("window.__lxMap.upload")
+    upload = page.evaluate("latentExplorer.snapshot().upload")
     model, mu = encoded_test_set("mnist-vae-8d")
     import torch
 
@@ -175,7 +174,7 @@ def test_tsne_decodes_the_nearest_point(page):
     pick_model(page, "mnist-vae-8d")
     pick_projection(page, "t-SNE", timeout=TSNE_TIMEOUT_MS)
     assert axis_titles(page) == ["t-SNE 1", "t-SNE 2"]
-    assert page.evaluate("window.__lxMap.points.n") == 10_000
+    assert page.evaluate("latentExplorer.snapshot().n") == 10_000
     page.get_by_text("the preview under the pointer and a click decode the nearest").wait_for()
 
     # hovering decodes the nearest test digit, and says which
@@ -184,17 +183,17 @@ def test_tsne_decodes_the_nearest_point(page):
     page.mouse.move(box["x"] + box["width"] * 0.52, box["y"] + box["height"] * 0.5)
     assert page.locator(".lx-hover-coords").text_content().startswith("nearest: test #")
     # 10,000 distances and one decode per pointer move: still far inside a frame
-    assert page.evaluate("window.__lxStats.lastDecodeMs") < 50
+    assert page.evaluate("latentExplorer.snapshot().stats.lastDecodeMs") < 50
 
     # a click anywhere snaps to the nearest test digit and decodes its full 8-D mu
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.4)
-    page.wait_for_function("() => window.__lxMap.pin && window.__lxMap.pin.index >= 0")
-    index = page.evaluate("window.__lxMap.pin.index")
+    page.wait_for_function("() => latentExplorer.snapshot().pin?.index >= 0")
+    index = page.evaluate("latentExplorer.snapshot().pin.index")
     assert "the nearest to the click" in page.locator(".lx-pin-coords").text_content()
     page.locator(".lx-details").get_by_text(f"test digit #{index}").first.wait_for()
     page.get_by_text("This map has no inverse").wait_for()
     model, mu = encoded_test_set("mnist-vae-8d")
-    js = np.array(page.evaluate("() => Array.from(window.__lxMap.decode(window.__lxMap.pin.z))"))
+    js = np.array(page.evaluate("() => latentExplorer.decode(latentExplorer.snapshot().pin.z)"))
     with torch.no_grad():
         ref = model.decode(torch.from_numpy(mu[index : index + 1])).flatten().numpy()
     assert np.abs(js - ref).max() < 1e-4
@@ -202,7 +201,7 @@ def test_tsne_decodes_the_nearest_point(page):
     page.screenshot(path=str(ARTIFACTS / "projection_tsne.png"))
 
     # no morph or manifold on a map without an inverse: the page says why
-    assert page.evaluate("window.__lxMap.morph") is None
+    assert page.evaluate("latentExplorer.snapshot().morph") is None
     assert page.locator(".lx-root .lx-morph").is_hidden()
     page.get_by_text("Morph and manifold need PCA").wait_for()
     open_tab(page, "Manifold")
@@ -231,11 +230,12 @@ def test_walk_every_dimension_sorted_by_kl_with_the_inactive_ones_marked(page, a
     from vae.data import load_splits
 
     open_link(page, app_url, {"model": "mnist-vae-16d.pt", "x": "0", "y": "0", "i": "3"})
-    page.wait_for_function("() => window.__lxMap.walkZ")
-    assert page.evaluate("window.__lxMap.walkShown") is None  # below the fold: not yet drawn
+    page.wait_for_function("() => latentExplorer.snapshot().walk")
+    # below the fold: not yet drawn
+    assert page.evaluate("latentExplorer.snapshot().walk.shown") is None
     page.locator(".lx-root .lx-walk").scroll_into_view_if_needed()  # in view: drawn
-    page.wait_for_function("() => window.__lxMap.walkShown")
-    shown = page.evaluate("window.__lxMap.walkShown")
+    page.wait_for_function("() => latentExplorer.snapshot().walk.shown")
+    shown = page.evaluate("latentExplorer.snapshot().walk.shown")
     model = load_checkpoint(ROOT / "checkpoints" / "mnist-vae-16d.pt").model
     enc = latent.encode_images(model, load_splits().test.float_images())
     kl = latent_size.kl_per_dimension(enc.mu, enc.logvar)

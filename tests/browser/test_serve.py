@@ -148,12 +148,12 @@ def click_corner(page) -> list[float]:
     """Pin a point of empty space; returns its z once Python wrote it into the link."""
     page.locator(".lx-root .lx-plot").evaluate("el => el.scrollIntoView({block: 'center'})")
     at = page.evaluate(
-        "() => { const m = window.__lxMap, f = m.frame();"
-        " return m.clientPoint([f.xr[0] + 0.1 * (f.xr[1] - f.xr[0]),"
-        " f.yr[1] - 0.1 * (f.yr[1] - f.yr[0])]); }"
+        "() => { const v = latentExplorer.snapshot().view;"
+        " return latentExplorer.clientPoint([v.x[0] + 0.1 * (v.x[1] - v.x[0]),"
+        " v.y[1] - 0.1 * (v.y[1] - v.y[0])]); }"
     )
     page.mouse.click(at["x"], at["y"])
-    z = page.evaluate("window.__lxMap.pin.z")
+    z = page.evaluate("latentExplorer.snapshot().pin.z")
     wait_link_x(page, z[0])
     return z
 
@@ -184,7 +184,7 @@ def test_four_sessions_through_the_proxy_and_a_replica_killed(browser, deploymen
         sessions.append({"port": port, "context": context, "page": page, "model": model})
     for s in sessions:
         wait_ready(s["page"])
-        assert s["page"].evaluate("window.__lxMap.points.n") == 10_000
+        assert s["page"].evaluate("latentExplorer.snapshot().n") == 10_000
         s["z"] = click_corner(s["page"])
         s["page"].wait_for_selector(IDLE, state="attached")
         s["page"].evaluate("window.__lxNotReloaded = true")
@@ -218,7 +218,7 @@ def test_four_sessions_through_the_proxy_and_a_replica_killed(browser, deploymen
         page.locator(".lx-root .lx-plot").evaluate("el => el.scrollIntoView({block: 'end'})")
         box = page.locator(".lx-root .lx-plot").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
-        z = page.evaluate("window.__lxMap.pin.z")
+        z = page.evaluate("latentExplorer.snapshot().pin.z")
         wait_link_x(page, z[0])
         page.wait_for_selector(IDLE, state="attached")
         # the session's model is the linked one (a session rebuilt without the link would

@@ -1,0 +1,190 @@
+// The Plotly side of the map: the scatter of the test set (one WebGL trace per class), its
+// axes and first view, following the element's size, and the coordinates between the
+// plot's pixels and the plane (frame, toLatent, toPixel, clientPoint, hitPoint), plus
+// which classes the legend shows. Functions take the map (map.js), whose `plot` is the
+// Plotly element.
+
+import { fmt } from "./core/dom.js";
+
+export const PALETTE = [
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+];
+export const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
+// this soon after a click makes a double-click, which resets the zoom and pins nothing
+export const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
+// Plotly's own controls: a press there is never a click or hover on the map.
+export const CHROME = ".modebar-container, .legend, .xtick, .ytick, .g-xtitle, .g-ytitle";
+
+// Coordinates as text: "z = (…)" on a 2-D latent space, "PC 1, PC 2 = (…)" on a plane.
+export function coordText(data, z) {
+  const names = data.axes ? data.axes.map((a) => a.replace(/ \(.*$/, "")).join(", ") : "z";
+  return `${names} = (${fmt(z[0])}, ${fmt(z[1])})`;
+}
+
+function traces(points, classes) {
+  const out = [];
+  for (let c = 0; c < classes.length; c++) {
+    const x = [];
+    const y = [];
+    const idx = [];
+    for (let i = 0; i < points.n; i++) {
+      if (points.labels[i] === c) {
+        x.push(points.xs[i]);
+        y.push(points.ys[i]);
+        idx.push(i);
+      }
+    }
+    out.push({
+      type: "scattergl", mode: "markers", name: classes[c], x, y,
+      customdata: idx, hoverinfo: "skip",
+      marker: { size: 3.5, color: PALETTE[c % PALETTE.length], opacity: 0.75 },
+    });
+  }
+  return out;
+}
+
+// The first view: a link's zoom (x0, x1, y0, y1) if it names a valid one, else the data
+// with 5% to spare. Fit explicitly: with autorange, the equal-aspect constraint and a
+// responsive resize, Plotly could leave the clusters off-centre and clipped.
+function firstView(points, zoomAsked) {
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < points.n; i++) {
+    const px = points.xs[i], py = points.ys[i];
+    if (px < x0) x0 = px; if (px > x1) x1 = px;
+    if (py < y0) y0 = py; if (py > y1) y1 = py;
+  }
+  const padX = 0.05 * (x1 - x0 || 1), padY = 0.05 * (y1 - y0 || 1);
+  const zoom = Array.isArray(zoomAsked) && zoomAsked.length === 4 && zoomAsked.every(Number.isFinite)
+    && zoomAsked[0] < zoomAsked[1] && zoomAsked[2] < zoomAsked[3] ? zoomAsked : null;
+  return {
+    zoom,
+    xRange: zoom ? zoom.slice(0, 2) : [x0 - padX, x1 + padX],
+    yRange: zoom ? zoom.slice(2, 4) : [y0 - padY, y1 + padY],
+  };
+}
+
+function layoutOf(data, xRange, yRange) {
+  const axis = { zeroline: true, zerolinecolor: "#d0d0d8", gridcolor: "#eceef3" };
+  return {
+    margin: { l: 44, r: 34, t: 34, b: 36 }, // the toolbar sits in the right margin
+    height: data.height,
+    dragmode: "pan",
+    hovermode: false,
+    uirevision: "keep",
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#fbfbfd",
+    xaxis: { title: { text: data.axes ? data.axes[0] : "z\u2081" }, ...axis,
+             range: xRange, constraintoward: "center" },
+    yaxis: { title: { text: data.axes ? data.axes[1] : "z\u2082" }, ...axis,
+             range: yRange, constraintoward: "middle",
+             scaleanchor: "x", scaleratio: 1 },
+    legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
+              bgcolor: "rgba(0,0,0,0)", title: { text: data.legend_title || "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
+    font: { family: "Source Sans Pro, sans-serif", size: 12 },
+    modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
+  };
+}
+
+// Draw map.points on map.plot and keep the overlay (map.drawOverlay, map.resizeOverlay),
+// the view report (map.sendView) and the legend's followers (map.onLegend) in step.
+export async function newPlot(map, Plotly, data) {
+  const { zoom, xRange, yRange } = firstView(map.points, data.zoom);
+  const config = { responsive: true, scrollZoom: true, displaylogo: false,
+                   showTips: false, // its legend tip ("Double-click on legend…") covered the page
+                   doubleClickDelay: DOUBLE_CLICK_MS,
+                   modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
+  const plot = map.plot;
+  await Plotly.newPlot(plot, traces(map.points, data.classes), layoutOf(data, xRange, yRange), config);
+  plot.on("plotly_afterplot", () => map.drawOverlay());
+  plot.on("plotly_relayouting", (ev) => map.drawOverlay(ev));
+  plot.on("plotly_relayout", () => map.sendView());
+  // A class shown or hidden in the legend: what was drawn from the points follows it.
+  plot.on("plotly_restyle", () => map.onLegend());
+  map.el(".lx-loading").style.display = "none";
+  map.resizeOverlay();
+  // Plotly's `responsive` only follows window resizes; the column can change width
+  // without one (e.g. when the page's layout settles), leaving the plot wider than its
+  // box and clipped. Follow the element itself.
+  // Until the user zooms or pans, a resize re-fits the data (the equal-aspect constraint
+  // would otherwise keep the range stretched for the old width).
+  const fit = { "xaxis.range": xRange, "yaxis.range": yRange };
+  map.viewTouched = Boolean(zoom); // a link's zoom is the user's view too
+  const touched = () => { map.viewTouched = true; };
+  plot.addEventListener("wheel", touched, { passive: true });
+  plot.on("plotly_relayouting", touched);
+  map.el(".modebar-container")?.addEventListener("click", touched); // zoom in/out, reset
+  new ResizeObserver(() => {
+    // A plot in a hidden tab or one being removed has no size: Plotly throws on it.
+    if (!plot.isConnected || !plot.offsetParent || !plot.clientWidth) return;
+    const full = plot._fullLayout;
+    if (full && Math.abs(full.width - plot.clientWidth) > 1) {
+      Plotly.Plots.resize(plot)
+        .then(() => { if (!map.viewTouched) return Plotly.relayout(plot, fit); })
+        .catch(() => {});
+    }
+    map.resizeOverlay();
+  }).observe(plot);
+}
+
+// ---- pixel <-> plane, from the displayed axis ranges ------------------------------------
+// The plot area in the plot element's pixels and its ranges ({l, t, w, h, xr, yr}); `ev`, a
+// relayouting event, gives the ranges while a pan or zoom is under way. null until drawn.
+export function frame(map, ev) {
+  const full = map.plot._fullLayout;
+  if (!full || !full._size) return null;
+  const size = full._size;
+  let xr = full.xaxis.range;
+  let yr = full.yaxis.range;
+  if (ev && ev["xaxis.range[0]"] !== undefined) xr = [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+  if (ev && ev["yaxis.range[0]"] !== undefined) yr = [ev["yaxis.range[0]"], ev["yaxis.range[1]"]];
+  return { l: size.l, t: size.t, w: size.w, h: size.h, xr, yr };
+}
+
+// The plane point under a page position, or null outside the plot area.
+export function toLatent(map, clientX, clientY) {
+  const f = frame(map);
+  if (!f) return null;
+  const rect = map.plot.getBoundingClientRect();
+  const px = clientX - rect.left - f.l;
+  const py = clientY - rect.top - f.t;
+  if (px < 0 || py < 0 || px > f.w || py > f.h) return null;
+  return [f.xr[0] + (px / f.w) * (f.xr[1] - f.xr[0]), f.yr[1] - (py / f.h) * (f.yr[1] - f.yr[0])];
+}
+
+// Plot-element pixels of a plane point, in frame f.
+export function toPixel(z, f) {
+  return [f.l + ((z[0] - f.xr[0]) / (f.xr[1] - f.xr[0])) * f.w,
+          f.t + ((f.yr[1] - z[1]) / (f.yr[1] - f.yr[0])) * f.h];
+}
+
+// Page coordinates of a plane point (where to click; see testapi.js).
+export function clientPoint(map, z) {
+  const rect = map.plot.getBoundingClientRect();
+  const [x, y] = toPixel(z, frame(map));
+  return { x: rect.left + x, y: rect.top + y };
+}
+
+// The visible data point nearest to a click, if within HIT_RADIUS_PX; else -1.
+export function hitPoint(map, z) {
+  const f = frame(map);
+  const sx = f.w / (f.xr[1] - f.xr[0]);
+  const sy = f.h / (f.yr[1] - f.yr[0]);
+  const visible = visibleClasses(map);
+  let best = -1;
+  let bestD = HIT_RADIUS_PX * HIT_RADIUS_PX;
+  const { xs, ys, labels, n } = map.points;
+  for (let i = 0; i < n; i++) {
+    if (visible && !visible[labels[i]]) continue;
+    const dx = (xs[i] - z[0]) * sx;
+    const dy = (ys[i] - z[1]) * sy;
+    const d = dx * dx + dy * dy;
+    if (d < bestD) { bestD = d; best = i; }
+  }
+  return best;
+}
+
+// Which classes the legend shows (visible[c] true), or null until the plot is drawn.
+export function visibleClasses(map) {
+  return map.plot._fullData ? map.plot._fullData.map((t) => t.visible === true) : null;
+}
