@@ -297,6 +297,57 @@ def test_upload_lands_on_the_map(page):
     page.screenshot(path=str(ARTIFACTS / "upload_marker.png"), full_page=True)
 
 
+# A page whose clock runs a day ahead of the server's (the order of morph changes must not
+# compare the two clocks: views/morph.py, components/latent_map/morph.js).
+CLOCK_AHEAD = "(() => { const now = Date.now.bind(Date); Date.now = () => now() + 864e5; })();"
+
+
+def test_your_digit_as_morph_start_works_when_the_page_clock_runs_ahead(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(CLOCK_AHEAD)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(app_url)
+        page.wait_for_selector('.lx-root[data-ready="1"]', timeout=60_000)
+        wait_idle(page)
+        assert page.evaluate("Date.now() - new Date().getTime()") > 8e7  # the clock is ahead
+        # a change made in the page first: its report is newer than anything on the server
+        page.locator(".lx-frames").fill("12")
+        page.locator(".lx-frames").press("Enter")
+        page.wait_for_function("() => latentExplorer.snapshot().morph.frames === 12")
+        wait_idle(page)
+        open_tab(page, "Your digit")
+        page.get_by_text("Upload a picture").click()
+        wait_idle(page)
+        upload(page, "seven.jpg", digit_photo(0))
+        page.get_by_text("what the model sees (28×28)").wait_for()
+        page.wait_for_function("() => latentExplorer.snapshot().upload")
+        wait_idle(page)
+        page.locator(".st-key-digit_to_a button").click()
+        page.wait_for_function("() => latentExplorer.snapshot().morph.a.label === 'your digit'")
+        snap = page.evaluate("latentExplorer.snapshot()")
+        assert snap["morph"]["a"]["z"] == pytest.approx(snap["upload"]["mu"], abs=1e-5)
+        assert snap["morph"]["frames"] == 12  # applied on top of the page's own morph
+        assert snap["morph"]["request"] == 1
+        wait_idle(page)
+        # the request is applied once: A picked in the page afterwards stays, though the
+        # digit's fragment sends its last request again when it reruns
+        page.locator(".lx-pick-a").select_option("3")
+        page.wait_for_function("() => latentExplorer.snapshot().morph.a.label.includes('“3”')")
+        wait_idle(page)
+        page.locator(".st-key-digit_to_b button").click()  # reruns the fragment: request 2
+        page.wait_for_function("() => latentExplorer.snapshot().morph.b.label === 'your digit'")
+        wait_idle(page)
+        morph = page.evaluate("latentExplorer.snapshot().morph")
+        assert "“3”" in morph["a"]["label"] and morph["request"] == 2
+        page.wait_for_function("() => new URLSearchParams(location.search).has('b')")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
 def test_an_upload_too_large_or_broken_replaces_the_old_result(page):
     open_tab(page, "Your digit")
     page.get_by_text("Upload a picture").click()
