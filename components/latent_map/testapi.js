@@ -2,9 +2,11 @@
 // instead of the map's private fields. Plain JSON in and out; stable names.
 //
 //   latentExplorer.snapshot(name?) -> the state of a map as a plain object, or null if
-//       there is no such map on the page. No name: the explorer's map (the last unlinked
-//       map drawn); name: a linked map by its sync name ("a", or "group/a"; see sync.js).
+//       there is no such map. No name: the explorer's map (the last unlinked map Streamlit
+//       rendered, on the page or not); name: a linked map on the page by its sync name
+//       ("a", or "group/a"; see sync.js).
 //     ready        bool: the map is drawn (its data is fetched and plotted)
+//     connected    bool: the map is on the page
 //     model        string: which model's files it shows (points|decoder|mu URLs)
 //     data         the small part of what Python sent: points_url, method, decode_mode,
 //                  latent_dim, kind, item, classes, axes, legend_title, height, sync, pca,
@@ -54,7 +56,7 @@ export function setMainMap(map) {
 }
 
 function find(name) {
-  if (name === undefined || name === null) return main && main.root.isConnected ? main : null;
+  if (name === undefined || name === null) return main; // kept while Streamlit remounts it
   const [group, key] = String(name).includes("/") ? String(name).split("/") : [null, String(name)];
   for (const g of Object.keys(window.__lxSync || {})) {
     if (group && g !== group) continue;
@@ -81,6 +83,7 @@ export function snapshot(map) {
   const m = map.morph;
   return copy({
     ready: map.root.dataset.ready === "1",
+    connected: map.root.isConnected,
     model: map.modelKey,
     data: Object.fromEntries(DATA_KEYS.map((k) => [k, d[k] ?? null])),
     n: map.points ? map.points.n : 0,
