@@ -1,4 +1,5 @@
-"""The PRNG Python shares with the page's JavaScript (vae/prng.py; its twin is in map.js).
+"""The PRNG Python shares with the page's JavaScript (vae/prng.py; its twin is
+components/latent_map/core/prng.js).
 
 The two are checked against each other in the browser (tests/browser/test_explorer.py);
 these pin Python's side to mulberry32's published sequence and check its statistics.

@@ -11,7 +11,7 @@ from vae.model import VAE, VAEConfig
 
 
 def numpy_decode(blob: bytes, manifest: dict, z: np.ndarray) -> np.ndarray:
-    """The browser's algorithm (components/latent_map/map.js makeDecoder), in numpy."""
+    """The browser's algorithm (components/latent_map/core/decoder.js makeDecoder), in numpy."""
     floats = np.frombuffer(blob, dtype="<f4")
     h = np.asarray(z, np.float64)
     layers = manifest["layers"]

@@ -4,8 +4,8 @@ The page draws posterior samples z = mu + sigma * eps in the browser; where Pyth
 show the same draws (a model whose decoder runs only in Python), it uses this same
 generator, so a seed means the same eps on both sides. mulberry32 (32-bit state, uint32
 arithmetic that JS does exactly with Math.imul and >>>) gives uniforms; Box-Muller turns
-pairs of them into standard normals. components/latent_map/map.js has the twin; a browser
-test checks they agree.
+pairs of them into standard normals. components/latent_map/core/prng.js has the twin; a
+browser test checks they agree.
 """
 
 from __future__ import annotations
