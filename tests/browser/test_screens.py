@@ -55,3 +55,48 @@ def test_points_stay_drawn_when_the_page_scrolls(browser, app_url):
             assert seen >= 0.9 * expected, (dy, seen, expected)
     finally:
         context.close()
+
+
+SIZES = {
+    "projector 1024x768": {"viewport": {"width": 1024, "height": 768}},
+    "tablet 820x1180": {"viewport": {"width": 820, "height": 1180}, "has_touch": True},
+    "phone 390x844": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+BOXES = """() => { const q = s => { const e = document.querySelector(s);
+  if (!e) return null; const r = e.getBoundingClientRect();
+  return {x: r.left, y: r.top, width: r.width, height: r.height}; };
+  return {main: q('[data-testid=stMainBlockContainer]'), plot: q('.lx-root .lx-plot'),
+          cards: q('.lx-root .lx-cards'), hover: q('.lx-root .lx-hover')}; }"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_map_gets_the_room_on_every_screen(browser, app_url, size):
+    """Before: 198 px of map at 1024x768, a 122 px strip on a tablet, 0 px on a phone."""
+    context = browser.new_context(**SIZES[size])
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        boxes = page.evaluate(BOXES)
+        page.screenshot(path=str(ARTIFACTS / f"screen-{size.split()[1]}.png"), full_page=True)
+        main, plot, cards, hover = (boxes[k] for k in ("main", "plot", "cards", "hover"))
+        assert plot["width"] >= 0.55 * main["width"], boxes
+        assert plot["height"] >= 300, boxes
+        # the cards sit under the plot, inside the page, with their digits whole
+        assert cards["y"] >= plot["y"] + plot["height"] - 1, boxes
+        assert cards["x"] >= main["x"] - 1, boxes
+        assert cards["x"] + cards["width"] <= main["x"] + main["width"] + 1, boxes
+        assert hover["width"] >= 100 and abs(hover["width"] - hover["height"]) < 2, boxes
+        # nothing wider than the screen: no sideways scrolling
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, overflow
+    finally:
+        context.close()
