@@ -8,8 +8,6 @@ fragment does not rerun for them either.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
@@ -80,41 +78,24 @@ def clear(error: str | None = None) -> None:
 
 
 def from_drawing(path: str, bundle: dict) -> None:
-    try:
-        from streamlit_drawable_canvas import st_canvas
-    except Exception as e:  # noqa: BLE001 - the rest of the page must keep working
-        st.warning(f"The drawing canvas is unavailable here ({e}); upload a picture instead.")
-        return
+    """The drawing pad (components/draw_pad): each finished stroke sends the picture here."""
     st.caption(f"Draw one {bundle['item']}, large, in the middle.")
-    result = st_canvas(
-        stroke_width=22,
-        stroke_color="#ffffff",
-        background_color="#000000",
-        height=280,
-        width=280,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"draw_canvas_{st.session_state.get('canvas_round', 0)}",
+    loaders.draw_component()(
+        key="draw_pad",
+        data={"label": f"Drawing pad: draw one {bundle['item']} with a mouse, a pen or a finger"},
+        on_drawing_change=lambda: None,
     )
-    if st.button("Clear the drawing", key="canvas_clear", icon=":material/delete:"):
-        # a new key gives a new, empty canvas; the result follows it
-        st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
-        st.session_state.canvas_hash = None
-        clear()
-        st.rerun(scope="fragment")
-    if result is None or result.image_data is None:
+    value = st.session_state.get("draw_pad")
+    drawing = value.get("drawing") if hasattr(value, "get") else None
+    if not drawing or drawing.get("seq") == st.session_state.get("canvas_seq"):
         return
-    strokes = (result.json_data or {}).get("objects") or []
-    digest = hashlib.sha1(np.ascontiguousarray(result.image_data).tobytes()).hexdigest()
-    if digest == st.session_state.get("canvas_hash"):
-        return
-    st.session_state.canvas_hash = digest
-    if not strokes:  # cleared: the result follows the canvas
+    st.session_state.canvas_seq = drawing.get("seq")
+    if not drawing.get("strokes") or not drawing.get("png"):  # undone or cleared
         if st.session_state.digit and st.session_state.digit["source"] == "drawing":
             clear()
         return
     try:
-        prepared = image.from_canvas_report(result.image_data)
+        prepared = image.from_canvas_report(image.data_url_pixels(drawing["png"]))
     except image.BlankImageError:
         clear()
         return

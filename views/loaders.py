@@ -45,6 +45,12 @@ def marker_component():
 
 
 @st.cache_resource(show_spinner=False)
+def draw_component():
+    """The drawing pad of "Your digit" (see components/draw_pad/pad.js)."""
+    return register("draw_pad", "draw_pad", "pad.js", "pad.css")
+
+
+@st.cache_resource(show_spinner=False)
 def plotly_url() -> str:
     """The plotly.js the map loads from ./static (no CDN).
 

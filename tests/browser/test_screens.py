@@ -100,3 +100,55 @@ def test_the_map_gets_the_room_on_every_screen(browser, app_url, size):
         assert overflow <= 0, overflow
     finally:
         context.close()
+
+
+def touch_stroke(cdp, points: list[tuple[float, float]]) -> None:
+    """One finger down at the first point, through the others, up: real touch events."""
+
+    def send(kind: str, x: float, y: float) -> None:
+        point = {"x": x, "y": y, "id": 1, "radiusX": 4, "radiusY": 4}
+        touch = [] if kind == "touchEnd" else [point]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch})
+
+    send("touchStart", *points[0])
+    for x, y in points[1:]:
+        send("touchMove", x, y)
+    send("touchEnd", *points[-1])
+
+
+def test_a_finger_draws_a_seven_without_scrolling_the_page(browser, app_url):
+    """On the tablet the old pad's second stroke scrolled the page and a half 7 read as a 9."""
+    context = browser.new_context(**SIZES["tablet 820x1180"])
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+        wait_idle(page)
+        page.get_by_role("tab", name="Your digit").click()
+        canvas = page.locator(".st-key-draw_pad canvas")
+        canvas.wait_for()
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        assert box["width"] >= 200 and abs(box["width"] - box["height"]) < 2, box
+        scrolled = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+        before = page.evaluate(scrolled)
+        cdp = context.new_cdp_session(page)
+
+        def at(u: float, v: float) -> tuple[float, float]:
+            return box["x"] + u * box["width"], box["y"] + v * box["height"]
+
+        steps = [k / 12 for k in range(13)]
+        touch_stroke(cdp, [at(0.25 + 0.5 * s, 0.22) for s in steps])  # the bar of the 7
+        page.wait_for_timeout(300)
+        touch_stroke(cdp, [at(0.75 - 0.3 * s, 0.22 + 0.6 * s) for s in steps])  # its stem
+        assert page.evaluate(scrolled) == before  # drawing never scrolls the page
+        page.get_by_text("what the model sees (28×28)").wait_for(timeout=30_000)
+        wait_idle(page)
+        captions = page.locator(".st-key-digit_neighbours [data-testid=stImageCaption]")
+        captions.first.wait_for()
+        labels = [text.split("”")[0].lstrip("“") for text in captions.all_inner_texts()]
+        page.screenshot(path=str(ARTIFACTS / "screen-tablet-drawn-7.png"))
+        assert len(labels) == 8 and labels.count("7") >= 5, labels
+    finally:
+        context.close()
