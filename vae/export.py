@@ -7,7 +7,7 @@ weights and a decoder in plain JavaScript, so it works from file:// in any brows
 no Python, no server and no network: hover decodes live, a click pins a point, and a
 slider morphs between two points. The map is drawn on a 2-D canvas (no plotly), and the
 weights are float16 (half the bytes of float32; a VAE's decoded pixels stay within ~2e-3 of
-torch's), so the shipped 2-D model gives a file of about 1.6 MB. The export measures that
+torch's), so the shipped 2-D model gives a file of about 2.3 MB. The export measures that
 error itself and keeps leading layers in float32 where float16 would miss (a plain
 autoencoder's large codes), see pack_weights.
 

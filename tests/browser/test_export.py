@@ -67,7 +67,8 @@ def test_export_page_offline(browser, exported):
         page.wait_for_function(READY)
 
         # every test digit is drawn (the fitted view holds them all)
-        n, drawn = snap(page, "n", "drawn")
+        n, drawn, ticks = snap(page, "n", "drawn", "ticks")
+        assert {t["axis"] for t in ticks} == {"x", "y"} and "0" in {t["text"] for t in ticks}
         assert n == len(splits.test) == 10_000
         assert drawn == n
         nelbo = load_checkpoint(CHECKPOINT).meta["test"]["nelbo"]
@@ -123,8 +124,11 @@ def test_export_page_offline(browser, exported):
         assert np.abs(start - reference).max() < 1e-2
         page.keyboard.press("End")
         end = grey(page, "morph")
-        b = snap(page, "morph")["b"]["z"]
+        morph = snap(page, "morph")
+        b = morph["b"]["z"]
+        assert morph["t"] == 1 and np.allclose(morph["z"], b)
         assert np.abs(end - decode_reference(ckpt.model, np.array([b]))[0]).max() < 1e-2
+        assert np.abs(np.array(morph["pixels"]) - end).max() < 1e-2  # the frame shown
         assert np.abs(start - end).max() > 0.1, "the morph frame did not change"
         page.keyboard.press("PageDown")  # t back a step: a frame between the two
         assert 0 < snap(page, "morph")["t"] < 1
@@ -132,7 +136,9 @@ def test_export_page_offline(browser, exported):
         # legend: hiding a class leaves its points out
         ones = int((splits.test.labels == 1).sum())
         page.locator("#legend button", has_text="1").click()
-        assert snap(page, "drawn") == n - ones
+        drawn, visible = snap(page, "drawn", "visible")
+        assert drawn == n - ones
+        assert visible == [c != 1 for c in range(10)]
         page.locator("#legend button", has_text="1").click()
         assert snap(page, "drawn") == n
 
