@@ -27,7 +27,8 @@
 
 import { uniforms, normals } from "./core/prng.js";
 import { makeDecoder, interpolate } from "./core/decoder.js";
-import { parsePoints, parseMatrix, row, fetchBuffer, loadScriptOnce } from "./core/blobs.js";
+import { parsePoints, parseMatrix, row } from "./core/blobs.js";
+import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { ellipsePoints, nearestIndex, nearestRows, planeToLatent, klPerDimension } from "./core/geometry.js";
 import { gifBytes } from "./core/gif.js";
 import { paint, thumbnail, digitCanvas, figure, h, saveBlob, fmt } from "./core/dom.js";
