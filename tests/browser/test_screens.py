@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, wait_idle
+from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -150,5 +150,49 @@ def test_a_finger_draws_a_seven_without_scrolling_the_page(browser, app_url):
         labels = [text.split("”")[0].lstrip("“") for text in captions.all_inner_texts()]
         page.screenshot(path=str(ARTIFACTS / "screen-tablet-drawn-7.png"))
         assert len(labels) == 8 and labels.count("7") >= 5, labels
+    finally:
+        context.close()
+
+
+AXE = ROOT / ".cache" / "npm" / "axe-core-4.14.1.min.js"  # scripts/fetch_npm.py axe (setup)
+SERIOUS = """async () => {
+  const r = await axe.run(document, {resultTypes: ["violations"]});
+  return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " :: " + n.html)}));
+}"""
+
+
+def serious_violations(page) -> list[dict]:
+    wait_idle(page)
+    # elements waiting for a rerun are drawn faded: that is not how the page looks at rest
+    page.wait_for_function("() => !document.querySelector('[data-stale=true]')", timeout=30_000)
+    page.wait_for_timeout(300)
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(SERIOUS)
+
+
+@pytest.mark.parametrize("size", ["desktop 1366x900", "phone 390x844"])
+def test_axe_finds_nothing_serious_on_the_main_views(browser, app_url, size):
+    assert AXE.is_file(), "run scripts/setup.sh --test (it fetches axe-core)"
+    options = SIZES.get(size, {"viewport": {"width": 1366, "height": 900}})
+    context = browser.new_context(**options)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.wait_for_selector(READY, timeout=60_000)
+        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+        found = {"map": serious_violations(page)}
+        plot = page.locator(".lx-root .lx-plot").bounding_box()
+        page.mouse.click(plot["x"] + plot["width"] * 0.3, plot["y"] + plot["height"] * 0.6)
+        page.locator(".lx-root .lx-details .lx-detail-head").first.wait_for()
+        found["clicked point"] = serious_violations(page)
+        tabs = ["Manifold", "Watch it learn", "Compare", "Latent size", "Your digit"]
+        for tab in tabs if size.startswith("desktop") else []:
+            page.get_by_role("tab", name=tab).click()
+            found[tab] = serious_violations(page)
+        found = {view: v for view, v in found.items() if v}
+        assert not found, found
     finally:
         context.close()
