@@ -8,7 +8,8 @@ or after replacing a checkpoint, makes every first page load as fast as later on
 A model of more than 2 latent dimensions also gets its t-SNE and UMAP maps, from the
 planes kept beside its checkpoint (vae/planes.py: shipped for the shipped models); a plane
 that is missing or stale (a retrained checkpoint) is computed here first, tens of seconds
-each, so that no page ever waits for one.
+each, so that no page ever waits for one. Last, umap-learn's functions that place a
+user's digit on a UMAP map are compiled and kept on disk (vae/planes.py keep_compiled_umap).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def main() -> int:
                 catalog.set_active_dims(path, RECORDS, found["active_dims"])
             took = time.perf_counter() - started
             print(f"ready: {Path(path).name} ({method}, {took:.1f} s)")
+    # what places a user's digit on a UMAP map, compiled once here rather than in a server
+    print(f"ready: placing on UMAP maps ({planes.warm_compilation():.1f} s)")
     return 0
 
 
