@@ -277,14 +277,15 @@ def warm_compilation() -> float:
     return time.perf_counter() - started
 
 
-def encode_test_set(checkpoint: str | Path) -> np.ndarray:
-    """mu (N, d) of the checkpoint's test set, as the app encodes it (needs torch)."""
+def encode_test_set(checkpoint: str | Path, data_root: str | None = None) -> np.ndarray:
+    """mu (N, d) of the checkpoint's test set, as the app encodes it (needs torch);
+    data_root: where the data was read for training, if not where the app finds it."""
     from vae import latent
     from vae.checkpoint import load_checkpoint
     from vae.data import load_splits
 
     ckpt = load_checkpoint(checkpoint)
-    data = load_splits(ckpt.meta.get("dataset", "mnist"))
+    data = load_splits(ckpt.meta.get("dataset", "mnist"), data_root)
     return latent.encode_images(ckpt.model, data.test.float_images()).mu
 
 
