@@ -147,8 +147,8 @@ def test_tsne_map_forgets_the_old_plane_and_says_what_it_cannot_do(tmp_path, mon
 
     from vae import planes, projection
 
-    # A stand-in embedding: the real t-SNE of 10,000 points takes minutes (tests/browser
-    # runs it for real); this checks the app's wiring around it.
+    # A stand-in embedding: the real t-SNE of 10,000 points takes minutes (the shipped
+    # models ship theirs, vae/planes.py); this checks the app's wiring around it.
     def fake_embedding(points, method, folder, seed=0):
         return np.asarray(points, np.float32)[:, ::-1][:, :2] * 10
 

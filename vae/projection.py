@@ -228,6 +228,7 @@ class Plane:
 
         Linear planes project it; t-SNE and UMAP have no out-of-sample map here, so
         it takes the position of its nearest encoded point (Euclidean in latent space).
+        (vae/planes.py places a point with their own transforms; the app uses that.)
         """
         z = np.asarray(z, dtype=np.float64).ravel()
         if self.method == "latent":
