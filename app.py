@@ -17,7 +17,17 @@ import streamlit as st
 
 from vae import catalog
 from vae.datasets import dataset_item, item_words
-from views import clicked, digit, latent_size, loaders, manifold, sidebar, state, training
+from views import (
+    clicked,
+    digit,
+    latent_size,
+    loaders,
+    manifold,
+    plane_status,
+    sidebar,
+    state,
+    training,
+)
 from views.config import checkpoints
 from views.map import explorer_map
 
@@ -101,16 +111,6 @@ def tab_labels(dataset: str) -> list[str]:
     return labels
 
 
-def map_bundle(path: str, method: str) -> dict:
-    if method in ("tsne", "umap"):
-        with st.spinner(
-            "Computing the projection of the test points. The first time for a model this "
-            "takes minutes; it is then kept on disk, so nobody waits for it again…"
-        ):
-            return loaders.bundle_of(path, method)
-    return loaders.bundle_of(path, method)
-
-
 def main() -> None:
     st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
     st.html(PAGE_CSS)
@@ -145,7 +145,10 @@ def main() -> None:
             icon=":material/autorenew:",
         )
     method = projection_choice(facts)
-    bundle = map_bundle(path, method)
+    if method in ("tsne", "umap") and not plane_status.ready(path, method):
+        plane_status.pending(path, method)  # computed off the page; drawn when ready
+        return
+    bundle = loaders.bundle_of(path, method)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
     if bundle["fallback"]:
         st.warning(bundle["fallback"])

@@ -18,6 +18,15 @@ from . import loaders, morph, state
 
 POSTERIOR_SAMPLES = 8
 NEIGHBOURS = 8
+# How the ★ finds its place on a plane without an inverse (vae/planes.py), said on the page
+PLACED = {
+    "tsne": "**The ★'s place is an estimate.** t-SNE has no inverse and your μ took no part "
+    "in laying out this map: openTSNE's transform placed it against the fixed test images, "
+    "pulled towards the places of its 25 nearest test images in the latent space.",
+    "umap": "**The ★'s place is an estimate.** UMAP has no inverse and your μ took no part "
+    "in laying out this map: umap-learn's transform placed it against the fixed test images, "
+    "pulled towards the places of its 15 nearest test images in the latent space.",
+}
 
 
 def words_of(path: str) -> ItemWords:
@@ -47,7 +56,10 @@ def encode(path: str, bundle: dict, x28: np.ndarray, source: str, notes: list[st
 
     result = latent.analyse_digit(loaders.checkpoint_of(path).model, x28)
     place, ellipses = result["mu"][:2], result["ellipses"]
-    if bundle["method"] != "latent":
+    if bundle["method"] in PLACED:  # no inverse, but an out-of-sample map: an estimate
+        place = loaders.placer_of(path, bundle).place(result["mu"])[0].tolist()
+        ellipses = []
+    elif bundle["method"] != "latent":
         plane = loaders.plane_of(path, bundle["method"])
         place = plane.place(result["mu"]).tolist()
         ellipses = []
@@ -163,11 +175,8 @@ def result_panel(path: str, bundle: dict) -> None:
             "On this map the ★ is μ projected onto the PCA plane, with q(z|x)'s "
             "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
         )
-    elif bundle["method"] != "latent":
-        st.caption(
-            "t-SNE and UMAP have no out-of-sample map: the ★ sits at the place of the "
-            "test image whose μ is nearest to yours."
-        )
+    elif bundle["method"] in PLACED:
+        st.caption(PLACED[bundle["method"]])
     if digit["elbo"]:
         score_panel(digit["elbo"], bundle, words)
     if bundle["method"] in ("latent", "pca"):
