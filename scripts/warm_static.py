@@ -5,7 +5,11 @@
 The app builds these itself the first time it meets a model (torch import, encoding the
 test set, scoring it: several seconds on that first visit); running this after installing,
 or after replacing a checkpoint, makes every first page load as fast as later ones.
-t-SNE and UMAP planes are not made here (minutes each); the app makes them on request.
+A model of more than 2 latent dimensions also gets its t-SNE and UMAP maps, from the
+planes kept beside its checkpoint (vae/planes.py: shipped for the shipped models); a plane
+that is missing or stale (a retrained checkpoint) is computed here first, tens of seconds
+each, so that no page ever waits for one. Last, umap-learn's functions that place a
+user's digit on a UMAP map are compiled and kept on disk (vae/planes.py keep_compiled_umap).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from views.config import RECORDS, STATIC, checkpoints  # noqa: E402
 
 def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from vae import latent, planes
     from vae.checkpoint import load_checkpoint
     from vae.data import DatasetError, load_splits
 
@@ -33,18 +38,26 @@ def main() -> int:
         if facts["broken"]:
             print(f"skip {Path(path).name}: {facts['broken']}", file=sys.stderr)
             continue
-        method = "latent" if facts["latent_dim"] == 2 else "pca"
-        found = bundle.read_bundle(STATIC, path, method)
-        if found is None:
-            try:
-                data = load_splits(facts["dataset"])
-            except DatasetError as e:
-                print(f"skip {Path(path).name}: {e}", file=sys.stderr)
-                continue
-            found = bundle.build_bundle(load_checkpoint(path), data, path, STATIC, method)
-        if found.get("active_dims") is not None:
-            catalog.set_active_dims(path, RECORDS, found["active_dims"])
-        print(f"ready: {Path(path).name} ({method}, {time.perf_counter() - started:.1f} s)")
+        methods = ["latent"] if facts["latent_dim"] == 2 else ["pca", "tsne", "umap"]
+        for method in methods:
+            found = bundle.read_bundle(STATIC, path, method)
+            if found is None:
+                try:
+                    data = load_splits(facts["dataset"])
+                except DatasetError as e:
+                    print(f"skip {Path(path).name}: {e}", file=sys.stderr)
+                    break
+                ckpt = load_checkpoint(path)
+                if method in planes.METHODS:
+                    mu = latent.encode_images(ckpt.model, data.test.float_images()).mu
+                    planes.ensure_planes(path, mu, [method], log=print)
+                found = bundle.build_bundle(ckpt, data, path, STATIC, method)
+            if found.get("active_dims") is not None:
+                catalog.set_active_dims(path, RECORDS, found["active_dims"])
+            took = time.perf_counter() - started
+            print(f"ready: {Path(path).name} ({method}, {took:.1f} s)")
+    # what places a user's digit on a UMAP map, compiled once here rather than in a server
+    print(f"ready: placing on UMAP maps ({planes.warm_compilation():.1f} s)")
     return 0
 
 

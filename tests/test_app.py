@@ -145,15 +145,18 @@ def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch, arch
 def test_tsne_map_forgets_the_old_plane_and_says_what_it_cannot_do(tmp_path, monkeypatch):
     import numpy as np
 
-    from vae import projection
+    from vae import planes, projection
 
-    # A stand-in embedding: the real t-SNE of 10,000 points takes minutes (tests/browser
-    # runs it for real); this checks the app's wiring around it.
+    # A stand-in embedding: the real t-SNE of 10,000 points takes minutes (the shipped
+    # models ship theirs, vae/planes.py); this checks the app's wiring around it.
     def fake_embedding(points, method, folder, seed=0):
         return np.asarray(points, np.float32)[:, ::-1][:, :2] * 10
 
     monkeypatch.setattr(projection, "cached_embedding", fake_embedding)
-    save_tiny(tmp_path, "z3.pt", latent_dim=3)
+    path = save_tiny(tmp_path, "z3.pt", latent_dim=3)
+    # a plane kept beside it makes the map ready (of 5 points: stale for the test set, so
+    # the stand-in above gives the map)
+    planes.write_plane(path, "tsne", np.zeros((5, 2), np.float32))
     at = run_app(monkeypatch, tmp_path)
     at.session_state.pin = {"x": 0.1, "y": 0.2, "index": None, "label": None, "nonce": None}
     at.run()
@@ -162,6 +165,31 @@ def test_tsne_map_forgets_the_old_plane_and_says_what_it_cannot_do(tmp_path, mon
     assert at.session_state.pin is None  # a point of the PCA plane means nothing on t-SNE's
     assert any("This map has no inverse" in i.value for i in at.info)
     assert any("Pick PCA above the map" in i.value for i in at.info)  # no manifold here
+
+
+def test_a_plane_not_ready_is_computed_off_the_page_and_said_so(tmp_path, monkeypatch):
+    from views import plane_status
+
+    started = []
+
+    class FakeProcess:  # the real one computes for a minute; here only its start is checked
+        def __init__(self, args, **kwargs):
+            started.append(args)
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(plane_status.subprocess, "Popen", FakeProcess)
+    plane_status.computations().clear()
+    path = save_tiny(tmp_path, "z4.pt", latent_dim=4)
+    at = run_app(monkeypatch, tmp_path)
+    at.radio(key="projection").set_value("umap").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("The UMAP map of z4.pt is not ready yet" in i.value for i in at.info)
+    assert started == [[sys.executable, "-m", "vae.planes", "--low-priority", str(path)]]
+    at.run()  # a rerun does not start a second computation
+    assert len(started) == 1
+    plane_status.computations().clear()
 
 
 def test_a_1d_latent_space_explains_itself(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from tests.conftest import current_umask
+from vae import export
 from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from vae.export import ExportError, default_morph, export_html, main
 from vae.latent import encode_images
@@ -74,8 +75,9 @@ def test_shipped_model_page_is_small_and_self_contained(shipped_html):
     assert len(shipped_html.encode("utf-8")) < MAX_BYTES
     # nothing that could load from elsewhere: no src/href to a URL, no fetch, no imports
     lowered = shipped_html.lower()
-    for needle in ("src=", "http://", "https://", "fetch(", "xmlhttprequest", "@import", "url("):
+    for needle in ("src=", "http://", "https://", "fetch(", "xmlhttprequest", "@import"):
         assert needle not in lowered, needle
+    assert not re.search(r"\burl\(", lowered)  # CSS url(); URL.createObjectURL( is local
     assert "default-src 'none'" in shipped_html  # and the CSP forbids it anyway
 
 
@@ -146,6 +148,34 @@ def test_names_cannot_break_out_of_the_data_element(tmp_path, small_mnist):
     html = export_html(ckpt, small_mnist, name="</script><script>alert(1)</script>")
     assert html.count("</script>") == 2  # the data element's and the code's, nothing else
     assert page_data(html)["model"]["name"] == "</script><script>alert(1)</script>"
+
+
+def test_the_page_runs_the_shared_modules(shipped_html):
+    """The page's script is the bundle of components/export_page/ and the core the app's map
+    uses; the template itself holds layout and start-up only."""
+    template = (ROOT / "vae" / "export_template.html").read_text()
+    assert "__LX_SCRIPT__" in template and "function " not in template
+    assert shipped_html.count("function makeDecoder(") == 1
+    assert "// ---- page.js ----" in shipped_html and "// ---- decoder.js ----" in shipped_html
+    # one definition of the decoder and of interpolation across the project's JS and HTML
+    sources = [*(ROOT / "components").rglob("*.js"), *(ROOT / "vae").glob("*.html")]
+    for name in ("makeDecoder", "interpolate"):
+        defining = [p for p in sources if re.search(rf"function {name}\b", p.read_text())]
+        assert [p.name for p in defining] == ["decoder.js"], name
+
+
+@pytest.mark.parametrize("unsafe", ["</script>", "</SCRIPT >", "<!-- x"])
+def test_a_script_that_would_end_its_element_is_refused(tmp_path, monkeypatch, unsafe):
+    entry = tmp_path / "page.js"
+    entry.write_text(f'export function start() {{ return "{unsafe}"; }}\n')
+    monkeypatch.setattr(export, "PAGE_ENTRY", entry)
+    data = {"model": {"name": "x"}}
+    with pytest.raises(RuntimeError, match=r"page.js: .* in `function start.*` would end"):
+        export.render(data)
+    entry.write_text('export function start() { return "<\\/script>"; }\n')
+    html = export.render(data)
+    assert html.count("</script>") == 2
+    assert page_data(html) == data
 
 
 def test_conv_model_is_refused(tmp_path, small_mnist):

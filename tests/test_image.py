@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import time
@@ -717,7 +718,7 @@ def test_unsupported_format_is_refused_even_if_pillow_knows_it() -> None:
 
 
 def canvas(ink: tuple[int, int, int, int], paper: tuple[int, int, int, int]) -> np.ndarray:
-    """(280, 280, 4) uint8 RGBA, as streamlit-drawable-canvas returns it, with a "7"."""
+    """(280, 280, 4) uint8 RGBA with a "7", as a drawing pad's canvas holds it."""
     image = Image.new("RGBA", (280, 280), paper)
     ImageDraw.Draw(image).line([(70, 60), (210, 60), (120, 230)], fill=ink, width=20)
     return np.asarray(image).copy()
@@ -743,6 +744,27 @@ def test_canvas_drawing_becomes_mnist_digit(ink, paper) -> None:
     assert mad(out, expected) < 0.03
     row, col = centre_of_mass(out)
     assert abs(row - 14) <= 1.0 and abs(col - 14) <= 1.0
+
+
+def test_a_drawing_pads_data_url_is_read_as_its_pixels() -> None:
+    """components/draw_pad sends its canvas as a PNG data URL (the browser's toDataURL)."""
+    picture = canvas((255, 255, 255, 255), (0, 0, 0, 255))
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    pixels = vi.data_url_pixels(url)
+    assert pixels.shape == (280, 280, 4) and np.array_equal(pixels, picture)
+    assert mad(vi.from_canvas(pixels), vi.from_canvas(picture)) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "hello", "data:text/plain;base64,aGVsbG8=", "data:image/png;base64,%%%",
+     "data:image/png;base64," + base64.b64encode(b"not a png at all").decode()],
+)  # fmt: skip
+def test_a_damaged_drawing_gets_a_clear_error(url: str) -> None:
+    with pytest.raises(vi.ImageError, match="drawing|picture|image|file"):
+        vi.data_url_pixels(url)
 
 
 def test_canvas_digit_looks_like_the_uploaded_digit(reference: np.ndarray) -> None:

@@ -98,6 +98,40 @@ def test_job_trains_in_a_child_and_saves_a_new_checkpoint(tmp_path, data_root):
     assert ckpt.meta["data_source"] == str(data_root)  # the child loaded the data itself
 
 
+def test_the_child_computes_a_new_models_planes_after_training(tmp_path, data_root, monkeypatch):
+    """What the child runs after its last epoch (compute_planes), here in-process with
+    stand-in embeddings (the real ones: minutes at nice 19 on a busy machine)."""
+    import threading
+
+    import torch
+
+    from vae import planes, projection
+    from vae.checkpoint import save_checkpoint
+    from vae.model import VAE, VAEConfig
+
+    torch.manual_seed(0)
+    path = tmp_path / "new-3d.pt"
+    save_checkpoint(path, VAE(VAEConfig(latent_dim=3, hidden=(16,))), {"dataset": "mnist"})
+    calls = []
+    for method in planes.METHODS:
+        monkeypatch.setitem(
+            projection.EMBEDDINGS, method,
+            lambda p, s, m=method: calls.append(m) or np.asarray(p, np.float32)[:, :2],
+        )  # fmt: skip
+    stop = threading.Event()
+    stop.set()  # Stop pressed during the planes: what is not begun is skipped
+    jobs.compute_planes(path, stop, str(data_root))
+    assert calls == [] and planes.read_plane(path, "tsne") is None
+    jobs.compute_planes(path, threading.Event(), str(data_root))
+    assert calls == ["tsne", "umap"]
+    for method in planes.METHODS:  # the 64 test images of data_root, laid out
+        assert planes.read_plane(path, method, 64).shape == (64, 2)
+    # the server hears of it: the run is trained and saved, not finished yet
+    job = jobs.TrainingJob(config=config(data_root), owner="a", status="running")
+    job.apply({"event": "planes", "path": str(path)})
+    assert job.status == "planes" and not job.finished and job.path == path
+
+
 def test_child_runs_at_lowest_priority_with_one_thread(tmp_path, data_root):
     job = long_run(data_root, tmp_path)
     assert os.getpriority(os.PRIO_PROCESS, job.pid) >= 19

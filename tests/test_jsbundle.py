@@ -105,6 +105,10 @@ def test_a_classic_script_bundle_has_no_exports(tmp_path):
         ({"a.js": 'import { x } from "./missing.js";\n'}, "does not exist"),
         ({"a.js": 'import { b } from "./b.js";\n', "b.js": "export let b = 1;\n"}, "live binding"),
         ({"a.js": 'import b from "./b.js";\n', "b.js": "export default 1;\n"}, "only `import"),
+        (
+            {"a.js": 'import { b, c } from "./b.js";\n', "b.js": "export const b = 1;\n"},
+            "a.js imports 'c', which .*b.js does not export",
+        ),
     ],
 )
 def test_modules_that_break_the_rules_are_named(tmp_path, files, message):

@@ -77,7 +77,7 @@ def build_bundle(ckpt, splits, path: str | Path, static: str | Path, method: str
     labels = splits.test.labels.numpy()
     encoded = latent.encode_images(ckpt.model, x)
     mu, logvar = encoded.mu, encoded.logvar
-    plane = projection.make_plane(mu, method, cache=static / "projections")
+    plane = projection.make_plane(mu, method, cache=static / "projections", checkpoint=path)
     pca = plane.pca
     classes = splits.classes
     affine = (pca.mean, pca.components) if pca is not None else None

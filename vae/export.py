@@ -7,7 +7,7 @@ weights and a decoder in plain JavaScript, so it works from file:// in any brows
 no Python, no server and no network: hover decodes live, a click pins a point, and a
 slider morphs between two points. The map is drawn on a 2-D canvas (no plotly), and the
 weights are float16 (half the bytes of float32; a VAE's decoded pixels stay within ~2e-3 of
-torch's), so the shipped 2-D model gives a file of about 1.6 MB. The export measures that
+torch's), so the shipped 2-D model gives a file of about 2.3 MB. The export measures that
 error itself and keeps leading layers in float32 where float16 would miss (a plain
 autoencoder's large codes), see pack_weights.
 
@@ -16,8 +16,10 @@ than 2 dimensions is shown on the PCA plane of its encoded test set if asked (--
 plane's affine map folds into the decoder's first layer (vae.web.export_decoder), so the
 page decodes plane points as it decodes a 2-D latent space.
 
-The page is vae/export_template.html; this module fills in one JSON blob (window data is
-read from a <script type="application/json"> element, never executed).
+The page is vae/export_template.html (layout and a few lines of start-up); this module
+fills in one JSON blob (the page's data, read from a <script type="application/json">
+element, never executed) and the page's script: the bundle of components/export_page/page.js
+and the core modules it shares with the app's map (vae/jsbundle.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from importlib import resources
@@ -35,6 +38,7 @@ import numpy as np
 from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
 from vae.data import DatasetError, Splits, load_splits
 from vae.datasets import dataset_credit, dataset_item, dataset_title
+from vae.jsbundle import bundle
 from vae.latent import encode_images
 from vae.model import VAE
 from vae.projection import fit_pca, typical_members
@@ -42,6 +46,11 @@ from vae.web import decode_reference, export_decoder, mlp_decoder_layers, points
 
 TEMPLATE = "export_template.html"
 PLACEHOLDER = "__LX_DATA__"
+SCRIPT_PLACEHOLDER = "__LX_SCRIPT__"
+# The page's script: this ES module and the modules it imports, bundled when a page is written.
+PAGE_ENTRY = Path(__file__).resolve().parents[1] / "components" / "export_page" / "page.js"
+# What would end or confuse the HTML parser's <script> element if it were in the script.
+UNSAFE_IN_SCRIPT = re.compile(r"</script|<!--", re.IGNORECASE)
 EXPORT_FORMAT = "latent-explorer-html-export"
 # How far the page's decoding (float16 weights, float64 sums) may be from torch's, in
 # pixel intensity; the canvas then rounds to 1/255 (0.002), still well inside 1e-2.
@@ -238,16 +247,44 @@ def build_data(ckpt: Checkpoint, splits: Splits, name: str, pca: bool = False) -
     return data, summary
 
 
+def page_script(entry: Path | None = None) -> str:
+    """The page's JavaScript (a classic script): the bundle of `entry` (PAGE_ENTRY).
+
+    Raises RuntimeError if the code holds "</script" or "<!--", which would end the
+    page's <script> element early (or change how the rest is parsed): the HTML parser
+    looks for them before JavaScript ever runs, even inside a string or a comment.
+    """
+    entry = entry or PAGE_ENTRY
+    if not entry.is_file():
+        raise RuntimeError(f"the page's script {entry} is missing (run from the repository)")
+    script = bundle(entry, module=False)
+    found = UNSAFE_IN_SCRIPT.search(script)
+    if found:
+        before = script[: found.start()]
+        modules = re.findall(r"^// ---- (\S+) ----$", before, re.MULTILINE)
+        line = script[before.rfind("\n") + 1 :].partition("\n")[0].strip()
+        raise RuntimeError(
+            f"{modules[-1] if modules else entry.name}: {found.group(0)!r} in `{line}` would "
+            "end the exported page's <script> early; write it as '<\\/script' or '<\\!--' "
+            "in a string"
+        )
+    return script
+
+
 def render(data: dict) -> str:
-    """The template with `data` in its JSON script element, safe against `</script>`."""
+    """The template with `data` in its JSON script element, safe against `</script>`, and the
+    page's script (page_script) in the other."""
     template = resources.files("vae").joinpath(TEMPLATE).read_text(encoding="utf-8")
-    if template.count(PLACEHOLDER) != 1:
-        raise RuntimeError(f"{TEMPLATE} must hold {PLACEHOLDER} exactly once")
+    for placeholder in (PLACEHOLDER, SCRIPT_PLACEHOLDER):
+        if template.count(placeholder) != 1:
+            raise RuntimeError(f"{TEMPLATE} must hold {placeholder} exactly once")
     payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     # Inside a JSON string these escapes mean the same characters, and the HTML parser
     # then never sees "</script>" or "<!--" in the data, whatever a model's name holds.
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return template.replace(PLACEHOLDER, payload)
+    fill = {PLACEHOLDER: payload, SCRIPT_PLACEHOLDER: page_script()}
+    # one pass, so neither filling is searched for the other's placeholder
+    return re.sub(f"{PLACEHOLDER}|{SCRIPT_PLACEHOLDER}", lambda m: fill[m.group(0)], template)
 
 
 def _load(source: str | Path | Checkpoint) -> tuple[Checkpoint, str]:

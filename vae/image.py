@@ -790,7 +790,7 @@ def _centred(digit: np.ndarray) -> np.ndarray:
 
 
 def from_canvas(rgba: np.ndarray) -> np.ndarray:
-    """streamlit-drawable-canvas `image_data`, (H, W, 4) uint8 RGBA -> (28, 28) via to_mnist.
+    """A drawing pad's picture, (H, W, 4) uint8 RGBA -> (28, 28) via to_mnist.
 
     Works for light strokes on an opaque dark background and for any strokes on a
     transparent background (the alpha channel then tells ink from background).
@@ -810,6 +810,21 @@ def from_canvas_report(rgba: np.ndarray) -> Prepared:
         return to_mnist_report(to_grayscale_array(image), what="drawing", advice="Draw one digit")
     except BlankImageError as error:
         raise BlankImageError("The canvas is blank: draw a digit first.") from error
+
+
+def data_url_pixels(url: str) -> np.ndarray:
+    """A drawing pad's picture ("data:image/png;base64,...") -> (H, W, 4) uint8 RGBA."""
+    import base64
+    import binascii
+
+    head, _, payload = str(url).partition(",")
+    if not head.startswith("data:image/") or ";base64" not in head:
+        raise ImageError("The drawing did not arrive as a picture; draw it again.")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ImageError("The drawing arrived damaged; draw it again.") from error
+    return np.asarray(load_image(data).convert("RGBA"))
 
 
 def preprocess_upload(data: bytes) -> np.ndarray:

@@ -89,7 +89,9 @@ class TrainingJob(job_record.RunProgress):
     # the map of a fixed test subset after each epoch (vae/replay.py): {epoch, xy, nelbo}
     snapshots: list[dict] = field(default_factory=list)
     snapshot_indices: list[int] = field(default_factory=list)  # the test images they show
-    status: str = "starting"  # starting, running, stopping, done, stopped, failed
+    # starting, running, stopping, planes (trained and saved, computing its t-SNE and UMAP
+    # planes: vae/planes.py), done, stopped, failed
+    status: str = "starting"
     error: str | None = None
     path: Path | None = None
     pid: int | None = None  # of the training process
@@ -124,6 +126,9 @@ class TrainingJob(job_record.RunProgress):
             self.snapshots = [*self.snapshots, entry]
         if kind in ("progress", "epoch") and not self.finished:
             self.status = "stopping" if self.stop_requested.is_set() else "running"
+        elif kind == "planes" and not self.finished:  # trained and saved; planes to come
+            self.status = "planes"
+            self.path = Path(event["path"])
 
 
 def new_checkpoint_path(folder: str | Path, cfg: TrainConfig) -> Path:
@@ -263,7 +268,8 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
             else:
                 job.apply(event)
                 kind = event.get("event")
-                if kind in ("epoch", "snapshot") or time.monotonic() - published > PUBLISH_EVERY:
+                now = kind in ("epoch", "snapshot", "planes")  # all replicas: at once
+                if now or time.monotonic() - published > PUBLISH_EVERY:
                     published = time.monotonic()
                     _publish(job, snapshots=kind == "snapshot")
     except (OSError, ValueError):
@@ -425,8 +431,28 @@ def _child_main(config_json: str) -> int:
     except Exception as e:  # bad data, a bad config: the message reaches the UI
         send(event="failed", error=f"{type(e).__name__}: {e}")
         return 1
+    if cfg.latent_dim > 2 and not stop.is_set():
+        send(event="planes", path=str(path))
+        compute_planes(path, stop, cfg.data_root)
     send(event="done", path=str(path))
     return 0
+
+
+def compute_planes(path: str | Path, stop: threading.Event, data_root: str | None = None) -> None:
+    """The new model's t-SNE and UMAP planes, kept beside it (vae/planes.py), so that no
+    page computes them; a Stop skips what is not begun. A failure costs only the planes
+    (the app then computes them off the page): it is told on stderr, the run stays done."""
+    from vae import planes
+
+    try:
+        mu = planes.encode_test_set(path, data_root)
+        for method in planes.METHODS:
+            if stop.is_set():
+                return
+            planes.ensure_planes(path, mu, [method], log=lambda line: print(line, file=sys.stderr))
+    except Exception as e:  # noqa: BLE001 - the checkpoint is saved; the planes are extra
+        name = Path(path).name
+        print(f"vae.jobs: no planes for {name}: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 if __name__ == "__main__":

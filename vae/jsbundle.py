@@ -117,7 +117,25 @@ def _order(entry: Path) -> list[_Module]:
         done[path] = module
 
     visit(entry.resolve())
+    for module in done.values():
+        _check_names(module, done)
     return list(done.values())
+
+
+def _check_names(module: _Module, modules: dict[Path, _Module]) -> None:
+    """A named import the target does not export: an error, as a browser's SyntaxError.
+
+    (Bundled, it would be a silent `undefined` until first called.)"""
+    for m, path in module.imports:
+        if m["ns"]:
+            continue
+        target = modules[path]
+        exported = {e.split(":")[0].strip() for e in target.exports}
+        for name, _ in _split_names(m["names"]):
+            if name not in exported:
+                raise BundleError(
+                    f"{module.name} imports {name!r}, which {target.name} does not export"
+                )
 
 
 def bundle(entry: str | Path, module: bool = True) -> str:

@@ -4,6 +4,7 @@
     loaders     every st.cache_* loader (models, data, map bundles, components)
     state       session state defaults and the link in the address bar
     map         the latent map component: its one payload builder and the explorer's map
+    plane_status a t-SNE or UMAP map not ready yet: computed off the page, shown when ready
     clicked     a click on the map (the details are drawn by the component, in the browser)
     morph       morph endpoints and path (slider and strip run in the browser)
     digit       your digit: draw or upload, encode, land on the map

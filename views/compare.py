@@ -352,7 +352,11 @@ def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_
     for name, images in rows:
         left, right = st.columns([1, 5])
         left.markdown(f"**{name}**")
-        right.image(render.strip_png(images, scale=3), width=min(900, 90 * len(images)))
+        right.image(
+            render.strip_png(images, scale=3),
+            width=min(900, 90 * len(images)),
+            alt=f"{name}: {len(images)} {words.many}, one of each class",
+        )
     table = {}
     for which in "ab":
         f = side[which]["facts"]

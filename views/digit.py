@@ -8,8 +8,6 @@ fragment does not rerun for them either.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
@@ -20,6 +18,15 @@ from . import loaders, morph, state
 
 POSTERIOR_SAMPLES = 8
 NEIGHBOURS = 8
+# How the ★ finds its place on a plane without an inverse (vae/planes.py), said on the page
+PLACED = {
+    "tsne": "**The ★'s place is an estimate.** t-SNE has no inverse and your μ took no part "
+    "in laying out this map: openTSNE's transform placed it against the fixed test images, "
+    "pulled towards the places of its 25 nearest test images in the latent space.",
+    "umap": "**The ★'s place is an estimate.** UMAP has no inverse and your μ took no part "
+    "in laying out this map: umap-learn's transform placed it against the fixed test images, "
+    "pulled towards the places of its 15 nearest test images in the latent space.",
+}
 
 
 def words_of(path: str) -> ItemWords:
@@ -49,7 +56,10 @@ def encode(path: str, bundle: dict, x28: np.ndarray, source: str, notes: list[st
 
     result = latent.analyse_digit(loaders.checkpoint_of(path).model, x28)
     place, ellipses = result["mu"][:2], result["ellipses"]
-    if bundle["method"] != "latent":
+    if bundle["method"] in PLACED:  # no inverse, but an out-of-sample map: an estimate
+        place = loaders.placer_of(path, bundle).place(result["mu"])[0].tolist()
+        ellipses = []
+    elif bundle["method"] != "latent":
         plane = loaders.plane_of(path, bundle["method"])
         place = plane.place(result["mu"]).tolist()
         ellipses = []
@@ -80,41 +90,24 @@ def clear(error: str | None = None) -> None:
 
 
 def from_drawing(path: str, bundle: dict) -> None:
-    try:
-        from streamlit_drawable_canvas import st_canvas
-    except Exception as e:  # noqa: BLE001 - the rest of the page must keep working
-        st.warning(f"The drawing canvas is unavailable here ({e}); upload a picture instead.")
-        return
+    """The drawing pad (components/draw_pad): each finished stroke sends the picture here."""
     st.caption(f"Draw one {bundle['item']}, large, in the middle.")
-    result = st_canvas(
-        stroke_width=22,
-        stroke_color="#ffffff",
-        background_color="#000000",
-        height=280,
-        width=280,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"draw_canvas_{st.session_state.get('canvas_round', 0)}",
+    loaders.draw_component()(
+        key="draw_pad",
+        data={"label": f"Drawing pad: draw one {bundle['item']} with a mouse, a pen or a finger"},
+        on_drawing_change=lambda: None,
     )
-    if st.button("Clear the drawing", key="canvas_clear", icon=":material/delete:"):
-        # a new key gives a new, empty canvas; the result follows it
-        st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
-        st.session_state.canvas_hash = None
-        clear()
-        st.rerun(scope="fragment")
-    if result is None or result.image_data is None:
+    value = st.session_state.get("draw_pad")
+    drawing = value.get("drawing") if hasattr(value, "get") else None
+    if not drawing or drawing.get("seq") == st.session_state.get("canvas_seq"):
         return
-    strokes = (result.json_data or {}).get("objects") or []
-    digest = hashlib.sha1(np.ascontiguousarray(result.image_data).tobytes()).hexdigest()
-    if digest == st.session_state.get("canvas_hash"):
-        return
-    st.session_state.canvas_hash = digest
-    if not strokes:  # cleared: the result follows the canvas
+    st.session_state.canvas_seq = drawing.get("seq")
+    if not drawing.get("strokes") or not drawing.get("png"):  # undone or cleared
         if st.session_state.digit and st.session_state.digit["source"] == "drawing":
             clear()
         return
     try:
-        prepared = image.from_canvas_report(result.image_data)
+        prepared = image.from_canvas_report(image.data_url_pixels(drawing["png"]))
     except image.BlankImageError:
         clear()
         return
@@ -182,11 +175,8 @@ def result_panel(path: str, bundle: dict) -> None:
             "On this map the ★ is μ projected onto the PCA plane, with q(z|x)'s "
             "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
         )
-    elif bundle["method"] != "latent":
-        st.caption(
-            "t-SNE and UMAP have no out-of-sample map: the ★ sits at the place of the "
-            "test image whose μ is nearest to yours."
-        )
+    elif bundle["method"] in PLACED:
+        st.caption(PLACED[bundle["method"]])
     if digit["elbo"]:
         score_panel(digit["elbo"], bundle, words)
     if bundle["method"] in ("latent", "pca"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import shutil
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -45,10 +46,16 @@ def marker_component():
 
 
 @st.cache_resource(show_spinner=False)
+def draw_component():
+    """The drawing pad of "Your digit" (see components/draw_pad/pad.js)."""
+    return register("draw_pad", "draw_pad", "pad.js", "pad.css")
+
+
+@st.cache_resource(show_spinner=False)
 def plotly_url() -> str:
     """The plotly.js the map loads from ./static (no CDN).
 
-    The 1.6 MB gl2d bundle that scripts/fetch_plotly.py puts there if it could (the map
+    The 1.6 MB gl2d bundle that scripts/fetch_npm.py puts there if it could (the map
     is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
     """
     smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))
@@ -135,11 +142,43 @@ def plane(path: str, mtime: float, method: str):
     from vae import projection
 
     mu = encoded(path, mtime)["mu"]
-    return projection.make_plane(mu, method, cache=STATIC / "projections")
+    return projection.make_plane(mu, method, cache=STATIC / "projections", checkpoint=path)
 
 
 def plane_of(path: str, method: str):
     return plane(path, mtime(path), method)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def placer(path: str, mtime: float, method: str, points: str):
+    """What places a new latent point on a t-SNE or UMAP map with the method's own transform
+    (vae.planes.placer), rebuilt from the test set's mu and the map's points as drawn (the
+    bundle's file `points`): a few seconds, once per server."""
+    from vae import planes
+
+    xy, _ = bundle.load_points(STATIC, {"points": points})
+    return planes.placer(method, encoded(path, mtime)["mu"], xy)
+
+
+def placer_of(path: str, map_bundle: dict):
+    return placer(path, mtime(path), map_bundle["method"], map_bundle["points"])
+
+
+def warm_placer(path: str, map_bundle: dict) -> None:
+    """Build the map's placer in the background once a t-SNE or UMAP map is shown, so the
+    first digit drawn on it does not wait for it."""
+    key = (path, mtime(path), map_bundle["method"], map_bundle["points"])
+    with _WARMING_LOCK:
+        if key in _WARMING:
+            return
+        _WARMING.add(key)
+    threading.Thread(
+        target=placer, args=key, name=f"warm-placer-{map_bundle['method']}", daemon=True
+    ).start()
+
+
+_WARMING: set = set()
+_WARMING_LOCK = threading.Lock()
 
 
 @st.cache_data(show_spinner="Measuring what the model generates…", max_entries=8)

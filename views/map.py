@@ -77,6 +77,14 @@ def warm_torch() -> None:
     threading.Thread(target=work, name="warm-torch", daemon=True).start()
 
 
+def warm(path: str, bundle: dict) -> None:
+    """Once the map is drawn: torch, and on a t-SNE or UMAP map what places a user's digit
+    on it (views/digit.py), both in the background."""
+    warm_torch()
+    if bundle["method"] in ("tsne", "umap"):
+        loaders.warm_placer(path, bundle)
+
+
 @st.fragment
 def explorer_map(path: str, bundle: dict) -> None:
     """The explorer's map. Its events rerun only this fragment (see the module docstring).
@@ -104,7 +112,7 @@ def explorer_map(path: str, bundle: dict) -> None:
         on_click_change=clicked.on_click,
         on_morph_change=morph.on_change,
         on_view_change=lambda: None,
-        on_ready_change=warm_torch,
+        on_ready_change=lambda: warm(path, bundle),
     )
     state.write_link(bundle)
 

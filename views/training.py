@@ -101,7 +101,11 @@ def running() -> None:
         st.rerun(scope="app")
     name = Path(job.config.out).name
     who = "" if mine(job) else " (started in another session)"
-    st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
+    if job.status == "planes":  # trained and saved; vae/jobs.py compute_planes
+        text = f"Trained {name}{who}; computing its t-SNE and UMAP maps (about a minute each)…"
+        st.progress(1.0, text=text)
+    else:
+        st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
     if job.status == "stopping":
         st.caption("Stopping: the model is saved as it is now…")
     elif mine(job) and st.button("Stop", key="train_stop"):

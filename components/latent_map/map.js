@@ -22,7 +22,8 @@
 // any cleanup, so one instance lives per parent element and later calls only update it.
 
 import { makeDecoder } from "./core/decoder.js";
-import { parsePoints, parseMatrix, row, fetchBuffer, loadScriptOnce } from "./core/blobs.js";
+import { parsePoints, parseMatrix, row } from "./core/blobs.js";
+import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
 import { HTML } from "./template.js";

@@ -29,7 +29,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 def model_folder():
-    """Every shipped model plus a small untrained 2-D MLP (trained ones stay untouched)."""
+    """Every shipped model (and its planes) plus a small untrained 2-D MLP (trained ones stay
+    untouched)."""
     import torch
 
     from vae.checkpoint import save_checkpoint
@@ -37,7 +38,8 @@ def model_folder():
 
     folder = ARTIFACTS / "models"
     folder.mkdir(parents=True, exist_ok=True)
-    for shipped in sorted((ROOT / "checkpoints").glob("*.pt")):
+    shipped_files = [*(ROOT / "checkpoints").glob("*.pt"), *(ROOT / "checkpoints").glob("*.npz")]
+    for shipped in sorted(shipped_files):  # the models and their t-SNE/UMAP planes
         copy = folder / shipped.name
         if not copy.is_file() or copy.stat().st_mtime != shipped.stat().st_mtime:
             shutil.copy2(shipped, copy)  # same mtime: the app's map files stay valid between runs

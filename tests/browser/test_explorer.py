@@ -377,11 +377,9 @@ def test_an_upload_too_large_or_broken_replaces_the_old_result(page):
 
 def test_draw_on_canvas_lands_on_the_map_and_clearing_it_clears_the_result(page):
     open_tab(page, "Your digit")
-    frame = page.locator(".st-key-draw_canvas_0")
-    frame.wait_for()
-    frame.scroll_into_view_if_needed()
-    canvas = frame.locator("canvas").last
+    canvas = page.locator(".st-key-draw_pad canvas")
     canvas.wait_for()
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     # a "1": one vertical stroke down the middle
     x = box["x"] + box["width"] * 0.5
@@ -394,11 +392,10 @@ def test_draw_on_canvas_lands_on_the_map_and_clearing_it_clears_the_result(page)
     page.wait_for_function("() => latentExplorer.snapshot().upload")
     wait_idle(page)
     assert page.evaluate("latentExplorer.snapshot().digitMarker")
-    page.locator(".st-key-canvas_clear button").click()
+    page.locator(".st-key-draw_pad").get_by_role("button", name="Clear the drawing").click()
     page.wait_for_function("() => !latentExplorer.snapshot().upload")
     wait_idle(page)
     assert page.get_by_text("what the model sees (28×28)").count() == 0
-    assert page.locator(".st-key-draw_canvas_1").count() == 1  # a fresh canvas
     assert page.locator('[data-testid="stException"]').count() == 0
 
 

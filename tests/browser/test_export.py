@@ -19,6 +19,8 @@ from vae.web import decode_reference
 
 pytestmark = pytest.mark.browser
 CHECKPOINT = ROOT / "checkpoints" / "mnist-vae-2d.pt"
+# the page's test API (components/export_page/page.js): snapshot(), decode(z), toPixel(z)
+READY = "window.latentExplorer && window.latentExplorer.snapshot().ready"
 
 CANVAS_PIXELS = """(id) => {
   const c = document.getElementById(id);
@@ -38,6 +40,13 @@ def exported(tmp_path_factory):
     return path, ckpt, splits
 
 
+def snap(page, *keys: str):
+    """Fields of the page's snapshot(): one value for one key, a list for several."""
+    values = page.evaluate("(keys) => { const s = window.latentExplorer.snapshot();"
+                           " return keys.map((k) => s[k]); }", list(keys))
+    return values[0] if len(keys) == 1 else values
+
+
 def grey(page, canvas_id: str) -> np.ndarray:
     """A 28 x 28 canvas's red channel as floats in [0, 1] (the pages paint grey)."""
     return np.array(page.evaluate(CANVAS_PIXELS, canvas_id), dtype=np.float64) / 255.0
@@ -55,10 +64,11 @@ def test_export_page_offline(browser, exported):
     page.on("request", lambda r: requests.append(r.url))
     try:
         page.goto(path.as_uri())
-        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        page.wait_for_function(READY)
 
         # every test digit is drawn (the fitted view holds them all)
-        n, drawn = page.evaluate("[window.__lxExport.n, window.__lxExport.drawn]")
+        n, drawn, ticks = snap(page, "n", "drawn", "ticks")
+        assert {t["axis"] for t in ticks} == {"x", "y"} and "0" in {t["text"] for t in ticks}
         assert n == len(splits.test) == 10_000
         assert drawn == n
         nelbo = load_checkpoint(CHECKPOINT).meta["test"]["nelbo"]
@@ -71,7 +81,7 @@ def test_export_page_offline(browser, exported):
         frames = []
         for fx, fy in ((0.42, 0.45), (0.7, 0.3)):
             page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-            hover = page.evaluate("window.__lxExport.hover")
+            hover = snap(page, "hover")
             shown = grey(page, "hover")
             reference = decode_reference(ckpt.model, np.array([hover["z"]]))[0]
             # canvas bytes (what one sees: float16 weights, then rounding to 1/255) and the
@@ -85,7 +95,7 @@ def test_export_page_offline(browser, exported):
         # the page's decoder over many points: float16 weights stay within 1e-2 of torch
         mu = np.array(
             page.evaluate(
-                "(() => { const e = window.__lxExport, out = [];"
+                "(() => { const e = window.latentExplorer, out = [];"
                 " for (let i = 0; i < 40; i++) out.push(e.decode([-4 + 0.2 * i, 3 - 0.15 * i]));"
                 " return out; })()"
             )
@@ -94,16 +104,16 @@ def test_export_page_offline(browser, exported):
         assert np.abs(mu - decode_reference(ckpt.model, z)).max() < 1e-2
 
         # click: a pin with its decoding; then it becomes the morph's end A
-        assert page.evaluate("window.__lxExport.pin") is None
+        assert snap(page, "pin") is None
         page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.6 * box["height"])
-        pin = page.evaluate("window.__lxExport.pin")
+        pin = snap(page, "pin")
         assert pin is not None
         pinned = grey(page, "pin")
         reference = decode_reference(ckpt.model, np.array([pin["z"]]))[0]
         assert np.abs(pinned - reference).max() < 1e-2
         assert "z = (" in page.inner_text("#pin-text")
         page.click("#use-a")
-        a = page.evaluate("window.__lxExport.morph.a.z")
+        a = snap(page, "morph")["a"]["z"]
         assert np.allclose(a, pin["z"])
 
         # the morph slider: frames at both ends differ and match torch at t = 0 (A) and 1 (B)
@@ -114,40 +124,45 @@ def test_export_page_offline(browser, exported):
         assert np.abs(start - reference).max() < 1e-2
         page.keyboard.press("End")
         end = grey(page, "morph")
-        b = page.evaluate("window.__lxExport.morph.b.z")
+        morph = snap(page, "morph")
+        b = morph["b"]["z"]
+        assert morph["t"] == 1 and np.allclose(morph["z"], b)
         assert np.abs(end - decode_reference(ckpt.model, np.array([b]))[0]).max() < 1e-2
+        assert np.abs(np.array(morph["pixels"]) - end).max() < 1e-2  # the frame shown
         assert np.abs(start - end).max() > 0.1, "the morph frame did not change"
         page.keyboard.press("PageDown")  # t back a step: a frame between the two
-        assert 0 < page.evaluate("window.__lxExport.morph.t") < 1
+        assert 0 < snap(page, "morph")["t"] < 1
 
         # legend: hiding a class leaves its points out
         ones = int((splits.test.labels == 1).sum())
         page.locator("#legend button", has_text="1").click()
-        assert page.evaluate("window.__lxExport.drawn") == n - ones
+        drawn, visible = snap(page, "drawn", "visible")
+        assert drawn == n - ones
+        assert visible == [c != 1 for c in range(10)]
         page.locator("#legend button", has_text="1").click()
-        assert page.evaluate("window.__lxExport.drawn") == n
+        assert snap(page, "drawn") == n
 
         # zoom in under the pointer (fewer points in view), pan, then fit again
-        view = page.evaluate("window.__lxExport.view()")
+        view = snap(page, "view")
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.mouse.move(cx, cy)
         page.mouse.wheel(0, -600)
-        zoomed = page.evaluate("window.__lxExport.view()")
+        zoomed = snap(page, "view")
         assert zoomed["s"] > 2 * view["s"]
-        assert page.evaluate("window.__lxExport.drawn") < n
+        assert snap(page, "drawn") < n
         page.mouse.down()
         page.mouse.move(cx + 120, cy, steps=5)
         page.mouse.up()
-        panned = page.evaluate("window.__lxExport.view()")
+        panned = snap(page, "view")
         assert panned["cx"] == pytest.approx(zoomed["cx"] - 120 / zoomed["s"], rel=1e-3)
-        assert page.evaluate("window.__lxExport.pin")["z"] == pin["z"]  # a drag is not a click
+        assert snap(page, "pin")["z"] == pin["z"]  # a drag is not a click
         page.click("#fit")
-        assert page.evaluate("window.__lxExport.view()")["s"] == pytest.approx(view["s"])
-        assert page.evaluate("window.__lxExport.drawn") == n
+        assert snap(page, "view")["s"] == pytest.approx(view["s"])
+        assert snap(page, "drawn") == n
 
         # back to the default morph for the picture: reload, hover and pin something
         page.reload()
-        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        page.wait_for_function(READY)
         page.mouse.click(box["x"] + 0.3 * box["width"], box["y"] + 0.35 * box["height"])
         page.mouse.move(box["x"] + 0.62 * box["width"], box["y"] + 0.4 * box["height"])
         ARTIFACTS.mkdir(exist_ok=True)
@@ -169,12 +184,13 @@ def test_export_page_partly_float32_decoder(browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(path.as_uri())
-        page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+        page.wait_for_function(READY)
         # a grid over the AE's own map, whose codes reach far from the origin
         mu = encode_images(ckpt.model, load_splits("mnist").test.float_images()).mu
         lo, hi = np.percentile(mu, [1, 99], axis=0)
         z = [[x, y] for x in np.linspace(lo[0], hi[0], 4) for y in np.linspace(lo[1], hi[1], 3)]
-        decoded = np.array(page.evaluate("(zs) => zs.map((z) => window.__lxExport.decode(z))", z))
+        decode_all = "(zs) => zs.map((z) => window.latentExplorer.decode(z))"
+        decoded = np.array(page.evaluate(decode_all, z))
         assert np.abs(decoded - decode_reference(ckpt.model, np.array(z))).max() < 5e-3
     finally:
         context.close()
@@ -186,7 +202,7 @@ def open_offline(browser, path):
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(path.as_uri())
-    page.wait_for_function("window.__lxExport && window.__lxExport.ready")
+    page.wait_for_function(READY)
     return context, page
 
 
@@ -196,21 +212,21 @@ def test_export_double_click_fits_the_view_and_keeps_the_pin(browser, exported):
     try:
         box = page.locator("#overlay").bounding_box()
         page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.6 * box["height"])
-        pin = page.evaluate("window.__lxExport.pin")
+        pin = snap(page, "pin")
         text, pixels = page.inner_text("#pin-text"), grey(page, "pin")
-        fitted = page.evaluate("window.__lxExport.view()")
+        fitted = snap(page, "view")
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.wheel(0, -600)
-        assert page.evaluate("window.__lxExport.view()")["s"] > 2 * fitted["s"]
+        assert snap(page, "view")["s"] > 2 * fitted["s"]
         corner = (box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
         page.mouse.dblclick(*corner)
-        assert page.evaluate("window.__lxExport.view()")["s"] == pytest.approx(fitted["s"])
-        assert page.evaluate("window.__lxExport.pin") == pin
+        assert snap(page, "view")["s"] == pytest.approx(fitted["s"])
+        assert snap(page, "pin") == pin
         assert page.inner_text("#pin-text") == text
         assert np.array_equal(grey(page, "pin"), pixels)
         page.wait_for_timeout(400)
         page.mouse.click(*corner)  # one click later still pins
-        assert page.evaluate("window.__lxExport.pin")["z"] != pin["z"]
+        assert snap(page, "pin")["z"] != pin["z"]
     finally:
         context.close()
 
@@ -239,7 +255,7 @@ def test_export_x_labels_sit_on_no_grid_line_and_show_their_minus(browser, expor
         columns = np.flatnonzero(ink.any(axis=0))
         labels = np.split(columns, np.flatnonzero(np.diff(columns) > 3) + 1)
         labels = [(c[0], c[-1]) for c in labels if len(c)]
-        zero = page.evaluate("window.__lxExport.toPixel([0, 0])[0]")
+        zero = page.evaluate("window.latentExplorer.toPixel([0, 0])[0]")
         assert len(labels) >= 5, labels
         for x0, x1 in labels:
             rows = np.flatnonzero(ink[:, x0 : x1 + 1].any(axis=1))

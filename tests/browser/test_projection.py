@@ -1,8 +1,8 @@
 """Models with more than 2 latent dimensions, on the map through PCA or t-SNE, in Chromium.
 
 Needs the shipped checkpoints/mnist-vae-8d.pt and mnist-vae-16d.pt beside mnist-vae-2d.pt.
-The first t-SNE of a model takes minutes on 2 busy cores; it is then kept in
-static/projections/, so later runs (and users) get it at once.
+The shipped models' t-SNE and UMAP planes are kept beside their checkpoints (vae/planes.py),
+so picking t-SNE draws at once; tests/browser/test_planes.py times it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 PIN = ".lx-root .lx-pin"
 HOVER = ".lx-root .lx-hover"
-TSNE_TIMEOUT_MS = 15 * 60_000
+TSNE_TIMEOUT_MS = 120_000
 
 
 def pick_model(page, name: str) -> None:

@@ -1,5 +1,5 @@
 // The binary files Python writes for the page (vae/web.py), read without copying where
-// alignment allows, and fetched or loaded once per URL per page.
+// alignment allows (fetching them is load.js's: the exported page must hold no fetch).
 //   points blob: N (uint32), x (N float32), y (N float32), labels (N uint8), little-endian
 //   matrix blob: N, d (uint32 each), then N * d float32, row-major
 
@@ -36,33 +36,4 @@ export function bytesOf(b64) {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
-}
-
-const cache = () => (globalThis.__lxFetches = globalThis.__lxFetches || {});
-
-export function fetchBuffer(url) {
-  const fetches = cache();
-  if (!fetches[url]) {
-    fetches[url] = fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-      return r.arrayBuffer();
-    });
-  }
-  return fetches[url];
-}
-
-// A classic script (plotly.js) added to the page once; resolves to window.Plotly.
-export function loadScriptOnce(url) {
-  window.__lxScripts = window.__lxScripts || {};
-  if (!window.__lxScripts[url]) {
-    window.__lxScripts[url] = new Promise((resolve, reject) => {
-      if (window.Plotly) return resolve(window.Plotly);
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => reject(new Error(`could not load ${url}`));
-      document.head.appendChild(script);
-    });
-  }
-  return window.__lxScripts[url];
 }

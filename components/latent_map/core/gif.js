@@ -1,6 +1,17 @@
 // A grayscale animated GIF encoder (GIF89a, a 256-gray global table, LZW), for the morph's
 // download. Frames are w * h values in [0, 1]; the animation loops; `delay` is in
 // hundredths of a second. Small on purpose: the frames are 28 x 28 digits scaled up.
+//
+// Hand-written rather than an npm library (issue 15 asked; decided on 2 December 2026).
+// The candidate, gifenc 1.0.3 (MIT), is a 43 KB tarball whose ES build is 9 KB of minified
+// code on one line ending in `export{..., Bt as default, ...}`, which vae/jsbundle.py's
+// one-statement-a-line rules cannot take, so it would need a second way of inlining (its
+// 22 KB UMD build), a fetch script with a pinned checksum like scripts/fetch_plotly.py, and
+// this encoder kept anyway as the fallback for an offline setup (and for node's tests,
+// which must not need the registry). What it adds over these 50 lines is colour
+// quantization, which 256 grays do not need. Checked instead: tests/test_gif_js.py has
+// Pillow decode this encoder's frames (every gray, clipping, a full LZW table), and
+// tests/js/gif.test.mjs checks the file's structure.
 
 export function gifBytes(frames, w, h, delay) {
   const out = [];

@@ -1,0 +1,89 @@
+// core/decoder.js against torch: the shipped VAE's decoder with the app's float32 weights
+// (vae/web.py) and with the exported page's packed float16 weights (vae/export.py).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { makeDecoder, unpackWeights, halfToFloat } from "../../components/latent_map/core/decoder.js";
+import { parseMatrix, row } from "../../components/latent_map/core/blobs.js";
+import { fixtures, bytes, assertClose, maxDiff } from "./fixtures.mjs";
+
+const rows = (m) => Array.from({ length: m.n }, (_, i) => row(m, i));
+
+function decodeAll(decode, zs) {
+  return zs.map((z) => Array.from(decode(z)));
+}
+
+test("float32 weights as the app serves them decode within 1e-5 of torch", () => {
+  const f = fixtures.decoder;
+  const decode = makeDecoder(f.manifest, bytes(f.weights).buffer);
+  const z = rows(parseMatrix(bytes(f.z)));
+  const want = rows(parseMatrix(bytes(f.torch)));
+  assert.equal(z.length, 20);
+  assert.equal(decode.latentDim, 2);
+  assertClose(decodeAll(decode, z), want.map((r) => Array.from(r)), 1e-5, "decoded pixels");
+});
+
+test("a decoder reuses its buffers but not its output unless asked", () => {
+  const f = fixtures.decoder;
+  const decode = makeDecoder(f.manifest, bytes(f.weights).buffer);
+  const first = decode([0.5, -0.5]);
+  const second = decode([-2, 1]);
+  assert.notEqual(first, second);
+  assert.ok(maxDiff(first, second) > 0.1, "two far points decode alike");
+  const out = new Float32Array(784);
+  assert.equal(decode([0.5, -0.5], out), out);
+  assert.deepEqual(Array.from(out), Array.from(first));
+});
+
+test("onDecode counts decodings", () => {
+  const f = fixtures.decoder;
+  let count = 0;
+  const decode = makeDecoder(f.manifest, bytes(f.weights).buffer, () => count++);
+  decode([0, 0]);
+  decode([1, 1]);
+  assert.equal(count, 2);
+});
+
+test("weights shorter than the manifest says are refused", () => {
+  const f = fixtures.decoder;
+  const cut = bytes(f.weights).buffer.slice(0, 4000);
+  assert.throws(() => makeDecoder(f.manifest, cut), /do not match its layers/);
+});
+
+test("the export's packed float16 weights decode within 5e-3 of torch", () => {
+  const p = fixtures.packed.vae;
+  assert.ok(p.spec.float32 < p.spec.floats / 100, "a VAE's weights are mostly float16");
+  const decode = makeDecoder(p.spec, unpackWeights(p.spec));
+  const z = rows(parseMatrix(bytes(p.z)));
+  const want = rows(parseMatrix(bytes(p.torch))).map((r) => Array.from(r));
+  const d = maxDiff(decodeAll(decode, z), want);
+  assert.ok(d <= 5e-3, `off by ${d}`);
+  assert.ok(d > 1e-6, "packed weights decode exactly like float32: not half precision?");
+});
+
+test("the autoencoder's page keeps leading layers float32 and still decodes within 5e-3", () => {
+  const p = fixtures.packed.ae;
+  const cuts = p.spec.layers.slice(1).map((l) => l.weight);
+  assert.ok(cuts.includes(p.spec.float32), `float32 count ${p.spec.float32} is not a layer boundary`);
+  const decode = makeDecoder(p.spec, unpackWeights(p.spec));
+  const z = rows(parseMatrix(bytes(p.z)));
+  assert.ok(Math.max(...z.map((v) => Math.hypot(...v))) > 50, "the AE's codes reach far");
+  assertClose(decodeAll(decode, z), rows(parseMatrix(bytes(p.torch))).map((r) => Array.from(r)), 5e-3);
+});
+
+test("packed weights that do not match their count are refused", () => {
+  const spec = { ...fixtures.packed.vae.spec, floats: fixtures.packed.vae.spec.floats + 1 };
+  assert.throws(() => unpackWeights(spec), /do not match its layers/);
+});
+
+test("halfToFloat reads IEEE 754 halves: normal, subnormal, signed zero, infinity, NaN", () => {
+  assert.equal(halfToFloat(0x3c00), 1);
+  assert.equal(halfToFloat(0xc000), -2);
+  assert.equal(halfToFloat(0x7bff), 65504);
+  assert.equal(halfToFloat(0x0001), 2 ** -24);
+  assert.ok(Object.is(halfToFloat(0x8000), -0));
+  assert.equal(halfToFloat(0x7c00), Infinity);
+  assert.equal(halfToFloat(0xfc00), -Infinity);
+  assert.ok(Number.isNaN(halfToFloat(0x7e00)));
+  assert.equal(halfToFloat(0x3555), 0.333251953125);
+});

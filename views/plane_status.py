@@ -1,0 +1,127 @@
+"""A t-SNE or UMAP map that is not ready yet: computed off the page, shown when ready.
+
+Every shipped model's planes are kept beside its checkpoint (vae/planes.py) and a model
+trained in the app gets its planes from the training process, after its last epoch. For
+any other model (a checkpoint copied in by hand, a run stopped early) the server starts
+`python -m vae.planes` once, at the lowest CPU priority, and the page says what it waits
+for and when it started, polls every 2 s, and draws the map as soon as the plane is there:
+no user's page ever computes a plane, and no spinner turns for a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from vae import bundle, planes
+from vae.projection import TITLES
+
+from .config import ROOT, STATIC
+from .training import current_job
+
+
+def ready(path: str, method: str) -> bool:
+    """Is this model's map on this plane there without computing it (its bundle, or its
+    plane beside the checkpoint, up to date)?"""
+    if bundle.read_bundle(STATIC, path, method) is not None:
+        return True
+    return planes.read_plane(path, method) is not None
+
+
+@dataclass
+class Computation:
+    """A `python -m vae.planes` process of this server, for one checkpoint."""
+
+    proc: subprocess.Popen
+    log: object  # its stderr, a temporary file
+    started: float = field(default_factory=time.time)
+
+    def failure(self) -> str | None:
+        """Why it ended without the planes (its last words), or None while it runs or if it
+        succeeded."""
+        rc = self.proc.poll()
+        if rc is None or rc == 0:
+            return None
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"the process exited with code {rc}"
+
+
+@st.cache_resource(show_spinner=False)
+def computations() -> dict[str, Computation]:
+    """This server's plane computations by checkpoint path (one at a time per path)."""
+    return {}
+
+
+def training_computes(path: str) -> bool:
+    """Is the app's training process computing this model's planes (after its last epoch)?"""
+    job = current_job()
+    return (
+        job is not None
+        and not job.finished
+        and job.status == "planes"
+        and Path(job.config.out).resolve() == Path(path).resolve()
+    )
+
+
+def computation(path: str) -> Computation:
+    """The server's computation of this checkpoint's planes, started if there is none."""
+    running = computations()
+    found = running.get(path)
+    if found is None or (found.proc.poll() is not None and not found.failure()):
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - open while the process lives
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vae.planes", "--low-priority", path],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True,
+        )  # fmt: skip
+        found = running[path] = Computation(proc, log)
+    return found
+
+
+def pending(path: str, method: str) -> None:
+    """Say that the plane is being computed, by whom and since when; show it when ready."""
+    title = TITLES[method]
+    name = Path(path).name
+    if training_computes(path):
+        st.info(
+            f"**The {title} map of {name} is not ready yet.** The training process is "
+            "computing its t-SNE and UMAP planes now that the last epoch is done (about a "
+            "minute each on this machine). This page shows the map as soon as it is there; "
+            "meanwhile, pick PCA above: it needs no computing.",
+            icon=":material/hourglass_top:",
+        )
+    else:
+        job = computation(path)
+        problem = job.failure()
+        if problem:
+            st.error(f"Could not compute the {title} plane of {name}: {problem}")
+            if st.button("Try again", key="plane_retry"):
+                computations().pop(path, None)
+                st.rerun()
+            return
+        since = time.strftime("%H:%M:%S", time.localtime(job.started))
+        st.info(
+            f"**The {title} map of {name} is not ready yet.** This server is computing its "
+            f"t-SNE and UMAP planes in the background (started {since}; about a minute each "
+            "on this machine), once for everyone. This page shows the map as soon as it is "
+            "there; meanwhile, pick PCA above: it needs no computing.",
+            icon=":material/hourglass_top:",
+        )
+    wait(path, method)
+
+
+@st.fragment(run_every=2.0)
+def wait(path: str, method: str) -> None:
+    """Polls for the plane; the whole page reruns once it is there (or the computation
+    failed: the page then says why)."""
+    done = path in computations() and computations()[path].proc.poll() is not None
+    if ready(path, method) or done:
+        st.rerun(scope="app")
