@@ -5,6 +5,8 @@
 //       there is no such map. No name: the explorer's map (the last unlinked map Streamlit
 //       rendered, on the page or not); name: a linked map on the page by its sync name
 //       ("a", or "group/a"; see sync.js).
+//     page         "app" (the exported page's snapshot says "export"; shared keys: ready, n,
+//                  visible, pin, morph {a, b, t, method})
 //     ready        bool: the map is drawn (its data is fetched and plotted)
 //     connected    bool: the map is on the page
 //     model        string: which model's files it shows (points|decoder|mu URLs)
@@ -82,6 +84,7 @@ export function snapshot(map) {
   const d = map.data || {};
   const m = map.morph;
   return copy({
+    page: "app",
     ready: map.root.dataset.ready === "1",
     connected: map.root.isConnected,
     model: map.modelKey,
