@@ -268,7 +268,3 @@ class VAE(nn.Module):
         recon, kl = self.per_image_loss(x, generator)
         recon, kl = recon.mean(), kl.mean()
         return LossParts(recon + beta * kl, recon, kl)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
