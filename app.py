@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import catalog
+from vae.bundle import MapBundle
 from vae.datasets import dataset_item, item_words
 from views import clicked, digit, latent_size, loaders, manifold, sidebar, state, training
 from views.config import checkpoints
@@ -65,9 +66,9 @@ def projection_choice(facts: dict) -> str:
     )
 
 
-def plane_caption(facts: dict, bundle: dict) -> None:
-    if bundle["method"] == "pca":
-        kept = 100 * sum(bundle["pca"]["variance_ratio"][:2])
+def plane_caption(facts: dict, bundle: MapBundle) -> None:
+    if bundle.method == "pca":
+        kept = 100 * sum(bundle.pca["variance_ratio"][:2])
         st.caption(
             f"PCA of the test images' μ: the plane through their mean along the two directions "
             f"of most variance, which hold {kept:.0f}% of it. A point p of the plane is the "
@@ -75,7 +76,7 @@ def plane_caption(facts: dict, bundle: dict) -> None:
             f"{facts['latent_dim'] - 2} directions stay at the mean. A click on a test image "
             "uses its own full μ."
         )
-    elif bundle["method"] != "latent":
+    elif bundle.method != "latent":
         st.info(
             "**This map has no inverse: the preview under the pointer and a click decode the "
             f"nearest test image's μ** ({facts['latent_dim']}-D). Clusters are meaningful "
@@ -98,7 +99,7 @@ def tab_labels(dataset: str) -> list[str]:
     return labels
 
 
-def map_bundle(path: str, method: str) -> dict:
+def map_bundle(path: str, method: str) -> MapBundle:
     if method in ("tsne", "umap"):
         with st.spinner(
             "Computing the projection of the test points. The first time for a model this "
@@ -144,8 +145,8 @@ def main() -> None:
     method = projection_choice(facts)
     bundle = map_bundle(path, method)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
-    if bundle["fallback"]:
-        st.warning(bundle["fallback"])
+    if bundle.fallback:
+        st.warning(bundle.fallback)
     plane_caption(facts, bundle)
     explorer_map(path, bundle)
     sidebar.share_view(path, bundle)
@@ -169,7 +170,7 @@ def main() -> None:
     with tab_size:
         if tab_size.open:
             latent_size.latent_size_tab(models, facts["dataset"])
-    st.caption(f"Data: {bundle['data']}. {bundle['credit']}.")
+    st.caption(f"Data: {bundle.data}. {bundle.credit}.")
 
 
 main()

@@ -42,8 +42,8 @@ def main() -> int:
                 print(f"skip {Path(path).name}: {e}", file=sys.stderr)
                 continue
             found = bundle.build_bundle(load_checkpoint(path), data, path, STATIC, method)
-        if found.get("active_dims") is not None:
-            catalog.set_active_dims(path, RECORDS, found["active_dims"])
+        if found.active_dims is not None:
+            catalog.set_active_dims(path, RECORDS, found.active_dims)
         print(f"ready: {Path(path).name} ({method}, {time.perf_counter() - started:.1f} s)")
     return 0
 

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from vae import latent, render
+from vae.bundle import MapBundle
 from vae.checkpoint import CheckpointError
 from vae.data import DatasetError, Splits
 from vae.datasets import ItemWords, dataset_title, item_words
@@ -212,13 +213,13 @@ def on_click(which: str) -> None:
         }
 
 
-def map_data(which: str, path: str, bundle: dict) -> dict:
+def map_data(which: str, path: str, bundle: MapBundle) -> dict:
     """The latent map component's data for one side, linked to the other by SYNC_GROUP."""
     pin = st.session_state.cmp_pin
     if pin and pin["source"] != which:  # the same z, but no test digit of this map
         pin = {**pin, "index": None, "label": None, "peer": True}
     pin_pixels = None
-    if pin and not bundle["decoder"]:
+    if pin and not bundle.decoder:
         model = loaders.checkpoint_of(path).model
         pin_pixels = latent.decode(model, [pin["x"], pin["y"]])[0].ravel().tolist()
     return payload(

@@ -93,7 +93,7 @@ def splits(name: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def map_bundle(path: str, mtime: float, method: str) -> dict:
+def map_bundle(path: str, mtime: float, method: str) -> bundle.MapBundle:
     """The map's files for a model and plane: from its record, or built (needs torch)."""
     found = bundle.read_bundle(STATIC, path, method)
     if found is not None:
@@ -102,13 +102,13 @@ def map_bundle(path: str, mtime: float, method: str) -> dict:
     with st.spinner("Encoding the test set for the map…"):
         data = splits(ckpt.meta.get("dataset", "mnist"))
         built = bundle.build_bundle(ckpt, data, path, STATIC, method)
-    if built.get("active_dims") is not None:
-        catalog.set_active_dims(path, RECORDS, built["active_dims"])
+    if built.active_dims is not None:
+        catalog.set_active_dims(path, RECORDS, built.active_dims)
         facts.clear()
     return built
 
 
-def bundle_of(path: str, method: str) -> dict:
+def bundle_of(path: str, method: str) -> bundle.MapBundle:
     return map_bundle(path, mtime(path), method)
 
 
