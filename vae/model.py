@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ARCHS = ("mlp", "conv")
-KINDS = ("vae", "ae")
+from vae.train_config import ARCHS, KINDS  # declared with the training settings
+
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = 28 * 28
 

@@ -25,7 +25,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,86 +39,13 @@ from vae.checkpoint import (
     save_checkpoint,
 )
 from vae.data import DatasetError, Splits, load_splits
-from vae.datasets import is_known_dataset, known_datasets_text
-from vae.device import DEVICES, device_of, resolve_device, synchronize
-from vae.model import ARCHS, KINDS, VAE, VAEConfig
+from vae.device import device_of, resolve_device, synchronize
+from vae.model import VAE
+from vae.train_config import TrainConfig, add_arguments, from_args
 
 EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
 SNAPSHOT_IMAGES = 2000  # test images whose encoder means every checkpoint keeps per epoch
 SNAPSHOT_SEED = 4321  # picks them: the same images in every run on the same test set
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One field per CLI flag (`--latent-dim` is `latent_dim`)."""
-
-    dataset: str = "mnist"
-    data_root: str | None = None
-    download: bool = False
-    latent_dim: int = 2
-    arch: str = "mlp"
-    kind: str = "vae"
-    hidden: tuple[int, ...] = field(default=(256, 256, 128))
-    dropout: float = 0.0
-    beta: float = 1.0
-    epochs: int = 12
-    batch_size: int = 128
-    lr: float = 5e-3
-    warmup_epochs: float = 0.3  # linear warm-up, then cosine decay to lr * 0.02
-    weight_decay: float = 0.0  # AdamW's decoupled weight decay
-    adam_beta2: float = 0.99  # Adam's second-moment decay: 0.99 adapts faster than 0.999
-    ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
-    augment_shift: int = 0  # shift each training image by up to this many pixels
-    # An extra encoder-only loss on copies shifted by up to this many pixels (the decoder
-    # never learns from them; see VAE.encoder_loss): regularizes the encoder, which
-    # overfits the 24,680 MNIST images here far more than the decoder does.
-    encoder_shift: int = 0
-    # Test metrics after each epoch but the last on this many of the test images (a fixed
-    # seeded subset, the snapshot images first); 0 = all. The last epoch's use them all.
-    eval_images: int = 2000
-    seed: int = 0
-    # "auto": cuda if torch sees a GPU, else mps, else cpu. Runs are reproducible per
-    # device; a GPU draws other random numbers than the CPU, so weights differ across them.
-    device: str = "auto"
-    limit_batches: int | None = None  # stop each epoch after this many batches (tests)
-    out: str = "checkpoints/vae.pt"
-    resume: str | None = None
-
-    def __post_init__(self) -> None:
-        checks = [
-            (is_known_dataset(self.dataset), f"dataset must be {known_datasets_text()}"),
-            (self.epochs >= 1 and self.epochs <= 10_000, "epochs must be in 1..10000"),
-            (1 <= self.batch_size <= 65_536, "batch_size must be in 1..65536"),
-            (math.isfinite(self.lr) and 0 < self.lr <= 1, "lr must be in (0, 1]"),
-            (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
-            (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
-            (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
-            (0 < self.adam_beta2 < 1, "adam_beta2 must be in (0, 1)"),
-            (0 <= self.ema < 1, "ema must be in [0, 1)"),
-            (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
-            (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
-            (0 <= self.eval_images <= 1_000_000, "eval_images must be >= 0"),
-            (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
-            (self.device in DEVICES, f"device must be one of {DEVICES}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-        self.model_config()  # validates latent_dim, arch, kind, hidden
-
-    def model_config(self) -> VAEConfig:
-        return VAEConfig(
-            latent_dim=self.latent_dim,
-            arch=self.arch,
-            kind=self.kind,
-            hidden=tuple(self.hidden),
-            dropout=self.dropout,
-        )
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
 
 
 @dataclass
@@ -538,75 +465,13 @@ def train(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="vae-train", description=__doc__.split("\n\n")[0])
-    p.add_argument(
-        "--dataset",
-        default=defaults.dataset,
-        help="mnist, fashion-mnist, folder:PATH (images, a subfolder per class) or npz:PATH",
-    )
-    p.add_argument("--data-root", help="folder with the IDX files (or torchvision's layout)")
-    p.add_argument("--download", action="store_true", help="download with torchvision if missing")
-    p.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
-    p.add_argument("--arch", choices=ARCHS, default=defaults.arch)
-    p.add_argument("--kind", choices=KINDS, default=defaults.kind)
-    p.add_argument(
-        "--hidden",
-        type=int,
-        nargs="+",
-        default=list(defaults.hidden),
-        help="MLP hidden widths, input side first",
-    )
-    p.add_argument("--dropout", type=float, default=defaults.dropout)
-    p.add_argument(
-        "--augment-shift",
-        type=int,
-        default=defaults.augment_shift,
-        help="shift training images by up to this many pixels",
-    )
-    p.add_argument(
-        "--encoder-shift",
-        type=int,
-        default=defaults.encoder_shift,
-        help="also train the encoder alone on copies shifted by up to this many pixels",
-    )
-    p.add_argument("--beta", type=float, default=defaults.beta, help="weight on the KL term")
-    p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
-    p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
-    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    p.add_argument("--adam-beta2", type=float, default=defaults.adam_beta2)
-    p.add_argument(
-        "--ema",
-        type=float,
-        default=defaults.ema,
-        help="moving-average decay of the saved weights (0 = off)",
-    )
-    p.add_argument(
-        "--eval-images",
-        type=int,
-        default=defaults.eval_images,
-        help="test images scored after each epoch but the last (0: all; the last: all)",
-    )
-    p.add_argument("--seed", type=int, default=defaults.seed)
-    p.add_argument(
-        "--device",
-        choices=DEVICES,
-        default=defaults.device,
-        help="where to train; auto: cuda, else mps, else cpu",
-    )
-    p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
-    p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
-    p.add_argument("--resume", help="checkpoint to continue from (same model config)")
+    add_arguments(p)  # one flag per TrainConfig field, with its help and limit
     return p
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    names = {f.name for f in fields(TrainConfig)}
-    values = {k: v for k, v in vars(args).items() if k in names}
-    values["hidden"] = tuple(values["hidden"])
-    return TrainConfig(**values)
+    return from_args(args)
 
 
 def main(argv: list[str] | None = None) -> int:
