@@ -305,6 +305,12 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
                 caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
                 width="content",  # its own 2x size, narrower only where the column is
             )
+    coverage(side, classes, words)
+
+
+def coverage(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST_WORDS) -> None:
+    """The measured figures under the samples: codes inside the prior's disc, and which
+    classes the prior samples look like (a bar per class and model)."""
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
@@ -406,6 +412,34 @@ def reconstructions(path: str, mtime: float, index: tuple[int, ...]) -> bytes:
 
 
 # ---- the tab --------------------------------------------------------------------------------
+def load_side(path: str) -> dict | None:
+    """One side of the comparison: {path, ckpt, enc, bundle, facts, splits}, or None with a
+    message saying why it cannot be shown."""
+    try:
+        ckpt = loaders.checkpoint_of(path)
+        splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
+    except CheckpointError as e:
+        st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
+        return None
+    except DatasetError as e:
+        st.error(f"The data for {Path(path).name} is not on this machine: {e}")
+        return None
+    if ckpt.config.latent_dim != 2:
+        st.warning(
+            f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
+            "the side-by-side maps need 2-D ones."
+        )
+        return None
+    return {
+        "path": path,
+        "ckpt": ckpt,
+        "enc": loaders.encoded_of(path),
+        "bundle": loaders.bundle_of(path, "latent"),
+        "facts": loaders.facts_of(path),
+        "splits": splits,
+    }
+
+
 @st.fragment
 def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> None:
     """The whole Compare tab; every missing piece is a message, never an exception.
@@ -424,29 +458,10 @@ def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> N
         st.session_state.cmp_pin = None
     side: dict[str, dict] = {}
     for which, path in zip("ab", pair, strict=True):
-        try:
-            ckpt = loaders.checkpoint_of(path)
-            splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
-        except CheckpointError as e:
-            st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
+        found = load_side(path)
+        if found is None:
             return
-        except DatasetError as e:
-            st.error(f"The data for {Path(path).name} is not on this machine: {e}")
-            return
-        if ckpt.config.latent_dim != 2:
-            st.warning(
-                f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
-                "the side-by-side maps need 2-D ones."
-            )
-            return
-        side[which] = {
-            "path": path,
-            "ckpt": ckpt,
-            "enc": loaders.encoded_of(path),
-            "bundle": loaders.bundle_of(path, "latent"),
-            "facts": loaders.facts_of(path),
-            "splits": splits,
-        }
+        side[which] = found
     a, b = side["a"], side["b"]
     st.markdown(lesson(a["facts"], b["facts"], a["enc"], b["enc"], words))
     cols = st.columns(2, gap="medium")
