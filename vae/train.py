@@ -297,25 +297,23 @@ def restore(
     )
 
 
-def train(
-    cfg: TrainConfig,
-    splits: Splits | None = None,
-    callback: Callable[[Progress], None] | None = None,
-    show_progress: bool = True,
-) -> Path:
-    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
-    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
-    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
-    check_writable(cfg.out)  # a read-only folder fails now, not after an epoch of work
+def training_data(
+    cfg: TrainConfig, splits: Splits | None, show_progress: bool, device: torch.device
+) -> tuple[Splits, torch.Tensor, torch.Tensor]:
+    """The dataset, and its train and test images (N, 1, 28, 28) held on the device once, so
+    batches are slices there and never cross the bus."""
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     if splits.notice and show_progress:
         print(f"note: {splits.notice}", file=sys.stderr)
-    # Held on the device once, so batches are slices there and never cross the bus.
-    train_x = splits.train.float_images().to(device)  # (N, 1, 28, 28)
-    test_x = splits.test.float_images().to(device)
+    return splits, splits.train.float_images().to(device), splits.test.float_images().to(device)
 
+
+def new_model(
+    cfg: TrainConfig, train_x: torch.Tensor, device: torch.device
+) -> tuple[VAE, VAE, torch.optim.Optimizer]:
+    """(the model, the model saved and evaluated, the optimizer), seeded from cfg.seed."""
     torch.manual_seed(cfg.seed)
     model = VAE(cfg.model_config())  # initialized on the CPU: same start anywhere
     model.init_output_bias(train_x.mean(dim=0).cpu())
@@ -332,53 +330,87 @@ def train(
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
     # after 6 epochs) but not the end of a cosine schedule, which averages already.
     averaged = copy.deepcopy(model) if cfg.ema else model
-    start_epoch, history, snapshots, seconds = 0, [], [], 0.0
-    if cfg.resume:
-        start_epoch, history, snapshots, seconds = restore(cfg, model, averaged, optimizer)
+    return model, averaged, optimizer
 
-    # The snapshot images: a fixed seeded 2,000 of the test set. After every epoch but
-    # the last, the test metrics are measured on them too (cfg.eval_images = 0: on the
-    # whole test set); the last epoch's always on the whole test set.
-    order = snapshot_order(len(test_x))
-    shown = order[:SNAPSHOT_IMAGES].sort().values
-    # One list object in every snapshot: pickle stores it once per file.
-    indices = snapshots[0]["indices"] if snapshots else shown.tolist()
-    shown_x = test_x[shown.to(test_x.device)]
-    eval_x = test_x[order[: cfg.eval_images].to(test_x.device)] if cfg.eval_images else test_x
 
-    def evaluate(epoch: int) -> tuple[dict, int]:
-        images = test_x if epoch == cfg.epochs else eval_x
-        return evaluate_elbo(averaged, images), len(images)
+class Run:
+    """One training run between epochs: its data, model, history and snapshots, the last
+    finished epoch (`done`, swapped in with one assignment, see EpochEnd) and its saving."""
 
-    if not snapshots:  # epoch 0 (or the resumed epoch, for a checkpoint without any)
-        test, _ = evaluate(start_epoch)
-        snapshots = [take_snapshot(averaged, shown_x, indices, start_epoch, test["nelbo"])]
-    done = EpochEnd.of(start_epoch, history, snapshots, seconds, model, averaged, optimizer)
+    def __init__(self, cfg: TrainConfig, splits: Splits, train_x, test_x, model, averaged,
+                 optimizer) -> None:  # fmt: skip
+        self.cfg, self.splits, self.train_x, self.test_x = cfg, splits, train_x, test_x
+        self.model, self.averaged, self.optimizer = model, averaged, optimizer
+        self.start_epoch, self.history, self.snapshots, self.seconds = 0, [], [], 0.0
+        if cfg.resume:
+            self.start_epoch, self.history, self.snapshots, self.seconds = restore(
+                cfg, model, averaged, optimizer
+            )
+        # The snapshot images: a fixed seeded 2,000 of the test set. After every epoch but
+        # the last, the test metrics are measured on them too (cfg.eval_images = 0: on the
+        # whole test set); the last epoch's always on the whole test set.
+        order = snapshot_order(len(test_x))
+        shown = order[:SNAPSHOT_IMAGES].sort().values
+        # One list object in every snapshot: pickle stores it once per file.
+        self.indices = self.snapshots[0]["indices"] if self.snapshots else shown.tolist()
+        self.shown_x = test_x[shown.to(test_x.device)]
+        evaluated = order[: cfg.eval_images].to(test_x.device)
+        self.eval_x = test_x[evaluated] if cfg.eval_images else test_x
+        if not self.snapshots:  # epoch 0 (or the resumed epoch, for a checkpoint without any)
+            test, _ = self.evaluate(self.start_epoch)
+            self.snapshots = [self.snapshot(self.start_epoch, test)]
+        self.done = self.epoch_end(self.start_epoch)
+        self.steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
+        if cfg.limit_batches:
+            self.steps_per_epoch = min(self.steps_per_epoch, cfg.limit_batches)
+        self.saved_epochs = None  # the epochs in the checkpoint this run last wrote
 
-    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
-    if cfg.limit_batches:
-        steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
+    def evaluate(self, epoch: int) -> tuple[dict, int]:
+        images = self.test_x if epoch == self.cfg.epochs else self.eval_x
+        return evaluate_elbo(self.averaged, images), len(images)
 
-    saved_epochs = None  # the epochs in the checkpoint this run last wrote
+    def snapshot(self, epoch: int, test: dict) -> dict:
+        return take_snapshot(self.averaged, self.shown_x, self.indices, epoch, test["nelbo"])
 
-    def kept() -> str:
-        name = Path(cfg.out).name
-        if saved_epochs is not None:
-            return f"{name} as saved after epoch {saved_epochs} is kept"
-        if Path(cfg.out).is_file():
+    def epoch_end(self, epochs: int) -> EpochEnd:
+        return EpochEnd.of(epochs, self.history, self.snapshots, self.seconds, self.model,
+                           self.averaged, self.optimizer)  # fmt: skip
+
+    def run_epoch(self, epoch: int, report, device: torch.device) -> tuple[dict, dict, dict]:
+        """Train epoch `epoch` (0-based), measure it and keep it: (train means, test, snapshot).
+        Saves a checkpoint unless it is the last epoch (the final save follows)."""
+        started = time.perf_counter()
+        running = train_epoch(self.cfg, epoch, self.steps_per_epoch, self.model, self.averaged,
+                              self.optimizer, self.train_x, report)  # fmt: skip
+        synchronize(device)  # so the time below is the GPU's work, not its queueing
+        self.seconds += time.perf_counter() - started  # training time only, not evaluation
+        test, test_images = self.evaluate(epoch + 1)
+        entry = {"epoch": epoch + 1, "train": running, "test": test, "test_images": test_images}
+        self.history = [*self.history, {**entry, "seconds": round(self.seconds, 2)}]
+        snapshot = self.snapshot(epoch + 1, test)
+        self.snapshots = [*self.snapshots, snapshot]
+        self.done = self.epoch_end(epoch + 1)
+        if self.done.epochs < self.cfg.epochs:  # the last epoch's is the final save
+            self.save(interrupted=True)  # not finished yet: if killed now, it was stopped early
+        return running, test, snapshot
+
+    def kept(self) -> str:
+        name = Path(self.cfg.out).name
+        if self.saved_epochs is not None:
+            return f"{name} as saved after epoch {self.saved_epochs} is kept"
+        if Path(self.cfg.out).is_file():
             return f"{name} on disk is unchanged"
         return "no checkpoint was saved"
 
-    def save(interrupted: bool, mid_epoch: bool = False) -> Path:
-        """Write the checkpoint; if that fails (a full disk), stop with why and what is kept."""
-        nonlocal saved_epochs
-        meta = {
+    def meta(self, interrupted: bool) -> dict:
+        done, splits = self.done, self.splits
+        return {
             "dataset": splits.name,
             "classes": list(splits.classes),
             "data_source": splits.source,
             "data_notice": splits.notice,
-            "train_images": len(train_x),
-            "test_images": len(test_x),
+            "train_images": len(self.train_x),
+            "test_images": len(self.test_x),
             "epochs": done.epochs,
             "test": done.history[-1]["test"] if done.history else None,
             "history": done.history,
@@ -388,80 +420,74 @@ def train(
             "interrupted": interrupted,
             "torch": str(torch.__version__),
         }
+
+    def save(self, interrupted: bool, mid_epoch: bool = False) -> Path:
+        """Write the checkpoint; if that fails (a full disk), stop with why and what is kept."""
+        done = self.done
         state = {"optimizer": done.optimizer, "raw_model": done.raw_model}
         if mid_epoch:  # the weights saved may be past done.epochs; --resume starts there
             state["model"] = done.model
         try:
-            path = save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
+            path = save_checkpoint(self.cfg.out, self.averaged, self.meta(interrupted),
+                                   self.cfg.to_dict(), state)  # fmt: skip
         except CheckpointError as e:
-            raise CheckpointError(f"{e}; training stopped, {kept()}") from e
-        saved_epochs = done.epochs
+            raise CheckpointError(f"{e}; training stopped, {self.kept()}") from e
+        self.saved_epochs = done.epochs
         return path
 
+
+def train(
+    cfg: TrainConfig,
+    splits: Splits | None = None,
+    callback: Callable[[Progress], None] | None = None,
+    show_progress: bool = True,
+) -> Path:
+    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
+    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
+    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
+    check_writable(cfg.out)  # a read-only folder fails now, not after an epoch of work
+    splits, train_x, test_x = training_data(cfg, splits, show_progress, device)
+    run = Run(cfg, splits, train_x, test_x, *new_model(cfg, train_x, device))
+    steps = run.steps_per_epoch
     bar = None
     if show_progress:
         from tqdm import tqdm
 
-        bar = tqdm(
-            total=(cfg.epochs - start_epoch) * steps_per_epoch, unit="batch", file=sys.stderr
-        )
+        bar = tqdm(total=(cfg.epochs - run.start_epoch) * steps, unit="batch", file=sys.stderr)
     try:
-        for epoch in range(start_epoch, cfg.epochs):
+        for epoch in range(run.start_epoch, cfg.epochs):
 
             def report(b: int, means: Callable[[], dict], epoch: int = epoch) -> None:
                 if bar is not None:
                     bar.update()
                     if b % 20 == 0:
                         bar.set_postfix(epoch=epoch + 1, loss=f"{means()['loss']:.1f}")
-                if callback is not None and b + 1 < steps_per_epoch:
-                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, means()))
+                if callback is not None and b + 1 < steps:
+                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps, means()))
 
-            started = time.perf_counter()
-            running = train_epoch(
-                cfg, epoch, steps_per_epoch, model, averaged, optimizer, train_x, report
-            )
-            synchronize(device)  # so the time below is the GPU's work, not its queueing
-            seconds += time.perf_counter() - started  # training time only, not evaluation
-            test, test_images = evaluate(epoch + 1)
-            entry = {"epoch": epoch + 1, "train": running, "test": test, "test_images": test_images}
-            history = [*history, {**entry, "seconds": round(seconds, 2)}]
-            snapshot = take_snapshot(averaged, shown_x, indices, epoch + 1, test["nelbo"])
-            snapshots = [*snapshots, snapshot]
-            done = EpochEnd.of(epoch + 1, history, snapshots, seconds, model, averaged, optimizer)
-            if done.epochs < cfg.epochs:  # the last epoch's is the final save below
-                save(interrupted=True)  # not finished yet: if killed now, it was stopped early
+            running, test, snapshot = run.run_epoch(epoch, report, device)
             if bar is not None:
                 bar.write(
-                    f"epoch {done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
-                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)",
+                    f"epoch {run.done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
+                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({run.seconds:.1f}s)",
                     file=sys.stderr,
                 )
             if callback is not None:
-                callback(
-                    Progress(
-                        done.epochs,
-                        cfg.epochs,
-                        steps_per_epoch,
-                        steps_per_epoch,
-                        running,
-                        test,
-                        seconds,
-                        snapshot,
-                    )
-                )
+                callback(Progress(run.done.epochs, cfg.epochs, steps, steps, running, test,
+                                  run.seconds, snapshot))  # fmt: skip
     except (KeyboardInterrupt, StopTraining) as stop:
         # Weights are consistent between optimizer steps: save the latest ones to look at,
         # with the last epoch's end for --resume, then stop.
-        path = save(interrupted=True, mid_epoch=True)
+        path = run.save(interrupted=True, mid_epoch=True)
         if bar is not None:
             bar.close()
             how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
-            print(f"\n{how} after {done.epochs} epochs; saved {path}", file=sys.stderr)
+            print(f"\n{how} after {run.done.epochs} epochs; saved {path}", file=sys.stderr)
         raise
     finally:
         if bar is not None:
             bar.close()
-    return save(interrupted=False)
+    return run.save(interrupted=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
