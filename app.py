@@ -16,6 +16,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import catalog
+from vae.bundle import MapBundle
 from vae.datasets import dataset_item, item_words
 from views import (
     clicked,
@@ -78,9 +79,9 @@ def projection_choice(facts: dict) -> str:
     )
 
 
-def plane_caption(facts: dict, bundle: dict) -> None:
-    if bundle["method"] == "pca":
-        kept = 100 * sum(bundle["pca"]["variance_ratio"][:2])
+def plane_caption(facts: dict, bundle: MapBundle) -> None:
+    if bundle.method == "pca":
+        kept = 100 * sum(bundle.pca["variance_ratio"][:2])
         st.caption(
             f"PCA of the test images' μ: the plane through their mean along the two directions "
             f"of most variance, which hold {kept:.0f}% of it. A point p of the plane is the "
@@ -88,7 +89,7 @@ def plane_caption(facts: dict, bundle: dict) -> None:
             f"{facts['latent_dim'] - 2} directions stay at the mean. A click on a test image "
             "uses its own full μ."
         )
-    elif bundle["method"] != "latent":
+    elif bundle.method != "latent":
         st.info(
             "**This map has no inverse: the preview under the pointer and a click decode the "
             f"nearest test image's μ** ({facts['latent_dim']}-D). Clusters are meaningful "
@@ -150,8 +151,8 @@ def main() -> None:
         return
     bundle = loaders.bundle_of(path, method)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
-    if bundle["fallback"]:
-        st.warning(bundle["fallback"])
+    if bundle.fallback:
+        st.warning(bundle.fallback)
     plane_caption(facts, bundle)
     explorer_map(path, bundle)
     sidebar.share_view(path, bundle)
@@ -175,7 +176,7 @@ def main() -> None:
     with tab_size:
         if tab_size.open:
             latent_size.latent_size_tab(models, facts["dataset"])
-    st.caption(f"Data: {bundle['data']}. {bundle['credit']}.")
+    st.caption(f"Data: {bundle.data}. {bundle.credit}.")
 
 
 main()

@@ -52,8 +52,8 @@ def main() -> int:
                     mu = latent.encode_images(ckpt.model, data.test.float_images()).mu
                     planes.ensure_planes(path, mu, [method], log=print)
                 found = bundle.build_bundle(ckpt, data, path, STATIC, method)
-            if found.get("active_dims") is not None:
-                catalog.set_active_dims(path, RECORDS, found["active_dims"])
+            if found.active_dims is not None:
+                catalog.set_active_dims(path, RECORDS, found.active_dims)
             took = time.perf_counter() - started
             print(f"ready: {Path(path).name} ({method}, {took:.1f} s)")
     # what places a user's digit on a UMAP map, compiled once here rather than in a server

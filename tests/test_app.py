@@ -300,6 +300,32 @@ def test_dataset_selector_switches_to_that_datasets_model(tmp_path, monkeypatch)
     assert "squeezed every test item" in text(at)
 
 
+def test_the_train_form_takes_its_limits_and_help_from_the_training_settings(
+    tmp_path, monkeypatch
+):
+    from vae import train_config
+
+    at = run_app(monkeypatch, tmp_path)
+    for key, name in (("train_epochs", "epochs"), ("train_beta", "beta")):
+        box = at.number_input(key=key)
+        assert box.value == train_config.DEFAULTS[name]
+        assert train_config.help_of(name) in box.help
+        assert train_config.limit_text(name) in box.help  # "1..500", "[0, 20]"
+    assert at.selectbox(key="train_arch").options == list(train_config.ARCHS)
+    assert not at.button(key="train_start").disabled
+    # a value past the limit is refused, saying the limit, and no run can start
+    at.number_input(key="train_epochs").set_value(10_000).run()
+    at.number_input(key="train_beta").set_value(1000.0).run()
+    assert [e.value for e in at.sidebar.error if "must be" in e.value] == [
+        "Epochs: must be in 1..500, got 10000.",
+        "β (weight on KL): must be in [0, 20], got 1000.0.",
+    ]
+    assert at.button(key="train_start").disabled
+    at.number_input(key="train_epochs").set_value(500).run()
+    at.number_input(key="train_beta").set_value(20.0).run()
+    assert not at.button(key="train_start").disabled  # the limits themselves are allowed
+
+
 def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     from vae import jobs
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import subprocess
 import sys
 
@@ -35,20 +37,20 @@ def test_a_2d_bundle_holds_the_map_posteriors_decoder_and_sprite(tmp_path, split
     path, ckpt = checkpoint(tmp_path, 2)
     static = tmp_path / "static"
     b = bundle.build_bundle(ckpt, splits, path, static, "pca")  # 2-D: the method is ignored
-    assert b["method"] == "latent" and b["decoder"] == b["latent_decoder"]
+    assert b.method == "latent" and b.decoder == b.latent_decoder
     enc = latent.encode_images(ckpt.model, splits.test.float_images())
     xy, labels = bundle.load_points(static, b)
     assert np.allclose(xy, enc.mu, atol=1e-6) and np.array_equal(labels, splits.test.labels)
-    assert np.allclose(bundle.load_matrix(static, b["mu"]), enc.mu, atol=1e-6)
-    sigma = bundle.load_matrix(static, b["sigma"])
+    assert np.allclose(bundle.load_matrix(static, b.mu), enc.mu, atol=1e-6)
+    sigma = bundle.load_matrix(static, b.sigma)
     assert np.allclose(sigma, np.exp(0.5 * enc.logvar), rtol=1e-5)
-    sheet = np.asarray(Image.open(io.BytesIO((static / b["images"]).read_bytes())))
+    sheet = np.asarray(Image.open(io.BytesIO((static / b.images).read_bytes())))
     assert sheet.shape == (3 * 28, 100 * 28)  # 300 images, 100 a row
     assert np.array_equal(sheet[28:56, 5 * 28 : 6 * 28], splits.test.images[105].numpy())
-    assert len(b["test_elbo"]) == 300 and b["test_elbo"] == sorted(b["test_elbo"])
-    assert b["typical"][1] is not None and labels[b["typical"][1]] == 1
-    assert b["defaults"]["a"]["index"] == b["typical"][1]
-    assert "/" not in b["data"] and b["data"].startswith("MNIST test set, 300 images")
+    assert len(b.test_elbo) == 300 and b.test_elbo == sorted(b.test_elbo)
+    assert b.typical[1] is not None and labels[b.typical[1]] == 1
+    assert b.defaults["a"]["index"] == b.typical[1]
+    assert "/" not in b.data and b.data.startswith("MNIST test set, 300 images")
     assert bundle.read_bundle(static, path, "latent") == b
 
 
@@ -56,16 +58,16 @@ def test_a_larger_space_gets_a_plane_decoder_and_its_own_latent_decoder(tmp_path
     path, ckpt = checkpoint(tmp_path, 4)
     static = tmp_path / "static"
     b = bundle.build_bundle(ckpt, splits, path, static, "pca")
-    assert b["method"] == "pca" and b["decoder"]["latent_dim"] == 2
-    assert b["latent_decoder"]["latent_dim"] == 4 and b["active_dims"] is not None
-    assert len(b["pca"]["components"]) == 2 and len(b["pca"]["mean"]) == 4
-    assert bundle.load_matrix(static, b["mu"]).shape == (300, 4)
+    assert b.method == "pca" and b.decoder["latent_dim"] == 2
+    assert b.latent_decoder["latent_dim"] == 4 and b.active_dims is not None
+    assert len(b.pca["components"]) == 2 and len(b.pca["mean"]) == 4
+    assert bundle.load_matrix(static, b.mu).shape == (300, 4)
 
 
 def test_an_autoencoder_has_no_posterior_files(tmp_path, splits):
     path, ckpt = checkpoint(tmp_path, 2, kind="ae")
     b = bundle.build_bundle(ckpt, splits, path, tmp_path / "s", "latent")
-    assert b["sigma"] is None and b["test_elbo"] is None and b["kind"] == "ae"
+    assert b.sigma is None and b.test_elbo is None and b.kind == "ae"
 
 
 def test_a_missing_file_or_another_version_is_no_bundle(tmp_path, splits):
@@ -73,7 +75,7 @@ def test_a_missing_file_or_another_version_is_no_bundle(tmp_path, splits):
     static = tmp_path / "static"
     b = bundle.build_bundle(ckpt, splits, path, static, "latent")
     assert bundle.read_bundle(static, path, "pca") is None  # another plane
-    (static / b["images"]).unlink()
+    (static / b.images).unlink()
     assert bundle.read_bundle(static, path, "latent") is None
 
 
@@ -118,3 +120,37 @@ def test_plane_latent_of_uses_a_digits_own_mu_and_inverts_empty_space():
     shadow = plane.latent_of(x, y)
     assert not np.allclose(shadow, mu[7], atol=1e-3)
     assert np.allclose(plane.place(shadow), [x, y], atol=1e-4)
+
+
+def test_the_bundle_is_a_typed_record_read_back_whole(tmp_path, splits):
+    path, ckpt = checkpoint(tmp_path, 4)
+    static = tmp_path / "static"
+    b = bundle.build_bundle(ckpt, splits, path, static, "pca")
+    assert isinstance(b, bundle.MapBundle) and b.invertible
+    assert bundle.read_bundle(static, path, "pca") == b
+    record = bundle.bundle_path(static, path, "pca")
+    value = json.loads(record.read_text())
+    record.write_text(json.dumps({**value, "unknown": 1}))  # another shape: built anew
+    assert bundle.read_bundle(static, path, "pca") is None
+    del value["typical"]
+    record.write_text(json.dumps(value))
+    assert bundle.read_bundle(static, path, "pca") is None
+    assert not dataclasses.replace(b, method="tsne").invertible
+
+
+def test_the_maps_data_names_the_active_threshold():
+    """The browser greys out dimensions at or below the one Python threshold it is sent."""
+    from vae.latent_size import ACTIVE_KL_NATS
+    from views.map import payload
+
+    b = bundle.MapBundle(
+        version=bundle.BUNDLE_VERSION, method="latent", latent_dim=2, kind="vae",
+        points="p.bin", mu="m.bin", sigma=None, decoder=None, latent_decoder=None,
+        images="i.png", sprite_columns=100, classes=["0"], item="digit", axes=["a", "b"],
+        pca=None, defaults={}, typical=[0], data="", credit="", fallback=None,
+        test_elbo=None, active_dims=None,
+    )  # fmt: skip
+    data = payload(b, height=100)
+    assert data["active_kl_nats"] == ACTIVE_KL_NATS
+    assert data["decode_mode"] == "plane"
+    assert payload(dataclasses.replace(b, method="umap"), height=100)["decode_mode"] == "nearest"

@@ -121,3 +121,26 @@ def test_lesson_fits_the_pair():
     assert "same z" in compare.lesson(vae, vae, enc, enc)
     assert compare.describe(high) == "VAE, β = 4"
     assert compare.describe(ae) == "plain autoencoder (no KL)"
+
+
+def test_a_click_in_compare_encodes_nothing_and_decodes_only_the_new_z(tmp_path, monkeypatch):
+    """The tab's torch work is cached per model file: a rerun that changes nothing costs no
+    encoding or decoding; a click decodes only its z (once per model), Resample only the
+    new samples."""
+    save_model(tmp_path, "mnist-vae-2d.pt")
+    save_model(tmp_path, "mnist-ae-2d.pt", kind="ae")
+    at = compare_tab(tmp_path, monkeypatch)
+    calls: list[str] = []
+    encode, decode = VAE.encode, VAE.decode
+    monkeypatch.setattr(VAE, "encode", lambda self, x: calls.append("encode") or encode(self, x))
+    monkeypatch.setattr(VAE, "decode", lambda self, z: calls.append("decode") or decode(self, z))
+    at.run()
+    assert calls == []
+    at.session_state.cmp_pin = {"x": 0.25, "y": 0.75, "index": None, "label": None,
+                                "nonce": 1, "source": "a"}  # fmt: skip
+    at.run()
+    assert "z = (0.250, 0.750)**, clicked on map A" in text(at)
+    assert calls == ["decode", "decode"]  # that z, through each model
+    calls.clear()
+    at.button(key="cmp_resample").click().run()
+    assert "seed 1" in text(at) and calls == ["decode", "decode"]  # the new samples only

@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from tests.conftest import current_umask
-from vae import export
+from vae import blobs, bundle, export, projection
 from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from vae.export import ExportError, default_morph, export_html, main
+from vae.export import ExportError, build_data, export_html, main
 from vae.latent import encode_images
 from vae.model import VAE, VAEConfig
 from vae.web import decode_reference
@@ -31,11 +31,7 @@ def page_data(html: str) -> dict:
 
 
 def points_of(data: dict) -> tuple[np.ndarray, np.ndarray]:
-    raw = base64.b64decode(data["points"])
-    n = int(np.frombuffer(raw, "<u4", 1)[0])
-    xy = np.frombuffer(raw, "<f4", 2 * n, 4).reshape(2, n).T
-    labels = np.frombuffer(raw, np.uint8, n, 4 + 8 * n)
-    return xy, labels
+    return blobs.read_points(base64.b64decode(data["points"]))
 
 
 def decode_like_the_page(data: dict, z: np.ndarray) -> np.ndarray:
@@ -137,10 +133,51 @@ def test_default_morph_is_a_typical_1_and_7(shipped_html):
 
 def test_default_morph_without_ones_or_sevens():
     points = np.array([[0, 0], [1, 1], [2, 2]], np.float32)
-    morph = default_morph(points, np.array([0, 0, 3]), [str(i) for i in range(10)])
-    assert {morph["a"]["label"], morph["b"]["label"]} == {"0", "3"}
-    empty = default_morph(np.zeros((0, 2), np.float32), np.zeros(0, np.uint8), ["a", "b"])
-    assert empty["a"]["index"] == empty["b"]["index"] == -1
+    morph = projection.morph_defaults(points, np.array([0, 0, 3]), [str(i) for i in range(10)])
+    assert {morph["a"]["index"], morph["b"]["index"]} == {0, 2}  # a "0" and the "3"
+    empty = projection.morph_defaults(np.zeros((0, 2), np.float32), np.zeros(0), ["a", "b"])
+    assert empty["a"]["index"] is None and empty["b"]["z"] == [0.0, 0.0]
+
+
+def test_the_page_is_built_from_the_apps_map(tmp_path, small_mnist):
+    """The export and the app's bundle share one builder: the same points, the same first
+    morph (on a PCA plane: the two classes farthest apart, not a 1 and a 7 that overlap)."""
+    path = tiny(tmp_path / "8d.pt", latent_dim=8)
+    ckpt = load_checkpoint(path)
+    data, summary = build_data(ckpt, small_mnist, "8d", pca=True)
+    app = bundle.build_bundle(ckpt, small_mnist, path, tmp_path / "static", "pca")
+    xy, labels = points_of(data)
+    want_xy, want_labels = bundle.load_points(tmp_path / "static", app)
+    np.testing.assert_array_equal(xy, want_xy)
+    np.testing.assert_array_equal(labels, want_labels)
+    for end in "ab":
+        page, own = data["morph"][end], app.defaults[end]
+        assert page["z"] == own["z"] and page["index"] == own["index"]
+        assert page["label"] == small_mnist.classes[labels[own["index"]]]
+    assert data["axes"] == app.axes and data["classes"] == app.classes
+    assert data["plane"]["variance"] == pytest.approx(sum(app.pca["variance_ratio"][:2]))
+    assert summary["points"] == len(small_mnist.test)
+
+
+PAGE_KEYS = {
+    "": ["format", "version", "model", "classes", "item", "credit", "notice", "axes", "plane",
+         "decoder", "points", "morph", "exported"],
+    "model": ["name", "dataset", "kind", "latent_dim", "hidden", "epochs", "train_images",
+              "beta", "test_nelbo", "test_images", "created"],
+    "decoder": ["layers", "floats", "activation", "output", "hash", "float32", "data32",
+                "data16", "max_error"],
+}  # fmt: skip
+
+
+def test_the_page_gets_the_json_keys_it_reads(tmp_path, small_mnist):
+    """vae/export_template.html reads these keys: building from the app's map renames none."""
+    data, _ = build_data(load_checkpoint(tiny(tmp_path / "t.pt")), small_mnist, "t")
+    assert sorted(data) == sorted(PAGE_KEYS[""])
+    for key in ("model", "decoder"):
+        assert sorted(data[key]) == sorted(PAGE_KEYS[key])
+    assert sorted(data["morph"]) == ["a", "b"]
+    assert all(sorted(data["morph"][e]) == ["index", "label", "z"] for e in "ab")
+    assert data["plane"] is None and data["axes"] == ["z\u2081", "z\u2082"]
 
 
 def test_names_cannot_break_out_of_the_data_element(tmp_path, small_mnist):

@@ -42,13 +42,3 @@ def test_strip_png_size():
     frames = np.stack([checker()] * 5)
     image = Image.open(io.BytesIO(render.strip_png(frames, scale=2, gap=2)))
     assert image.size == ((5 * 28 + 4 * 2) * 2, 28 * 2)
-
-
-def test_gif_bounces_and_loops():
-    frames = np.linspace(0, 1, 5)[:, None, None] * np.ones((5, 28, 28))
-    image = Image.open(io.BytesIO(render.gif_bytes(frames, scale=2, frame_ms=50)))
-    assert image.format == "GIF" and image.size == (56, 56)
-    assert image.n_frames == 8  # 0 1 2 3 4 3 2 1
-    assert image.info.get("loop") == 0
-    with pytest.raises(ValueError):
-        render.gif_bytes(np.zeros((0, 28, 28)))

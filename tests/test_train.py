@@ -211,7 +211,7 @@ def test_cli_end_to_end_on_a_few_batches_then_evaluate(tmp_path, capsys):
 def test_cli_reports_bad_flags_and_files_clearly(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         train_main(["--epochs", "0"])
-    assert info.value.code == 2 and "epochs must be" in capsys.readouterr().err
+    assert info.value.code == 2 and "--epochs: must be in 1..500, got 0" in capsys.readouterr().err
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"garbage")
     assert evaluate_main(["--checkpoint", str(bad)]) == 2
@@ -518,3 +518,41 @@ def test_the_same_snapshot_images_in_every_run_and_a_resume_keeps_earlier_ones(
     assert all(torch.equal(a["mu"], b["mu"]) for a, b in zip(before, after, strict=False))
     other = load_checkpoint(full).meta["snapshots"]
     assert other[0]["indices"] == after[0]["indices"]  # another seed, the same images
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "limit"),
+    [("--epochs", "10000", "1..500"), ("--beta", "1000", "[0, 20]"), ("--lr", "0", "(0, 1]"),
+     ("--latent-dim", "4096", "1..128"), ("--ema", "1", "[0, 1)")],
+)  # fmt: skip
+def test_an_absurd_flag_is_an_argparse_error_naming_its_limit(capsys, flag, value, limit):
+    with pytest.raises(SystemExit) as info:
+        train_main([flag, value])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"argument {flag}: must be in {limit}, got {value}" in err
+
+
+def test_the_parser_is_built_from_the_configs_fields():
+    """Every TrainConfig field is a flag with its default and help; a field added to the
+    config is a flag without more code."""
+    from dataclasses import fields
+
+    from vae.train import build_parser
+
+    parser = build_parser()
+    actions = {a.dest: a for a in parser._actions if a.dest != "help"}
+    assert set(actions) == {f.name for f in fields(TrainConfig)}
+    defaults = TrainConfig()
+    for name, action in actions.items():
+        want = getattr(defaults, name)
+        assert action.default == (list(want) if isinstance(want, tuple) else want), name
+        assert action.help, name
+    assert "1..500" in actions["epochs"].help and actions["arch"].choices == ("mlp", "conv")
+    assert TrainConfig(**vars(parser.parse_args([])) | {"hidden": defaults.hidden}) == defaults
+
+
+def test_the_config_refuses_what_the_flags_refuse():
+    with pytest.raises(ValueError, match=re.escape("epochs must be in 1..500, got 10000")):
+        TrainConfig(epochs=10_000)
+    with pytest.raises(ValueError, match=re.escape("beta must be in [0, 20], got 1000")):
+        TrainConfig(beta=1000)

@@ -21,10 +21,3 @@ def test_a_datasets_main_model_is_its_shipped_2d_vae():
 def test_created_times_read_as_dates():
     assert readable_time("2026-11-24T14:08:03+00:00") == "2026-11-24 14:08 UTC"
     assert readable_time("yesterday") == "yesterday"
-
-
-def test_the_train_form_offers_the_default_recipes_epochs():
-    from vae.train import TrainConfig
-    from views.training import DEFAULT_EPOCHS
-
-    assert TrainConfig().epochs == DEFAULT_EPOCHS

@@ -51,21 +51,6 @@ def test_hash_follows_the_weights(tmp_path):
     assert len(list(tmp_path.iterdir())) == 1  # written once, no temp files left
 
 
-def test_points_blob_layout():
-    mu = np.array([[1.5, -2.0], [0.25, 3.0], [-1.0, 0.0]], np.float32)
-    labels = np.array([7, 0, 9])
-    blob = web.points_blob(mu, labels)
-    n = int(np.frombuffer(blob[:4], "<u4")[0])
-    assert n == 3 and len(blob) == 4 + 8 * n + n
-    xs = np.frombuffer(blob, "<f4", n, 4)
-    ys = np.frombuffer(blob, "<f4", n, 4 + 4 * n)
-    np.testing.assert_array_equal(xs, mu[:, 0])
-    np.testing.assert_array_equal(ys, mu[:, 1])
-    assert list(blob[4 + 8 * n :]) == [7, 0, 9]
-    with pytest.raises(ValueError, match="2-D"):
-        web.points_blob(np.zeros((3, 4)), labels)
-
-
 @pytest.mark.parametrize("latent_dim", [3, 8, 16])
 def test_pca_folded_decoder_decodes_the_plane(latent_dim):
     """The exported 2-input decoder is decode(mean + p @ components), to float32 precision."""
@@ -86,12 +71,3 @@ def test_affine_of_the_wrong_size_is_refused():
     model = VAE(VAEConfig(latent_dim=4, hidden=(8,)))
     with pytest.raises(ValueError, match="affine"):
         web.export_decoder(model, affine=(np.zeros(3), np.zeros((2, 3))))
-
-
-def test_matrix_blob_layout():
-    z = np.arange(12, dtype=np.float32).reshape(4, 3) / 7
-    blob = web.matrix_blob(z)
-    assert list(np.frombuffer(blob[:8], "<u4")) == [4, 3]
-    np.testing.assert_array_equal(np.frombuffer(blob, "<f4", 12, 8).reshape(4, 3), z)
-    with pytest.raises(ValueError):
-        web.matrix_blob(np.zeros(3))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from vae.train_config import DEVICES  # declared with the training settings
 
 
 class DeviceError(ValueError):

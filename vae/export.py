@@ -35,14 +35,14 @@ from pathlib import Path
 
 import numpy as np
 
+from vae.blobs import points_blob
+from vae.bundle import EncodedMap, encode_map
 from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
 from vae.data import DatasetError, Splits, load_splits
 from vae.datasets import dataset_credit, dataset_item, dataset_title
 from vae.jsbundle import bundle
-from vae.latent import encode_images
 from vae.model import VAE
-from vae.projection import fit_pca, typical_members
-from vae.web import decode_reference, export_decoder, mlp_decoder_layers, points_blob
+from vae.web import decode_reference, export_decoder, mlp_decoder_layers
 
 TEMPLATE = "export_template.html"
 PLACEHOLDER = "__LX_DATA__"
@@ -56,7 +56,6 @@ EXPORT_FORMAT = "latent-explorer-html-export"
 # pixel intensity; the canvas then rounds to 1/255 (0.002), still well inside 1e-2.
 PRECISION_BUDGET = 5e-3
 FULL_TEST_SIZE = 10_000  # MNIST's and Fashion-MNIST's
-MORPH_CLASSES = (1, 7)  # default morph: a typical "1" to a typical "7" (Trouser -> Sneaker)
 
 
 class ExportError(ValueError):
@@ -137,31 +136,6 @@ def check_points(points: np.ndarray, n_grid: int = 40, every: int = 4) -> np.nda
     return np.concatenate([points[::every], grid]).astype(np.float32)
 
 
-def default_morph(points: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
-    """Endpoints A and B of the morph: a typical 1 and a typical 7 (or whatever exists)."""
-    typical = typical_members(points, labels, len(classes))
-    ends = []
-    for want in (*MORPH_CLASSES, *range(len(classes))):
-        i = typical[want] if want < len(typical) else None
-        if i is not None and all(e != i for e in ends):
-            ends.append(i)
-        if len(ends) == 2:
-            break
-    while len(ends) < 2:  # an empty or one-point test set: still a valid page
-        ends.append(ends[0] if ends else None)
-
-    def end(i: int | None) -> dict:
-        if i is None:
-            return {"z": [0.0, 0.0], "index": -1, "label": "origin"}
-        return {
-            "z": [float(v) for v in points[i]],
-            "index": i,
-            "label": classes[int(labels[i])],
-        }
-
-    return {"a": end(ends[0]), "b": end(ends[1])}
-
-
 def model_facts(ckpt: Checkpoint, name: str, n_test: int) -> dict:
     c = ckpt.config
     meta = ckpt.meta or {}
@@ -184,67 +158,85 @@ def model_facts(ckpt: Checkpoint, name: str, n_test: int) -> dict:
 
 
 def build_data(ckpt: Checkpoint, splits: Splits, name: str, pca: bool = False) -> tuple[dict, dict]:
-    """The page's data (JSON-ready) and a summary for the command line."""
-    model = ckpt.model
-    check_exportable(model, pca)
-    test = splits.test
-    encoded = encode_images(model, test.float_images())
-    mu = encoded.mu.astype(np.float32)
-    labels = test.labels.numpy().astype(np.uint8)
-    affine, axes, plane = None, ["z\u2081", "z\u2082"], None
-    points = mu
-    if model.config.latent_dim > 2:
-        p = fit_pca(mu)
-        affine = (p.mean, p.components)
-        points = p.transform(mu).astype(np.float32)
-        axes = p.axis_titles()
-        share = float(p.variance_ratio[:2].sum())
-        plane = {"method": "PCA", "variance": share}
-    exported = export_decoder(model, affine)
+    """The page's data (JSON-ready) and a summary for the command line.
+
+    The test set is encoded and laid on its plane by the app's own builder
+    (vae.bundle.encode_map); `page_data` writes that in the page's JSON.
+    """
+    check_exportable(ckpt.model, pca)
+    encoded = encode_map(ckpt, splits, "pca" if pca else "latent")
+    exported = export_decoder(ckpt.model, encoded.affine)
     assert exported is not None  # check_exportable made sure
     blob, manifest = exported
-    z = check_points(points)
+    weights = packed_decoder(ckpt.model, encoded, blob, manifest)
+    data = page_data(encoded, model_facts(ckpt, name, len(encoded.labels)), weights, splits)
+    summary = {
+        "points": len(encoded.labels),
+        "weights": manifest["floats"],
+        "float32": weights["float32"],
+        "max_error": weights["max_error"],
+        "plane": data["plane"],
+    }
+    return data, summary
+
+
+def packed_decoder(model: VAE, encoded: EncodedMap, blob: bytes, manifest: dict) -> dict:
+    """The decoder for the page: its manifest and weights packed by pack_weights, checked
+    against torch on points of the map and a grid over it."""
+    z = check_points(encoded.plane.xy)
+    affine = encoded.affine
     latent = z if affine is None else (affine[0] + z.astype(np.float64) @ affine[1])
     reference = decode_reference(model, latent.astype(np.float32))
     weights = pack_weights(blob, manifest["layers"], z, reference)
-    facts = model_facts(ckpt, name, len(test))
-    data = {
+    keys = ("layers", "floats", "activation", "output", "hash")
+    return {**{k: manifest[k] for k in keys}, **weights}
+
+
+def page_data(encoded: EncodedMap, facts: dict, decoder: dict, splits: Splits) -> dict:
+    """The JSON the page reads (vae/export_template.html), from the app's encoded map.
+
+    Keys: format, version, model (model_facts), classes, item, credit, notice, axes, plane
+    ({method, variance} on a PCA plane, else None), decoder (packed_decoder), points
+    (base64 of vae/blobs.py points_blob), morph ({a, b}: {z, index (-1: none), label}),
+    exported (the date).
+    """
+    plane, n = encoded.plane, len(encoded.labels)
+    variance = None if plane.pca is None else float(plane.pca.variance_ratio[:2].sum())
+    return {
         "format": EXPORT_FORMAT,
         "version": 1,
         "model": facts,
-        "classes": list(splits.classes),
+        "classes": encoded.classes,
         "item": dataset_item(splits.name),
         "credit": dataset_credit(splits.name),
         # splits.notice speaks of the exporting machine's training files; the page only
         # needs to say when its test set is not the whole one
         "notice": (
-            f"This map shows {len(test):,} test images ({splits.source}), not the full test set."
-            if len(test) < FULL_TEST_SIZE
+            f"This map shows {n:,} test images ({splits.source}), not the full test set."
+            if n < FULL_TEST_SIZE
             else None
         ),
-        "axes": axes,
-        "plane": plane,
-        "decoder": {
-            "layers": manifest["layers"],
-            "floats": manifest["floats"],
-            "activation": manifest["activation"],
-            "output": manifest["output"],
-            "hash": manifest["hash"],
-            **weights,
-        },
-        # points_blob layout: N (uint32), x (N float32), y (N float32), labels (N uint8)
-        "points": base64.b64encode(points_blob(points, labels)).decode("ascii"),
-        "morph": default_morph(points, labels, list(splits.classes)),
+        "axes": plane.axis_titles(),
+        "plane": None if variance is None else {"method": "PCA", "variance": variance},
+        "decoder": decoder,
+        "points": base64.b64encode(points_blob(plane.xy, encoded.labels)).decode("ascii"),
+        "morph": page_morph(encoded),
         "exported": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
-    summary = {
-        "points": len(test),
-        "weights": manifest["floats"],
-        "float32": weights["float32"],
-        "max_error": weights["max_error"],
-        "plane": plane,
-    }
-    return data, summary
+
+
+def page_morph(encoded: EncodedMap) -> dict:
+    """The app's first morph (projection.morph_defaults) as the page names its ends: the
+    class name as label (the page adds " #index"), index -1 for no test image."""
+
+    def end(e: dict) -> dict:
+        i = e["index"]
+        if i is None:
+            return {"z": e["z"], "index": -1, "label": e["label"]}
+        return {"z": e["z"], "index": i, "label": encoded.classes[int(encoded.labels[i])]}
+
+    defaults = encoded.morph_defaults()
+    return {"a": end(defaults["a"]), "b": end(defaults["b"])}
 
 
 def page_script(entry: Path | None = None) -> str:

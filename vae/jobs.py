@@ -50,6 +50,8 @@ from vae import job_record
 from vae.files import write_problem
 
 if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
+    from collections.abc import Callable
+
     from vae.train import Progress, TrainConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # so the child runs this very code
@@ -332,52 +334,39 @@ def lowest_priority() -> None:
         Path("/proc/self/autogroup").write_text("19")
 
 
-def _child_main(config_json: str) -> int:
-    """Run one training in this process, reporting on the original stdout."""
-    lowest_priority()  # first of all: the server's sessions come first
-    faulthandler.enable()  # a segfault in torch leaves a "Fatal Python error" line on stderr
-    for name, value in CHILD_ENV.items():
-        os.environ.setdefault(name, value)
-    # Our protocol owns the original stdout; anything else printed goes to stderr.
-    out = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    stop = threading.Event()
-    write_lock = threading.Lock()
+class _Channel:
+    """The child's line protocol with the server: events out on the original stdout, "stop"
+    in on stdin. Anything else printed goes to stderr. `stop` is set on "stop", or when
+    either pipe closes (the server is gone: save and stop)."""
 
-    def send(**event) -> None:
-        with write_lock:
+    def __init__(self) -> None:
+        self.out = os.fdopen(os.dup(1), "w", buffering=1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        threading.Thread(target=self.read_commands, name="vae-train-commands", daemon=True).start()
+
+    def send(self, **event) -> None:
+        with self.lock:
             try:
-                out.write(json.dumps(event) + "\n")
+                self.out.write(json.dumps(event) + "\n")
             except (OSError, ValueError):  # the server is gone: save and stop
-                stop.set()
+                self.stop.set()
 
-    def read_commands() -> None:
+    def read_commands(self) -> None:
         for line in sys.stdin:
             if line.strip() == "stop":
-                stop.set()
-        stop.set()  # stdin closed: the server is gone, so save and stop
+                self.stop.set()
+        self.stop.set()  # stdin closed: the server is gone, so save and stop
 
-    threading.Thread(target=read_commands, name="vae-train-commands", daemon=True).start()
 
-    try:
-        import torch
-
-        from vae.checkpoint import CheckpointError
-        from vae.train import StopTraining, TrainConfig, train
-
-        torch.set_num_threads(1)
-        with contextlib.suppress(RuntimeError):  # already set
-            torch.set_num_interop_threads(1)
-        values = json.loads(config_json)
-        values["hidden"] = tuple(values["hidden"])
-        cfg = TrainConfig(**values)
-    except Exception as e:
-        send(event="failed", error=f"{type(e).__name__}: {e}")
-        return 1
-
+def _progress_callback(channel: _Channel) -> Callable[[Progress], None]:
+    """The trainer's callback: stops on request, and sends snapshots, epochs and (at most
+    every PROGRESS_EVERY seconds, and at each tenth of an epoch) batch progress."""
     last = 0.0
     indices_sent = False
+    send = channel.send
 
     def send_snapshot(snapshot: dict) -> None:
         """The epoch's map for the live view: the subset's points on a plane (vae/replay.py)."""
@@ -392,36 +381,57 @@ def _child_main(config_json: str) -> int:
 
     def callback(p: Progress) -> None:
         nonlocal last
-        if stop.is_set():
+        if channel.stop.is_set():
+            from vae.train import StopTraining
+
             raise StopTraining
         if getattr(p, "snapshot", None) is not None:  # the encoder's map after this epoch
             send_snapshot(p.snapshot)
         if p.test is not None:
-            send(
-                event="epoch",
-                epoch=p.epoch,
-                epochs=p.epochs,
-                batches=p.batches,
-                train=p.train,
-                test=p.test,
-            )
+            send(event="epoch", epoch=p.epoch, epochs=p.epochs, batches=p.batches,
+                 train=p.train, test=p.test)  # fmt: skip
             return
         sample = p.batch % max(1, p.batches // 10) == 0
         now = time.monotonic()
         if sample or now - last >= PROGRESS_EVERY:
             last = now
-            send(
-                event="progress",
-                epoch=p.epoch,
-                epochs=p.epochs,
-                batch=p.batch,
-                batches=p.batches,
-                loss=p.train["loss"],
-                sample=sample,
-            )
+            send(event="progress", epoch=p.epoch, epochs=p.epochs, batch=p.batch,
+                 batches=p.batches, loss=p.train["loss"], sample=sample)  # fmt: skip
 
+    return callback
+
+
+def _child_config(config_json: str) -> TrainConfig:
+    """Import torch (one thread: the server's sessions come first) and read the config."""
+    import torch
+
+    from vae.train import TrainConfig
+
+    torch.set_num_threads(1)
+    with contextlib.suppress(RuntimeError):  # already set
+        torch.set_num_interop_threads(1)
+    values = json.loads(config_json)
+    values["hidden"] = tuple(values["hidden"])
+    return TrainConfig(**values)
+
+
+def _child_main(config_json: str) -> int:
+    """Run one training in this process, reporting on the original stdout."""
+    lowest_priority()  # first of all: the server's sessions come first
+    faulthandler.enable()  # a segfault in torch leaves a "Fatal Python error" line on stderr
+    for name, value in CHILD_ENV.items():
+        os.environ.setdefault(name, value)
+    channel = _Channel()  # our protocol owns the original stdout
+    send = channel.send
     try:
-        path = train(cfg, callback=callback, show_progress=False)
+        cfg = _child_config(config_json)
+        from vae.checkpoint import CheckpointError
+        from vae.train import StopTraining, train
+    except Exception as e:
+        send(event="failed", error=f"{type(e).__name__}: {e}")
+        return 1
+    try:
+        path = train(cfg, callback=_progress_callback(channel), show_progress=False)
     except (StopTraining, KeyboardInterrupt):
         send(event="stopped", path=cfg.out)  # train() saved what it had before re-raising
         return 0
@@ -431,9 +441,9 @@ def _child_main(config_json: str) -> int:
     except Exception as e:  # bad data, a bad config: the message reaches the UI
         send(event="failed", error=f"{type(e).__name__}: {e}")
         return 1
-    if cfg.latent_dim > 2 and not stop.is_set():
+    if cfg.latent_dim > 2 and not channel.stop.is_set():
         send(event="planes", path=str(path))
-        compute_planes(path, stop, cfg.data_root)
+        compute_planes(path, channel.stop, cfg.data_root)
     send(event="done", path=str(path))
     return 0
 

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ARCHS = ("mlp", "conv")
-KINDS = ("vae", "ae")
+from vae.train_config import ARCHS, KINDS  # declared with the training settings
+
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = 28 * 28
 
@@ -268,7 +268,3 @@ class VAE(nn.Module):
         recon, kl = self.per_image_loss(x, generator)
         recon, kl = recon.mean(), kl.mean()
         return LossParts(recon + beta * kl, recon, kl)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

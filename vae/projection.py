@@ -27,6 +27,13 @@ METHODS = ("pca", "tsne", "umap")
 TITLES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 # Bump when an embedding's parameters change, so cached files of the old kind are not reused.
 EMBEDDING_VERSION = 2  # 2: t-SNE by openTSNE, no longer scikit-learn
+INVERTIBLE = ("latent", "pca")  # planes with an inverse: every point of them decodes
+
+
+def is_invertible(method: str) -> bool:
+    """Does every point of a plane of this method stand for a latent point? (Plane.invertible,
+    for code that holds only the method's name, such as the map's bundle.)"""
+    return method in INVERTIBLE
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ class Plane:
 
     @property
     def invertible(self) -> bool:
-        return self.method in ("latent", "pca")
+        return is_invertible(self.method)
 
     def axis_titles(self) -> list[str]:
         if self.pca is not None:
@@ -338,8 +345,12 @@ def morph_defaults(
 
     On a projected plane a 1 and a 7 can overlap (the 8-D VAE's PCA puts them together),
     so there it runs between the two classes that lie farthest apart on the plane.
-    Returns {"a": {z, label, index}, "b": {...}}.
+    Returns {"a": {z, label, index}, "b": {...}}; with no test point at all both ends are
+    the origin, index None. The app's map and the exported page both start from this.
     """
+    if len(xy) == 0:
+        origin = {"z": [0.0, 0.0], "label": "origin", "index": None}
+        return {"a": dict(origin), "b": dict(origin)}
     typical = typical_members(xy, labels, len(classes))
     if projected or len(classes) < 8 or typical[1] is None or typical[7] is None:
         picks = distant_examples(xy, labels)

@@ -1,4 +1,4 @@
-"""Images as files: crisp upscaled PNGs, frame strips and animated GIFs.
+"""Images as files: crisp upscaled PNGs and frame strips (the morph's GIF is made in the browser).
 
 Digits are 28 x 28; they are enlarged with nearest-neighbour sampling so every
 model pixel stays a sharp square (no blur that would hide what the decoder
@@ -52,19 +52,3 @@ def strip(frames: np.ndarray, gap: int = 2) -> np.ndarray:
 def strip_png(frames: np.ndarray, scale: int = 4, gap: int = 2) -> bytes:
     """A PNG of the frames in a row, each enlarged `scale` times."""
     return png_bytes(upscale(strip(frames, gap), scale))
-
-
-def gif_bytes(frames: np.ndarray, scale: int = 8, frame_ms: int = 60, bounce: bool = True) -> bytes:
-    """An animated, looping GIF of the frames (N, H, W); `bounce` plays forward then back."""
-    frames = np.asarray(frames, dtype=np.float32)
-    if len(frames) == 0:
-        raise ValueError("no frames")
-    order = list(range(len(frames)))
-    if bounce and len(frames) > 2:
-        order += order[-2:0:-1]
-    images = [upscale(frames[i], scale) for i in order]
-    buffer = io.BytesIO()
-    images[0].save(
-        buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0
-    )
-    return buffer.getvalue()

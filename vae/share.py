@@ -72,6 +72,35 @@ def parse_link(
     list of notices, one short sentence per ignored value (empty when all was used).
     """
     notices: list[str] = []
+    raw, too_long = _read_params(params, notices)
+    model = raw.get("model")
+    if model is not None and model not in set(models):
+        notices.append(f"model {_preview(model)} is not one of the models here")
+        model = None
+    pin, index = _read_pin(raw, too_long, notices)
+    ends = {}
+    for key in ("a", "b"):
+        if key in raw:
+            ends[key], error = _pair(raw[key])
+            if error:
+                notices.append(f"morph {key.upper()}: {error}")
+    path = _read_choice(raw, "path", PATHS, notices)
+    plane = _read_choice(raw, "plane", PLANES, notices)
+    frames, t = _read_frames(raw, notices), _read_t(raw, notices)
+    zoom = None
+    if "zoom" in raw:
+        zoom, error = _range(raw["zoom"])
+        if error:
+            notices.append(f"zoom: {error}")
+    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom)
+    return view, notices
+
+
+def _read_params(
+    params: Mapping[str, str | Sequence[str]], notices: list[str]
+) -> tuple[dict[str, str], set[str]]:
+    """The link's known keys with their (last) value, and the keys whose value was too long
+    to read (each with a notice)."""
     raw: dict[str, str] = {}
     too_long = set()
     for key in KEYS:
@@ -85,12 +114,13 @@ def parse_link(
             too_long.add(key)
             continue
         raw[key] = value
+    return raw, too_long
 
-    model = raw.get("model")
-    if model is not None and model not in set(models):
-        notices.append(f"model {_preview(model)} is not one of the models here")
-        model = None
 
+def _read_pin(
+    raw: dict[str, str], too_long: set[str], notices: list[str]
+) -> tuple[tuple[float, float] | None, int | None]:
+    """The clicked point (x, y) and the test digit it names (i), each None if absent or bad."""
     pin = index = None
     pin_given = bool({"x", "y"} & (set(raw) | too_long))
     if pin_given and not {"x", "y"} & too_long:
@@ -108,49 +138,38 @@ def parse_link(
             notices.append(f"i = {_preview(raw['i'])} is not a test-digit number")
         else:
             index = int(raw["i"])
+    return pin, index
 
-    ends = {}
-    for key in ("a", "b"):
-        if key in raw:
-            ends[key], error = _pair(raw[key])
-            if error:
-                notices.append(f"morph {key.upper()}: {error}")
 
-    path = raw.get("path")
-    if path is not None and path not in PATHS:
-        notices.append(f"path {_preview(path)} is not one of {', '.join(PATHS)}")
-        path = None
+def _read_choice(
+    raw: dict[str, str], key: str, allowed: tuple[str, ...], notices: list[str]
+) -> str | None:
+    value = raw.get(key)
+    if value is not None and value not in allowed:
+        notices.append(f"{key} {_preview(value)} is not one of {', '.join(allowed)}")
+        return None
+    return value
 
-    plane = raw.get("plane")
-    if plane is not None and plane not in PLANES:
-        notices.append(f"plane {_preview(plane)} is not one of {', '.join(PLANES)}")
-        plane = None
 
-    frames = None
-    if "frames" in raw:
-        low, high = FRAMES
-        text = raw["frames"].strip()
-        if _INDEX.fullmatch(text) and low <= int(text) <= high:
-            frames = int(text)
-        else:
-            notices.append(f"frames = {_preview(raw['frames'])} is not a whole number {low}–{high}")
+def _read_frames(raw: dict[str, str], notices: list[str]) -> int | None:
+    if "frames" not in raw:
+        return None
+    low, high = FRAMES
+    text = raw["frames"].strip()
+    if _INDEX.fullmatch(text) and low <= int(text) <= high:
+        return int(text)
+    notices.append(f"frames = {_preview(raw['frames'])} is not a whole number {low}–{high}")
+    return None
 
-    t = None
-    if "t" in raw:
-        value, error = _coordinate(raw["t"])
-        if error is None and 0.0 <= value <= 1.0:
-            t = value
-        else:
-            notices.append(f"t = {_preview(raw['t'])} is not a number from 0 to 1")
 
-    zoom = None
-    if "zoom" in raw:
-        zoom, error = _range(raw["zoom"])
-        if error:
-            notices.append(f"zoom: {error}")
-
-    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom)
-    return view, notices
+def _read_t(raw: dict[str, str], notices: list[str]) -> float | None:
+    if "t" not in raw:
+        return None
+    value, error = _coordinate(raw["t"])
+    if error is None and 0.0 <= value <= 1.0:
+        return value
+    notices.append(f"t = {_preview(raw['t'])} is not a number from 0 to 1")
+    return None
 
 
 def link_query(view: LinkView) -> dict[str, str]:

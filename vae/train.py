@@ -25,7 +25,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,86 +39,13 @@ from vae.checkpoint import (
     save_checkpoint,
 )
 from vae.data import DatasetError, Splits, load_splits
-from vae.datasets import is_known_dataset, known_datasets_text
-from vae.device import DEVICES, device_of, resolve_device, synchronize
-from vae.model import ARCHS, KINDS, VAE, VAEConfig
+from vae.device import device_of, resolve_device, synchronize
+from vae.model import VAE
+from vae.train_config import TrainConfig, add_arguments, from_args
 
 EVAL_SEED = 1234  # the test-set ELBO uses the same noise every epoch, so epochs compare
 SNAPSHOT_IMAGES = 2000  # test images whose encoder means every checkpoint keeps per epoch
 SNAPSHOT_SEED = 4321  # picks them: the same images in every run on the same test set
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One field per CLI flag (`--latent-dim` is `latent_dim`)."""
-
-    dataset: str = "mnist"
-    data_root: str | None = None
-    download: bool = False
-    latent_dim: int = 2
-    arch: str = "mlp"
-    kind: str = "vae"
-    hidden: tuple[int, ...] = field(default=(256, 256, 128))
-    dropout: float = 0.0
-    beta: float = 1.0
-    epochs: int = 12
-    batch_size: int = 128
-    lr: float = 5e-3
-    warmup_epochs: float = 0.3  # linear warm-up, then cosine decay to lr * 0.02
-    weight_decay: float = 0.0  # AdamW's decoupled weight decay
-    adam_beta2: float = 0.99  # Adam's second-moment decay: 0.99 adapts faster than 0.999
-    ema: float = 0.0  # decay of an exponential moving average of the weights; 0 = off
-    augment_shift: int = 0  # shift each training image by up to this many pixels
-    # An extra encoder-only loss on copies shifted by up to this many pixels (the decoder
-    # never learns from them; see VAE.encoder_loss): regularizes the encoder, which
-    # overfits the 24,680 MNIST images here far more than the decoder does.
-    encoder_shift: int = 0
-    # Test metrics after each epoch but the last on this many of the test images (a fixed
-    # seeded subset, the snapshot images first); 0 = all. The last epoch's use them all.
-    eval_images: int = 2000
-    seed: int = 0
-    # "auto": cuda if torch sees a GPU, else mps, else cpu. Runs are reproducible per
-    # device; a GPU draws other random numbers than the CPU, so weights differ across them.
-    device: str = "auto"
-    limit_batches: int | None = None  # stop each epoch after this many batches (tests)
-    out: str = "checkpoints/vae.pt"
-    resume: str | None = None
-
-    def __post_init__(self) -> None:
-        checks = [
-            (is_known_dataset(self.dataset), f"dataset must be {known_datasets_text()}"),
-            (self.epochs >= 1 and self.epochs <= 10_000, "epochs must be in 1..10000"),
-            (1 <= self.batch_size <= 65_536, "batch_size must be in 1..65536"),
-            (math.isfinite(self.lr) and 0 < self.lr <= 1, "lr must be in (0, 1]"),
-            (math.isfinite(self.beta) and 0 <= self.beta <= 1000, "beta must be in [0, 1000]"),
-            (0 <= self.warmup_epochs <= self.epochs, "warmup_epochs must be in [0, epochs]"),
-            (0 <= self.weight_decay <= 10, "weight_decay must be in [0, 10]"),
-            (0 < self.adam_beta2 < 1, "adam_beta2 must be in (0, 1)"),
-            (0 <= self.ema < 1, "ema must be in [0, 1)"),
-            (0 <= self.augment_shift <= 4, "augment_shift must be in 0..4"),
-            (0 <= self.encoder_shift <= 4, "encoder_shift must be in 0..4"),
-            (0 <= self.eval_images <= 1_000_000, "eval_images must be >= 0"),
-            (self.limit_batches is None or self.limit_batches >= 1, "limit_batches must be >= 1"),
-            (self.device in DEVICES, f"device must be one of {DEVICES}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-        self.model_config()  # validates latent_dim, arch, kind, hidden
-
-    def model_config(self) -> VAEConfig:
-        return VAEConfig(
-            latent_dim=self.latent_dim,
-            arch=self.arch,
-            kind=self.kind,
-            hidden=tuple(self.hidden),
-            dropout=self.dropout,
-        )
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
 
 
 @dataclass
@@ -370,25 +297,23 @@ def restore(
     )
 
 
-def train(
-    cfg: TrainConfig,
-    splits: Splits | None = None,
-    callback: Callable[[Progress], None] | None = None,
-    show_progress: bool = True,
-) -> Path:
-    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
-    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
-    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
-    check_writable(cfg.out)  # a read-only folder fails now, not after an epoch of work
+def training_data(
+    cfg: TrainConfig, splits: Splits | None, show_progress: bool, device: torch.device
+) -> tuple[Splits, torch.Tensor, torch.Tensor]:
+    """The dataset, and its train and test images (N, 1, 28, 28) held on the device once, so
+    batches are slices there and never cross the bus."""
     splits = splits or load_splits(cfg.dataset, cfg.data_root, cfg.download)
     if splits.name != cfg.dataset:
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     if splits.notice and show_progress:
         print(f"note: {splits.notice}", file=sys.stderr)
-    # Held on the device once, so batches are slices there and never cross the bus.
-    train_x = splits.train.float_images().to(device)  # (N, 1, 28, 28)
-    test_x = splits.test.float_images().to(device)
+    return splits, splits.train.float_images().to(device), splits.test.float_images().to(device)
 
+
+def new_model(
+    cfg: TrainConfig, train_x: torch.Tensor, device: torch.device
+) -> tuple[VAE, VAE, torch.optim.Optimizer]:
+    """(the model, the model saved and evaluated, the optimizer), seeded from cfg.seed."""
     torch.manual_seed(cfg.seed)
     model = VAE(cfg.model_config())  # initialized on the CPU: same start anywhere
     model.init_output_bias(train_x.mean(dim=0).cpu())
@@ -405,53 +330,87 @@ def train(
     # (Polyak averaging). Measured on MNIST it helps short runs (148.4 vs 150.0 nats
     # after 6 epochs) but not the end of a cosine schedule, which averages already.
     averaged = copy.deepcopy(model) if cfg.ema else model
-    start_epoch, history, snapshots, seconds = 0, [], [], 0.0
-    if cfg.resume:
-        start_epoch, history, snapshots, seconds = restore(cfg, model, averaged, optimizer)
+    return model, averaged, optimizer
 
-    # The snapshot images: a fixed seeded 2,000 of the test set. After every epoch but
-    # the last, the test metrics are measured on them too (cfg.eval_images = 0: on the
-    # whole test set); the last epoch's always on the whole test set.
-    order = snapshot_order(len(test_x))
-    shown = order[:SNAPSHOT_IMAGES].sort().values
-    # One list object in every snapshot: pickle stores it once per file.
-    indices = snapshots[0]["indices"] if snapshots else shown.tolist()
-    shown_x = test_x[shown.to(test_x.device)]
-    eval_x = test_x[order[: cfg.eval_images].to(test_x.device)] if cfg.eval_images else test_x
 
-    def evaluate(epoch: int) -> tuple[dict, int]:
-        images = test_x if epoch == cfg.epochs else eval_x
-        return evaluate_elbo(averaged, images), len(images)
+class Run:
+    """One training run between epochs: its data, model, history and snapshots, the last
+    finished epoch (`done`, swapped in with one assignment, see EpochEnd) and its saving."""
 
-    if not snapshots:  # epoch 0 (or the resumed epoch, for a checkpoint without any)
-        test, _ = evaluate(start_epoch)
-        snapshots = [take_snapshot(averaged, shown_x, indices, start_epoch, test["nelbo"])]
-    done = EpochEnd.of(start_epoch, history, snapshots, seconds, model, averaged, optimizer)
+    def __init__(self, cfg: TrainConfig, splits: Splits, train_x, test_x, model, averaged,
+                 optimizer) -> None:  # fmt: skip
+        self.cfg, self.splits, self.train_x, self.test_x = cfg, splits, train_x, test_x
+        self.model, self.averaged, self.optimizer = model, averaged, optimizer
+        self.start_epoch, self.history, self.snapshots, self.seconds = 0, [], [], 0.0
+        if cfg.resume:
+            self.start_epoch, self.history, self.snapshots, self.seconds = restore(
+                cfg, model, averaged, optimizer
+            )
+        # The snapshot images: a fixed seeded 2,000 of the test set. After every epoch but
+        # the last, the test metrics are measured on them too (cfg.eval_images = 0: on the
+        # whole test set); the last epoch's always on the whole test set.
+        order = snapshot_order(len(test_x))
+        shown = order[:SNAPSHOT_IMAGES].sort().values
+        # One list object in every snapshot: pickle stores it once per file.
+        self.indices = self.snapshots[0]["indices"] if self.snapshots else shown.tolist()
+        self.shown_x = test_x[shown.to(test_x.device)]
+        evaluated = order[: cfg.eval_images].to(test_x.device)
+        self.eval_x = test_x[evaluated] if cfg.eval_images else test_x
+        if not self.snapshots:  # epoch 0 (or the resumed epoch, for a checkpoint without any)
+            test, _ = self.evaluate(self.start_epoch)
+            self.snapshots = [self.snapshot(self.start_epoch, test)]
+        self.done = self.epoch_end(self.start_epoch)
+        self.steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
+        if cfg.limit_batches:
+            self.steps_per_epoch = min(self.steps_per_epoch, cfg.limit_batches)
+        self.saved_epochs = None  # the epochs in the checkpoint this run last wrote
 
-    steps_per_epoch = math.ceil(len(train_x) / cfg.batch_size)
-    if cfg.limit_batches:
-        steps_per_epoch = min(steps_per_epoch, cfg.limit_batches)
+    def evaluate(self, epoch: int) -> tuple[dict, int]:
+        images = self.test_x if epoch == self.cfg.epochs else self.eval_x
+        return evaluate_elbo(self.averaged, images), len(images)
 
-    saved_epochs = None  # the epochs in the checkpoint this run last wrote
+    def snapshot(self, epoch: int, test: dict) -> dict:
+        return take_snapshot(self.averaged, self.shown_x, self.indices, epoch, test["nelbo"])
 
-    def kept() -> str:
-        name = Path(cfg.out).name
-        if saved_epochs is not None:
-            return f"{name} as saved after epoch {saved_epochs} is kept"
-        if Path(cfg.out).is_file():
+    def epoch_end(self, epochs: int) -> EpochEnd:
+        return EpochEnd.of(epochs, self.history, self.snapshots, self.seconds, self.model,
+                           self.averaged, self.optimizer)  # fmt: skip
+
+    def run_epoch(self, epoch: int, report, device: torch.device) -> tuple[dict, dict, dict]:
+        """Train epoch `epoch` (0-based), measure it and keep it: (train means, test, snapshot).
+        Saves a checkpoint unless it is the last epoch (the final save follows)."""
+        started = time.perf_counter()
+        running = train_epoch(self.cfg, epoch, self.steps_per_epoch, self.model, self.averaged,
+                              self.optimizer, self.train_x, report)  # fmt: skip
+        synchronize(device)  # so the time below is the GPU's work, not its queueing
+        self.seconds += time.perf_counter() - started  # training time only, not evaluation
+        test, test_images = self.evaluate(epoch + 1)
+        entry = {"epoch": epoch + 1, "train": running, "test": test, "test_images": test_images}
+        self.history = [*self.history, {**entry, "seconds": round(self.seconds, 2)}]
+        snapshot = self.snapshot(epoch + 1, test)
+        self.snapshots = [*self.snapshots, snapshot]
+        self.done = self.epoch_end(epoch + 1)
+        if self.done.epochs < self.cfg.epochs:  # the last epoch's is the final save
+            self.save(interrupted=True)  # not finished yet: if killed now, it was stopped early
+        return running, test, snapshot
+
+    def kept(self) -> str:
+        name = Path(self.cfg.out).name
+        if self.saved_epochs is not None:
+            return f"{name} as saved after epoch {self.saved_epochs} is kept"
+        if Path(self.cfg.out).is_file():
             return f"{name} on disk is unchanged"
         return "no checkpoint was saved"
 
-    def save(interrupted: bool, mid_epoch: bool = False) -> Path:
-        """Write the checkpoint; if that fails (a full disk), stop with why and what is kept."""
-        nonlocal saved_epochs
-        meta = {
+    def meta(self, interrupted: bool) -> dict:
+        done, splits = self.done, self.splits
+        return {
             "dataset": splits.name,
             "classes": list(splits.classes),
             "data_source": splits.source,
             "data_notice": splits.notice,
-            "train_images": len(train_x),
-            "test_images": len(test_x),
+            "train_images": len(self.train_x),
+            "test_images": len(self.test_x),
             "epochs": done.epochs,
             "test": done.history[-1]["test"] if done.history else None,
             "history": done.history,
@@ -461,152 +420,84 @@ def train(
             "interrupted": interrupted,
             "torch": str(torch.__version__),
         }
+
+    def save(self, interrupted: bool, mid_epoch: bool = False) -> Path:
+        """Write the checkpoint; if that fails (a full disk), stop with why and what is kept."""
+        done = self.done
         state = {"optimizer": done.optimizer, "raw_model": done.raw_model}
         if mid_epoch:  # the weights saved may be past done.epochs; --resume starts there
             state["model"] = done.model
         try:
-            path = save_checkpoint(cfg.out, averaged, meta, cfg.to_dict(), state)
+            path = save_checkpoint(self.cfg.out, self.averaged, self.meta(interrupted),
+                                   self.cfg.to_dict(), state)  # fmt: skip
         except CheckpointError as e:
-            raise CheckpointError(f"{e}; training stopped, {kept()}") from e
-        saved_epochs = done.epochs
+            raise CheckpointError(f"{e}; training stopped, {self.kept()}") from e
+        self.saved_epochs = done.epochs
         return path
 
+
+def train(
+    cfg: TrainConfig,
+    splits: Splits | None = None,
+    callback: Callable[[Progress], None] | None = None,
+    show_progress: bool = True,
+) -> Path:
+    """Train per `cfg` and return the checkpoint's path, `cfg.out`: written after every
+    epoch, at the end, and on Ctrl-C, SIGTERM or StopTraining before re-raising."""
+    device = resolve_device(cfg.device)  # first: a missing GPU fails before loading data
+    check_writable(cfg.out)  # a read-only folder fails now, not after an epoch of work
+    splits, train_x, test_x = training_data(cfg, splits, show_progress, device)
+    run = Run(cfg, splits, train_x, test_x, *new_model(cfg, train_x, device))
+    steps = run.steps_per_epoch
     bar = None
     if show_progress:
         from tqdm import tqdm
 
-        bar = tqdm(
-            total=(cfg.epochs - start_epoch) * steps_per_epoch, unit="batch", file=sys.stderr
-        )
+        bar = tqdm(total=(cfg.epochs - run.start_epoch) * steps, unit="batch", file=sys.stderr)
     try:
-        for epoch in range(start_epoch, cfg.epochs):
+        for epoch in range(run.start_epoch, cfg.epochs):
 
             def report(b: int, means: Callable[[], dict], epoch: int = epoch) -> None:
                 if bar is not None:
                     bar.update()
                     if b % 20 == 0:
                         bar.set_postfix(epoch=epoch + 1, loss=f"{means()['loss']:.1f}")
-                if callback is not None and b + 1 < steps_per_epoch:
-                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps_per_epoch, means()))
+                if callback is not None and b + 1 < steps:
+                    callback(Progress(epoch + 1, cfg.epochs, b + 1, steps, means()))
 
-            started = time.perf_counter()
-            running = train_epoch(
-                cfg, epoch, steps_per_epoch, model, averaged, optimizer, train_x, report
-            )
-            synchronize(device)  # so the time below is the GPU's work, not its queueing
-            seconds += time.perf_counter() - started  # training time only, not evaluation
-            test, test_images = evaluate(epoch + 1)
-            entry = {"epoch": epoch + 1, "train": running, "test": test, "test_images": test_images}
-            history = [*history, {**entry, "seconds": round(seconds, 2)}]
-            snapshot = take_snapshot(averaged, shown_x, indices, epoch + 1, test["nelbo"])
-            snapshots = [*snapshots, snapshot]
-            done = EpochEnd.of(epoch + 1, history, snapshots, seconds, model, averaged, optimizer)
-            if done.epochs < cfg.epochs:  # the last epoch's is the final save below
-                save(interrupted=True)  # not finished yet: if killed now, it was stopped early
+            running, test, snapshot = run.run_epoch(epoch, report, device)
             if bar is not None:
                 bar.write(
-                    f"epoch {done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
-                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({seconds:.1f}s)",
+                    f"epoch {run.done.epochs:3d}  test nelbo {test['nelbo']:7.2f} = recon "
+                    f"{test['recon']:7.2f} + kl {test['kl']:5.2f}   ({run.seconds:.1f}s)",
                     file=sys.stderr,
                 )
             if callback is not None:
-                callback(
-                    Progress(
-                        done.epochs,
-                        cfg.epochs,
-                        steps_per_epoch,
-                        steps_per_epoch,
-                        running,
-                        test,
-                        seconds,
-                        snapshot,
-                    )
-                )
+                callback(Progress(run.done.epochs, cfg.epochs, steps, steps, running, test,
+                                  run.seconds, snapshot))  # fmt: skip
     except (KeyboardInterrupt, StopTraining) as stop:
         # Weights are consistent between optimizer steps: save the latest ones to look at,
         # with the last epoch's end for --resume, then stop.
-        path = save(interrupted=True, mid_epoch=True)
+        path = run.save(interrupted=True, mid_epoch=True)
         if bar is not None:
             bar.close()
             how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
-            print(f"\n{how} after {done.epochs} epochs; saved {path}", file=sys.stderr)
+            print(f"\n{how} after {run.done.epochs} epochs; saved {path}", file=sys.stderr)
         raise
     finally:
         if bar is not None:
             bar.close()
-    return save(interrupted=False)
+    return run.save(interrupted=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="vae-train", description=__doc__.split("\n\n")[0])
-    p.add_argument(
-        "--dataset",
-        default=defaults.dataset,
-        help="mnist, fashion-mnist, folder:PATH (images, a subfolder per class) or npz:PATH",
-    )
-    p.add_argument("--data-root", help="folder with the IDX files (or torchvision's layout)")
-    p.add_argument("--download", action="store_true", help="download with torchvision if missing")
-    p.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
-    p.add_argument("--arch", choices=ARCHS, default=defaults.arch)
-    p.add_argument("--kind", choices=KINDS, default=defaults.kind)
-    p.add_argument(
-        "--hidden",
-        type=int,
-        nargs="+",
-        default=list(defaults.hidden),
-        help="MLP hidden widths, input side first",
-    )
-    p.add_argument("--dropout", type=float, default=defaults.dropout)
-    p.add_argument(
-        "--augment-shift",
-        type=int,
-        default=defaults.augment_shift,
-        help="shift training images by up to this many pixels",
-    )
-    p.add_argument(
-        "--encoder-shift",
-        type=int,
-        default=defaults.encoder_shift,
-        help="also train the encoder alone on copies shifted by up to this many pixels",
-    )
-    p.add_argument("--beta", type=float, default=defaults.beta, help="weight on the KL term")
-    p.add_argument("--epochs", type=int, default=defaults.epochs)
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    p.add_argument("--lr", type=float, default=defaults.lr, help="peak Adam learning rate")
-    p.add_argument("--warmup-epochs", type=float, default=defaults.warmup_epochs)
-    p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    p.add_argument("--adam-beta2", type=float, default=defaults.adam_beta2)
-    p.add_argument(
-        "--ema",
-        type=float,
-        default=defaults.ema,
-        help="moving-average decay of the saved weights (0 = off)",
-    )
-    p.add_argument(
-        "--eval-images",
-        type=int,
-        default=defaults.eval_images,
-        help="test images scored after each epoch but the last (0: all; the last: all)",
-    )
-    p.add_argument("--seed", type=int, default=defaults.seed)
-    p.add_argument(
-        "--device",
-        choices=DEVICES,
-        default=defaults.device,
-        help="where to train; auto: cuda, else mps, else cpu",
-    )
-    p.add_argument("--limit-batches", type=int, help="batches per epoch (for quick tests)")
-    p.add_argument("--out", default=defaults.out, help="checkpoint path to write")
-    p.add_argument("--resume", help="checkpoint to continue from (same model config)")
+    add_arguments(p)  # one flag per TrainConfig field, with its help and limit
     return p
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    names = {f.name for f in fields(TrainConfig)}
-    values = {k: v for k, v in vars(args).items() if k in names}
-    values["hidden"] = tuple(values["hidden"])
-    return TrainConfig(**values)
+    return from_args(args)
 
 
 def main(argv: list[str] | None = None) -> int:

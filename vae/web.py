@@ -99,28 +99,6 @@ def export_decoder(
     return blob, manifest
 
 
-def points_blob(mu: np.ndarray, labels: np.ndarray) -> bytes:
-    """The encoded test set for the map, little-endian.
-
-    Layout: N (uint32), then x (N float32), y (N float32), labels (N uint8).
-    """
-    mu = np.asarray(mu, dtype="<f4")
-    if mu.ndim != 2 or mu.shape[1] != 2:
-        raise ValueError(f"the map needs 2-D points, got {mu.shape}")
-    labels = np.asarray(labels, dtype=np.uint8)
-    n = np.array([len(mu)], dtype="<u4")
-    return n.tobytes() + mu[:, 0].tobytes() + mu[:, 1].tobytes() + labels.tobytes()
-
-
-def matrix_blob(z: np.ndarray) -> bytes:
-    """Latent points (N, d) for the page, little-endian: N, d (uint32 each), then N * d float32
-    row by row."""
-    z = np.asarray(z, dtype="<f4")
-    if z.ndim != 2:
-        raise ValueError(f"expected (N, d) points, got {z.shape}")
-    return np.array(z.shape, dtype="<u4").tobytes() + np.ascontiguousarray(z).tobytes()
-
-
 def write_decoder(
     model: VAE, folder: str | Path, affine: tuple[np.ndarray, np.ndarray] | None = None
 ) -> dict | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import bundle as bundles
+from vae.bundle import MapBundle
 
 from .config import STATIC
 
@@ -21,7 +22,7 @@ def on_click() -> None:
         st.session_state.link_notice = None  # the view is the user's own now
 
 
-def resolve_linked_pin(bundle: dict) -> None:
+def resolve_linked_pin(bundle: MapBundle) -> None:
     """A pin from a link names a test image by number: check it, then take its place and
     class on this map's plane."""
     pin = st.session_state.pin
@@ -30,7 +31,7 @@ def resolve_linked_pin(bundle: dict) -> None:
     xy, labels = bundles.load_points(STATIC, bundle)
     i = int(pin["index"])
     if i < len(xy):
-        label = bundle["classes"][int(labels[i])]
+        label = bundle.classes[int(labels[i])]
         st.session_state.pin = {**pin, "x": float(xy[i, 0]), "y": float(xy[i, 1]), "label": label}
     else:
         st.session_state.pin = {**pin, "index": None}
@@ -38,15 +39,15 @@ def resolve_linked_pin(bundle: dict) -> None:
         st.session_state.link_notice = (st.session_state.link_notice or []) + [notice]
 
 
-def pin_pixels(path: str, bundle: dict) -> list[float] | None:
+def pin_pixels(path: str, bundle: MapBundle) -> list[float] | None:
     """The pin decoded in Python, only for a model with no browser decoder (conv)."""
     pin = st.session_state.pin
-    if not pin or bundle["decoder"] is not None:
+    if not pin or bundle.decoder is not None:
         return None
     from vae import latent
 
     from . import loaders
 
-    plane = loaders.plane_of(path, bundle["method"])
+    plane = loaders.plane_of(path, bundle.method)
     z = plane.latent_of(pin["x"], pin["y"], pin.get("index"))
     return latent.decode(loaders.checkpoint_of(path).model, z)[0].ravel().tolist()

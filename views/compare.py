@@ -18,9 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from vae import latent, render
+from vae.bundle import MapBundle
 from vae.checkpoint import CheckpointError
 from vae.data import DatasetError, Splits
 from vae.datasets import ItemWords, dataset_title, item_words
+from vae.files import mtime
 
 from . import loaders
 from .map import payload
@@ -212,13 +214,13 @@ def on_click(which: str) -> None:
         }
 
 
-def map_data(which: str, path: str, bundle: dict) -> dict:
+def map_data(which: str, path: str, bundle: MapBundle) -> dict:
     """The latent map component's data for one side, linked to the other by SYNC_GROUP."""
     pin = st.session_state.cmp_pin
     if pin and pin["source"] != which:  # the same z, but no test digit of this map
         pin = {**pin, "index": None, "label": None, "peer": True}
     pin_pixels = None
-    if pin and not bundle["decoder"]:
+    if pin and not bundle.decoder:
         model = loaders.checkpoint_of(path).model
         pin_pixels = latent.decode(model, [pin["x"], pin["y"]])[0].ravel().tolist()
     return payload(
@@ -243,12 +245,12 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             "models here."
         )
         return
-    z = np.array([pin["x"], pin["y"]], np.float32)
+    z = (float(pin["x"]), float(pin["y"]))
     cols = st.columns([1, 1, 1, 1.2], gap="medium")
     for col, which in zip(cols[:2], "ab", strict=True):
         s = side[which]
         col.image(
-            render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 7),
+            decoded_png(s["path"], mtime(s["path"]), float(z[0]), float(z[1])),
             caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
             width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
         )
@@ -270,6 +272,11 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
 
 
 # ---- samples and reconstructions --------------------------------------------------------------
+def next_seed() -> None:
+    """Resample: the next seed (a callback, so the rerun it causes draws with it)."""
+    st.session_state.cmp_seed += 1
+
+
 def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST_WORDS) -> None:
     st.subheader("Samples from the prior, z ~ N(0, I)")
     seed = st.session_state.cmp_seed
@@ -287,20 +294,23 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
             "empty places, but each is blurrier."
         )
     )
-    if top[1].button("Resample", key="cmp_resample", help="Draw new z with the next seed"):
-        st.session_state.cmp_seed += 1
-        st.rerun()
-    z = latent.prior_samples(2, PRIOR_GRID * PRIOR_GRID, seed=st.session_state.cmp_seed)
+    top[1].button("Resample", key="cmp_resample", help="Draw new z with the next seed",
+                  on_click=next_seed)  # fmt: skip
     cols = st.columns(2)
     for col, which in zip(cols, "ab", strict=True):
         s = side[which]
-        mosaic = latent.tile(latent.decode(s["ckpt"].model, z), PRIOR_GRID, gap=1, fill=0.35)
         with col.container(key=f"cmp_prior_{which}"):
             st.image(
-                render.png_bytes(mosaic, 2),
+                prior_mosaic(s["path"], mtime(s["path"]), seed),
                 caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
                 width="content",  # its own 2x size, narrower only where the column is
             )
+    coverage(side, classes, words)
+
+
+def coverage(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST_WORDS) -> None:
+    """The measured figures under the samples: codes inside the prior's disc, and which
+    classes the prior samples look like (a bar per class and model)."""
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
@@ -342,20 +352,20 @@ def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_
         for c in range(len(splits.classes))
         if (labels == c).any()
     ]
-    index = index[:RECON_DIGITS]
-    x = splits.test.float_images()[index]
-    rows = [("originals", x.squeeze(1).numpy())]
+    index = tuple(index[:RECON_DIGITS])
+    originals = splits.test.images[list(index)].numpy() / 255.0
+    rows = [("originals", render.strip_png(originals, scale=3))]
     for which in "ab":
         s = side[which]
-        mu = latent.encode_images(s["ckpt"].model, x).mu
-        rows.append((f"{which.upper()}: {s['facts']['name']}", latent.decode(s["ckpt"].model, mu)))
-    for name, images in rows:
+        strip = reconstructions(s["path"], mtime(s["path"]), index)
+        rows.append((f"{which.upper()}: {s['facts']['name']}", strip))
+    for name, png in rows:
         left, right = st.columns([1, 5])
         left.markdown(f"**{name}**")
         right.image(
-            render.strip_png(images, scale=3),
-            width=min(900, 90 * len(images)),
-            alt=f"{name}: {len(images)} {words.many}, one of each class",
+            png,
+            width=min(900, 90 * len(index)),
+            alt=f"{name}: {len(index)} {words.many}, one of each class",
         )
     table = {}
     for which in "ab":
@@ -378,11 +388,69 @@ def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_
     )
 
 
+# ---- the torch work, cached per model file version (path, mtime) like views/loaders.py ----------
+@st.cache_data(show_spinner=False, max_entries=512)
+def decoded_png(path: str, mtime: float, x: float, y: float) -> bytes:
+    """decode(z) of z = (x, y) by the model at `path`, as a 7x PNG (a clicked point)."""
+    model = loaders.checkpoint(path, mtime).model
+    return render.png_bytes(latent.decode(model, np.float32([x, y]))[0], 7)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prior_mosaic(path: str, mtime: float, seed: int) -> bytes:
+    """PRIOR_GRID x PRIOR_GRID prior samples z ~ N(0, I) (seeded) decoded, as one 2x PNG."""
+    model = loaders.checkpoint(path, mtime).model
+    z = latent.prior_samples(2, PRIOR_GRID * PRIOR_GRID, seed=seed)
+    mosaic = latent.tile(latent.decode(model, z), PRIOR_GRID, gap=1, fill=0.35)
+    return render.png_bytes(mosaic, 2)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def reconstructions(path: str, mtime: float, index: tuple[int, ...]) -> bytes:
+    """The test images `index` encoded and decoded by the model, as one 3x PNG strip."""
+    ckpt = loaders.checkpoint(path, mtime)
+    splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
+    x = splits.test.float_images()[list(index)]
+    mu = latent.encode_images(ckpt.model, x).mu
+    return render.strip_png(latent.decode(ckpt.model, mu), scale=3)
+
+
 # ---- the tab --------------------------------------------------------------------------------
+def load_side(path: str) -> dict | None:
+    """One side of the comparison: {path, ckpt, enc, bundle, facts, splits}, or None with a
+    message saying why it cannot be shown."""
+    try:
+        ckpt = loaders.checkpoint_of(path)
+        splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
+    except CheckpointError as e:
+        st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
+        return None
+    except DatasetError as e:
+        st.error(f"The data for {Path(path).name} is not on this machine: {e}")
+        return None
+    if ckpt.config.latent_dim != 2:
+        st.warning(
+            f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
+            "the side-by-side maps need 2-D ones."
+        )
+        return None
+    return {
+        "path": path,
+        "ckpt": ckpt,
+        "enc": loaders.encoded_of(path),
+        "bundle": loaders.bundle_of(path, "latent"),
+        "facts": loaders.facts_of(path),
+        "splits": splits,
+    }
+
+
+@st.fragment
 def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> None:
     """The whole Compare tab; every missing piece is a message, never an exception.
 
-    dataset: the open model's (see pick_pair)."""
+    A fragment: a click on either map, a preset or Resample reruns this tab alone, and its
+    torch work (encoding, decoding) is cached per model file version, so a rerun that
+    changes nothing of it costs no torch at all. dataset: the open model's (see pick_pair)."""
     st.session_state.setdefault("cmp_pin", None)
     st.session_state.setdefault("cmp_seed", 0)
     pair = pick_pair(models, folder, dataset)
@@ -394,29 +462,10 @@ def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> N
         st.session_state.cmp_pin = None
     side: dict[str, dict] = {}
     for which, path in zip("ab", pair, strict=True):
-        try:
-            ckpt = loaders.checkpoint_of(path)
-            splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
-        except CheckpointError as e:
-            st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
+        found = load_side(path)
+        if found is None:
             return
-        except DatasetError as e:
-            st.error(f"The data for {Path(path).name} is not on this machine: {e}")
-            return
-        if ckpt.config.latent_dim != 2:
-            st.warning(
-                f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
-                "the side-by-side maps need 2-D ones."
-            )
-            return
-        side[which] = {
-            "path": path,
-            "ckpt": ckpt,
-            "enc": loaders.encoded_of(path),
-            "bundle": loaders.bundle_of(path, "latent"),
-            "facts": loaders.facts_of(path),
-            "splits": splits,
-        }
+        side[which] = found
     a, b = side["a"], side["b"]
     st.markdown(lesson(a["facts"], b["facts"], a["enc"], b["enc"], words))
     cols = st.columns(2, gap="medium")

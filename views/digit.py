@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from vae import image, render
+from vae.bundle import MapBundle
 from vae.datasets import ItemWords, item_words
 
 from . import loaders, morph, state
@@ -42,25 +43,25 @@ def blank_message(words: ItemWords) -> str:
     )
 
 
-def marker(path: str, bundle: dict) -> dict | None:
+def marker(path: str, bundle: MapBundle) -> dict | None:
     """The user's digit on this map: {mu (plane point), ellipses}, or None."""
     digit = st.session_state.digit
-    if not digit or digit["model"] != path or digit["method"] != bundle["method"]:
+    if not digit or digit["model"] != path or digit["method"] != bundle.method:
         return None
     return {"mu": digit["place"], "ellipses": digit["place_ellipses"]}
 
 
-def encode(path: str, bundle: dict, x28: np.ndarray, source: str, notes: list[str]) -> None:
+def encode(path: str, bundle: MapBundle, x28: np.ndarray, source: str, notes: list[str]) -> None:
     """Encode the user's 28x28 image and keep all the page shows about it."""
     from vae import latent, projection
 
     result = latent.analyse_digit(loaders.checkpoint_of(path).model, x28)
     place, ellipses = result["mu"][:2], result["ellipses"]
-    if bundle["method"] in PLACED:  # no inverse, but an out-of-sample map: an estimate
+    if bundle.method in PLACED:  # no inverse, but an out-of-sample map: an estimate
         place = loaders.placer_of(path, bundle).place(result["mu"])[0].tolist()
         ellipses = []
-    elif bundle["method"] != "latent":
-        plane = loaders.plane_of(path, bundle["method"])
+    elif bundle.method != "latent":
+        plane = loaders.plane_of(path, bundle.method)
         place = plane.place(result["mu"]).tolist()
         ellipses = []
         if plane.pca is not None and result["logvar"]:
@@ -76,7 +77,7 @@ def encode(path: str, bundle: dict, x28: np.ndarray, source: str, notes: list[st
         "source": source,
         "x28": x28,
         "model": path,
-        "method": bundle["method"],
+        "method": bundle.method,
         "place": place,
         "place_ellipses": ellipses,
         "notes": notes,
@@ -89,12 +90,12 @@ def clear(error: str | None = None) -> None:
     st.session_state.digit_error = error
 
 
-def from_drawing(path: str, bundle: dict) -> None:
+def from_drawing(path: str, bundle: MapBundle) -> None:
     """The drawing pad (components/draw_pad): each finished stroke sends the picture here."""
-    st.caption(f"Draw one {bundle['item']}, large, in the middle.")
+    st.caption(f"Draw one {bundle.item}, large, in the middle.")
     loaders.draw_component()(
         key="draw_pad",
-        data={"label": f"Drawing pad: draw one {bundle['item']} with a mouse, a pen or a finger"},
+        data={"label": f"Drawing pad: draw one {bundle.item} with a mouse, a pen or a finger"},
         on_drawing_change=lambda: None,
     )
     value = st.session_state.get("draw_pad")
@@ -122,9 +123,9 @@ def upload_help() -> str:
     return f"{image.upload_formats_text()}, up to {image.upload_size_text()}"
 
 
-def from_upload(path: str, bundle: dict) -> None:
+def from_upload(path: str, bundle: MapBundle) -> None:
     upload = st.file_uploader(
-        f"A picture of one {bundle['item']}: {upload_help()}",
+        f"A picture of one {bundle.item}: {upload_help()}",
         type=list(image.UPLOAD_EXTENSIONS),
         key="digit_upload",
     )
@@ -148,7 +149,7 @@ def from_upload(path: str, bundle: dict) -> None:
     encode(path, bundle, x28, f"upload: {upload.name}", list(notes))
 
 
-def result_panel(path: str, bundle: dict) -> None:
+def result_panel(path: str, bundle: MapBundle) -> None:
     if st.session_state.digit_error:
         st.error(st.session_state.digit_error)
     digit = st.session_state.digit
@@ -170,16 +171,16 @@ def result_panel(path: str, bundle: dict) -> None:
         ", with q(z|x)'s 1σ and 2σ ellipses" if digit["place_ellipses"] else ""
     )
     st.markdown(f"**μ = ({text})**{where}")
-    if bundle["method"] == "pca":
+    if bundle.method == "pca":
         st.caption(
             "On this map the ★ is μ projected onto the PCA plane, with q(z|x)'s "
             "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
         )
-    elif bundle["method"] in PLACED:
-        st.caption(PLACED[bundle["method"]])
+    elif bundle.method in PLACED:
+        st.caption(PLACED[bundle.method])
     if digit["elbo"]:
         score_panel(digit["elbo"], bundle, words)
-    if bundle["method"] in ("latent", "pca"):
+    if bundle.invertible:
         b1, b2 = st.columns(2)
         b1.button(
             "Use as morph start A",
@@ -195,10 +196,10 @@ def result_panel(path: str, bundle: dict) -> None:
         )
 
 
-def score_panel(elbo: tuple[float, float, float], bundle: dict, words: ItemWords) -> None:
+def score_panel(elbo: tuple[float, float, float], bundle: MapBundle, words: ItemWords) -> None:
     """The ELBO, placed among the test images', and what it does (not) mean."""
     score, recon, kl = elbo
-    test = np.asarray(bundle["test_elbo"] or [np.nan])
+    test = np.asarray(bundle.test_elbo or [np.nan])
     share = float(np.mean(test < score)) * 100
     st.metric(
         "ELBO (how well the model explains it)",
@@ -260,7 +261,7 @@ def posterior_and_neighbours(path: str) -> None:
 
 
 @st.fragment
-def your_digit(path: str, bundle: dict) -> None:
+def your_digit(path: str, bundle: MapBundle) -> None:
     state.same_version(path)  # the file replaced on disk: the whole page anew
     left, right = st.columns([1, 1.3])
     with left:
@@ -279,7 +280,7 @@ def your_digit(path: str, bundle: dict) -> None:
     loaders.marker_component()(
         key="digit_marker",
         data={
-            "points_url": bundle["points"],
+            "points_url": bundle.points,
             "upload": marker(path, bundle),
             "request": st.session_state.get("morph_request"),  # views/morph.py set_endpoint
         },

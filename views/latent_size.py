@@ -20,7 +20,7 @@ def active_dims(path: str) -> int | None:
     if found is not None:
         return found
     bundle = loaders.bundle_of(path, "pca")
-    return bundle.get("active_dims")
+    return bundle.active_dims
 
 
 def latent_size_tab(models: list[str], dataset: str = "mnist") -> None:

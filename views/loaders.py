@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae import bundle, catalog, jsbundle
+from vae import blobs, bundle, catalog, jsbundle
 from vae.files import mtime
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
@@ -101,7 +101,7 @@ def splits(name: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def map_bundle(path: str, mtime: float, method: str) -> dict:
+def map_bundle(path: str, mtime: float, method: str) -> bundle.MapBundle:
     """The map's files for a model and plane: from its record, or built (needs torch)."""
     found = bundle.read_bundle(STATIC, path, method)
     if found is not None:
@@ -110,13 +110,13 @@ def map_bundle(path: str, mtime: float, method: str) -> dict:
     with st.spinner("Encoding the test set for the map…"):
         data = splits(ckpt.meta.get("dataset", "mnist"))
         built = bundle.build_bundle(ckpt, data, path, STATIC, method)
-    if built.get("active_dims") is not None:
-        catalog.set_active_dims(path, RECORDS, built["active_dims"])
+    if built.active_dims is not None:
+        catalog.set_active_dims(path, RECORDS, built.active_dims)
         facts.clear()
     return built
 
 
-def bundle_of(path: str, method: str) -> dict:
+def bundle_of(path: str, method: str) -> bundle.MapBundle:
     return map_bundle(path, mtime(path), method)
 
 
@@ -156,18 +156,18 @@ def placer(path: str, mtime: float, method: str, points: str):
     bundle's file `points`): a few seconds, once per server."""
     from vae import planes
 
-    xy, _ = bundle.load_points(STATIC, {"points": points})
+    xy = blobs.read_points((STATIC / points).read_bytes())[0]
     return planes.placer(method, encoded(path, mtime)["mu"], xy)
 
 
-def placer_of(path: str, map_bundle: dict):
-    return placer(path, mtime(path), map_bundle["method"], map_bundle["points"])
+def placer_of(path: str, map_bundle: bundle.MapBundle):
+    return placer(path, mtime(path), map_bundle.method, map_bundle.points)
 
 
-def warm_placer(path: str, map_bundle: dict) -> None:
+def warm_placer(path: str, map_bundle: bundle.MapBundle) -> None:
     """Build the map's placer in the background once a t-SNE or UMAP map is shown, so the
     first digit drawn on it does not wait for it."""
-    key = (path, mtime(path), map_bundle["method"], map_bundle["points"])
+    key = (path, mtime(path), map_bundle.method, map_bundle.points)
     with _WARMING_LOCK:
         if key in _WARMING:
             return

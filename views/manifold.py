@@ -11,6 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from vae.bundle import MapBundle
+
 from . import loaders, state
 from .map import map_state
 
@@ -25,9 +27,9 @@ def grid_shape(view: dict, n: int) -> tuple[int, int]:
 
 
 @st.fragment
-def manifold(path: str, bundle: dict) -> None:
+def manifold(path: str, bundle: MapBundle) -> None:
     state.same_version(path)  # the file replaced on disk: the whole page anew
-    if bundle["method"] not in ("latent", "pca"):
+    if not bundle.invertible:
         st.info(
             "The manifold decodes a grid of points over the map; a t-SNE or UMAP map has no "
             "inverse, so its grid points stand for no latent point. Pick PCA above the map."
@@ -37,7 +39,7 @@ def manifold(path: str, bundle: dict) -> None:
     with left:
         n = st.slider("Cells along the longer side", 5, 30, 15, key="grid_n")
         view = map_state().get("view") or default_view(bundle)
-        x_name, y_name = (t.split(" (")[0] for t in bundle["axes"])
+        x_name, y_name = (t.split(" (")[0] for t in bundle.axes)
         columns, rows = grid_shape(view, n)
         st.caption(
             f"Visible region: {x_name} ∈ [{view['x'][0]:.2f}, {view['x'][1]:.2f}], "
@@ -51,7 +53,7 @@ def manifold(path: str, bundle: dict) -> None:
             st.image(
                 st.session_state.grid,
                 caption="decode(z) on a grid over the visible region (up is up)"
-                + ("; z = mean + p · components on the PCA plane" if bundle["pca"] else ""),
+                + ("; z = mean + p · components on the PCA plane" if bundle.pca else ""),
                 width=560,
             )
             st.download_button(
@@ -64,7 +66,7 @@ def manifold(path: str, bundle: dict) -> None:
             )
 
 
-def default_view(bundle: dict) -> dict:
+def default_view(bundle: MapBundle) -> dict:
     from vae import bundle as bundles
 
     from .config import STATIC
@@ -74,10 +76,10 @@ def default_view(bundle: dict) -> dict:
     return {"x": [float(lo[0]), float(hi[0])], "y": [float(lo[1]), float(hi[1])]}
 
 
-def decode_grid(path: str, bundle: dict, view: dict, columns: int, rows: int) -> bytes:
+def decode_grid(path: str, bundle: MapBundle, view: dict, columns: int, rows: int) -> bytes:
     from vae import latent, render
 
-    plane = loaders.plane_of(path, bundle["method"])
+    plane = loaders.plane_of(path, bundle.method)
     z = plane.to_latent(latent.grid(view["x"], view["y"], columns, rows))
     mosaic = latent.tile(
         latent.decode(loaders.checkpoint_of(path).model, z), columns, gap=1, fill=0.35

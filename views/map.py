@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from vae.bundle import MapBundle
 from vae.latent_size import ACTIVE_KL_NATS
 
 from . import clicked, digit, loaders, morph, state
@@ -25,35 +26,36 @@ def url(name: str | None) -> str | None:
     return f"{STATIC_URL}/{name}" if name else None
 
 
-def payload(bundle: dict, *, height: int, **extra) -> dict:
+def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
     """Everything the component needs for one model's map; small (big arrays go by URL).
 
     bundle: vae.bundle's record; extra: this map's state (pin, morph, upload, sync,
     prior_ring, pin_pixels, zoom, ...), None where absent.
     """
-    decoder, latent_decoder = bundle["decoder"], bundle["latent_decoder"]
+    decoder, latent_decoder = bundle.decoder, bundle.latent_decoder
     data = {
         "plotly_url": loaders.plotly_url(),
-        "points_url": url(bundle["points"]),
-        "mu_url": url(bundle["mu"]),
-        "sigma_url": url(bundle["sigma"]),
-        "images_url": url(bundle["images"]),
-        "sprite_columns": bundle["sprite_columns"],
+        "points_url": url(bundle.points),
+        "mu_url": url(bundle.mu),
+        "sigma_url": url(bundle.sigma),
+        "images_url": url(bundle.images),
+        "sprite_columns": bundle.sprite_columns,
         "decoder": decoder,
         "decoder_url": url(decoder["file"]) if decoder else None,
         "latent_decoder": latent_decoder,
         "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
-        "classes": bundle["classes"],
-        "item": bundle["item"],
-        "legend_title": f"{bundle['item']}:",
-        "axes": bundle["axes"],
-        "method": bundle["method"],
-        "decode_mode": "plane" if bundle["method"] in ("latent", "pca") else "nearest",
-        "pca": bundle["pca"],
-        "latent_dim": bundle["latent_dim"],
-        "kind": bundle["kind"],
-        "typical": bundle["typical"],
-        "active_kl_nats": ACTIVE_KL_NATS,  # the walk's threshold for an active dimension
+        "classes": bundle.classes,
+        "item": bundle.item,
+        "legend_title": f"{bundle.item}:",
+        "axes": bundle.axes,
+        "method": bundle.method,
+        "decode_mode": "plane" if bundle.invertible else "nearest",
+        "pca": bundle.pca,
+        "latent_dim": bundle.latent_dim,
+        "kind": bundle.kind,
+        "typical": bundle.typical,
+        # a dimension whose mean KL is at most this is drawn as inactive (vae/latent_size.py)
+        "active_kl_nats": ACTIVE_KL_NATS,
         "height": height,
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
@@ -77,16 +79,16 @@ def warm_torch() -> None:
     threading.Thread(target=work, name="warm-torch", daemon=True).start()
 
 
-def warm(path: str, bundle: dict) -> None:
+def warm(path: str, bundle: MapBundle) -> None:
     """Once the map is drawn: torch, and on a t-SNE or UMAP map what places a user's digit
     on it (views/digit.py), both in the background."""
     warm_torch()
-    if bundle["method"] in ("tsne", "umap"):
+    if not bundle.invertible:
         loaders.warm_placer(path, bundle)
 
 
 @st.fragment
-def explorer_map(path: str, bundle: dict) -> None:
+def explorer_map(path: str, bundle: MapBundle) -> None:
     """The explorer's map. Its events rerun only this fragment (see the module docstring).
 
     The link's notice is drawn here too: the first click makes the view the user's own,

@@ -15,6 +15,7 @@ import numpy as np
 import streamlit as st
 
 from vae import bundle as bundles
+from vae.bundle import MapBundle
 
 from .config import STATIC
 from .state import MORPH_FRAMES as FRAMES  # frames in the strip, by default
@@ -41,14 +42,14 @@ def request_id() -> int:
     return (st.session_state.get("morph_request") or {}).get("id", 0)
 
 
-def for_map(path: str, bundle: dict) -> dict | None:
+def for_map(path: str, bundle: MapBundle) -> dict | None:
     """The morph the map shows: the session's, with the model's defaults filling gaps."""
-    if bundle["method"] not in ("latent", "pca"):
+    if not bundle.invertible:
         return None  # a t-SNE/UMAP plane has no inverse: its in-between points decode nothing
     current = st.session_state.morph or {}
     morph = {
-        "a": current.get("a") or bundle["defaults"]["a"],
-        "b": current.get("b") or bundle["defaults"]["b"],
+        "a": current.get("a") or bundle.defaults["a"],
+        "b": current.get("b") or bundle.defaults["b"],
         "method": current.get("method") or "linear",
         "frames": int(current.get("frames") or FRAMES),
         "t": MORPH_T if current.get("t") is None else float(current["t"]),
@@ -62,25 +63,25 @@ def for_map(path: str, bundle: dict) -> dict | None:
             named = True
     if named:  # once: later reruns find the names in the session
         st.session_state.morph = {**current, "a": morph["a"], "b": morph["b"]}
-    if bundle["decoder"] is None:
+    if bundle.decoder is None:
         morph["frames_pixels"] = frames_pixels(path, bundle, morph)
     return morph
 
 
-def name_endpoint(bundle: dict, z: list[float]) -> dict:
+def name_endpoint(bundle: MapBundle, z: list[float]) -> dict:
     xy, labels = bundles.load_points(STATIC, bundle)
     i = bundles.nearest_point(xy, z)
     if i is None:
         return {"label": f"({z[0]:.2f}, {z[1]:.2f})", "index": None}
-    return {"label": f"#{i} “{bundle['classes'][int(labels[i])]}”", "index": i}
+    return {"label": f"#{i} “{bundle.classes[int(labels[i])]}”", "index": i}
 
 
-def frames_pixels(path: str, bundle: dict, morph: dict) -> list[list[float]]:
+def frames_pixels(path: str, bundle: MapBundle, morph: dict) -> list[list[float]]:
     from vae import latent
 
     from . import loaders
 
-    plane = loaders.plane_of(path, bundle["method"])
+    plane = loaders.plane_of(path, bundle.method)
     t = np.linspace(0, 1, morph["frames"])
     z = plane.to_latent(latent.interpolate(morph["a"]["z"], morph["b"]["z"], t, morph["method"]))
     return [f.ravel().tolist() for f in latent.decode(loaders.checkpoint_of(path).model, z)]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from vae.bundle import MapBundle
+
 from . import loaders, training
 from .config import STATIC_URL
 
@@ -20,7 +22,7 @@ def labels_of(dataset: str, indices: list[int]) -> list[int]:
     return loaders.splits(dataset).test.labels[indices].tolist()
 
 
-def watch(path: str, bundle: dict, facts: dict) -> None:
+def watch(path: str, bundle: MapBundle, facts: dict) -> None:
     job = training.current_job()
     if job is not None and not job.finished:
         # a full page run: the component is drawn anew, so it gets every snapshot again
@@ -52,7 +54,7 @@ def watch(path: str, bundle: dict, facts: dict) -> None:
             "epochs": found["epochs"],
             "nelbo": found["nelbo"],
             "labels": labels_of(facts["dataset"], found["indices"]),
-            "classes": bundle["classes"],
+            "classes": bundle.classes,
             "title": f"{facts['name']}: its map, epoch by epoch",
             "live": False,
         },

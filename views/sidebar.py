@@ -10,6 +10,7 @@ import streamlit as st
 
 from vae import bundle as bundles
 from vae import catalog, share
+from vae.bundle import MapBundle
 from vae.datasets import DATASETS, dataset_title
 
 from . import loaders, state, training
@@ -128,13 +129,13 @@ def show_broken(broken: dict[str, str]) -> None:
         st.sidebar.warning(f"**{name}** cannot be read: {reason}", icon=":material/error:")
 
 
-def share_view(path: str, bundle: dict) -> None:
+def share_view(path: str, bundle: MapBundle) -> None:
     st.sidebar.header("Share")
     st.sidebar.caption(
         "The address bar always holds this view (model, plane, clicked point, morph, zoom): "
         "copy it to share what you see."
     )
-    columns = "index, label, class, μ" + (", σ" if bundle["sigma"] else "")
+    columns = "index, label, class, μ" + (", σ" if bundle.sigma else "")
     st.sidebar.download_button(
         "Latent coordinates (CSV)",
         lambda: latent_csv(bundle),
@@ -144,7 +145,7 @@ def share_view(path: str, bundle: dict) -> None:
         on_click="ignore",
         help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
     )
-    if bundle["decoder"] is not None:
+    if bundle.decoder is not None:
         st.sidebar.download_button(
             "The explorer as one HTML file",
             lambda: explorer_page(path, bundle),
@@ -157,19 +158,19 @@ def share_view(path: str, bundle: dict) -> None:
         )
 
 
-def explorer_page(path: str, bundle: dict) -> bytes:
+def explorer_page(path: str, bundle: MapBundle) -> bytes:
     from vae.export import export_html
 
-    return export_html(path, pca=bundle["method"] != "latent").encode()
+    return export_html(path, pca=bundle.method != "latent").encode()
 
 
-def latent_csv(bundle: dict) -> bytes:
+def latent_csv(bundle: MapBundle) -> bytes:
     """The CSV from the map's own files (no torch): what the map shows is what you get."""
-    mu = bundles.load_matrix(STATIC, bundle["mu"])
+    mu = bundles.load_matrix(STATIC, bundle.mu)
     _, labels = bundles.load_points(STATIC, bundle)
-    sigma = bundles.load_matrix(STATIC, bundle["sigma"]) if bundle["sigma"] else None
+    sigma = bundles.load_matrix(STATIC, bundle.sigma) if bundle.sigma else None
     logvar = None if sigma is None else 2.0 * np.log(sigma.astype(np.float64))
-    return share.latent_csv(mu, logvar, labels, bundle["classes"])
+    return share.latent_csv(mu, logvar, labels, bundle.classes)
 
 
 def sidebar(models: list[str]) -> dict | None:

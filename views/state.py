@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae import share
+from vae.bundle import MapBundle
 from vae.files import mtime
 
 from .config import DEFAULT_NAME, checkpoints
@@ -113,16 +114,16 @@ def read_link(usable: list[str], broken: dict[str, str]) -> None:
     st.session_state.link_notice = notices or None
 
 
-def note_view(reported, bundle: dict) -> None:
+def note_view(reported, bundle: MapBundle) -> None:
     """Keep the map's visible range from its report ({x, y, touched, points}), but only a
     range the user chose on this very map (not the fitted one, not the last model's)."""
-    if not hasattr(reported, "get") or reported.get("points") != bundle["points"]:
+    if not hasattr(reported, "get") or reported.get("points") != bundle.points:
         return
     if reported.get("touched"):
         st.session_state.zoom = [*reported["x"], *reported["y"]]
 
 
-def write_link(bundle: dict) -> None:
+def write_link(bundle: MapBundle) -> None:
     """Keep the URL in step with the view; only the keys vae.share owns are touched.
 
     bundle: the map's (its plane goes in the link for a model of more than 2 dimensions).
@@ -139,7 +140,7 @@ def write_link(bundle: dict) -> None:
         a=tuple(a["z"][:2]) if a else None,
         b=tuple(b["z"][:2]) if b else None,
         path=method if method and method != "linear" else None,
-        plane=bundle["method"] if bundle["method"] in share.PLANES else None,
+        plane=bundle.method if bundle.method in share.PLANES else None,
         frames=int(frames) if frames and int(frames) != MORPH_FRAMES else None,
         t=float(t) if t is not None and abs(float(t) - MORPH_T) > 5e-4 else None,
         zoom=tuple(zoom) if zoom else None,

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from vae import train_config
 from vae.datasets import dataset_title, is_known_dataset
 
 from .config import checkpoints
 
-# vae.train.TrainConfig().epochs (not imported: that needs torch, and this form is on the
-# first page); tests/test_views.py checks they agree.
-DEFAULT_EPOCHS = 12
+MAP_MIN_LATENT = 2  # the map needs a plane: a 1-D model is trained with vae-train only
 
 
 def current_job():
@@ -38,17 +37,40 @@ def mine(job) -> bool:
     return job.owner == st.session_state.session_id
 
 
+def setting_input(label: str, name: str, problems: list[str], step: float | None = None):
+    """A number box for TrainConfig's field `name` with its default and help (declared once,
+    in vae/train_config.py). A value outside the field's limit adds a message to
+    `problems` (the box itself takes any number, so the message can say what the limit is)."""
+    kind = int if train_config.is_integer(name) else float
+    value = st.number_input(
+        label,
+        value=kind(train_config.DEFAULTS[name]),
+        step=None if step is None else kind(step),
+        key=f"train_{name}",
+        help=f"{train_config.help_of(name)}; {train_config.limit_text(name)}",
+    )
+    problem = train_config.check(name, value)
+    if problem:
+        problems.append(f"{label}: {problem.removeprefix(name + ' ')}.")
+    return kind(value)
+
+
 def start(settings: dict) -> None:
     from vae import jobs
-    from vae.train import TrainConfig
 
     try:
-        cfg = TrainConfig(**settings)  # the default recipe otherwise, as vae-train's
+        cfg = train_config.TrainConfig(**settings)  # the default recipe otherwise, as vae-train's
         jobs.start(cfg, checkpoints(), st.session_state.session_id)
     except (ValueError, RuntimeError) as e:
         st.session_state.train_error = str(e)
     else:
         st.session_state.train_error = None
+
+
+def choice(label: str, name: str) -> str:
+    """A select box of TrainConfig's choices for `name`, with its help."""
+    options = list(train_config.FIELDS[name].metadata["choices"])
+    return st.selectbox(label, options, key=f"train_{name}", help=train_config.help_of(name))
 
 
 @st.fragment
@@ -58,21 +80,25 @@ def training_form() -> None:
     dataset = st.session_state.get("dataset")
     dataset = dataset if dataset and is_known_dataset(dataset) else "mnist"
     # Plain widgets, not st.form: Enter in a number box must not start a run.
+    problems: list[str] = []
     settings = {
-        "epochs": int(st.number_input("Epochs", 1, 100, DEFAULT_EPOCHS, key="train_epochs")),
-        "latent_dim": int(st.number_input("Latent size", 2, 32, 2, key="train_latent")),
-        "arch": st.selectbox("Architecture", ["mlp", "conv"], key="train_arch"),
-        "kind": st.selectbox(
-            "Kind",
-            ["vae", "ae"],
-            key="train_kind",
-            help="ae: a plain autoencoder, no KL term, for comparison",
-        ),
-        "beta": float(st.number_input("β (weight on KL)", 0.0, 10.0, 1.0, 0.5, key="train_beta")),
+        "epochs": setting_input("Epochs", "epochs", problems),
+        "latent_dim": setting_input("Latent size", "latent_dim", problems),
+        "arch": choice("Architecture", "arch"),
+        "kind": choice("Kind", "kind"),
+        "beta": setting_input("β (weight on KL)", "beta", problems, step=0.5),
         "dataset": dataset,
     }
+    if settings["latent_dim"] < MAP_MIN_LATENT:
+        problems.append(
+            f"Latent size: at least {MAP_MIN_LATENT} here, since the map shows a plane "
+            "(vae-train trains a 1-D model)."
+        )
+    for problem in problems:
+        st.error(problem)
     st.caption(f"Trains on {dataset_title(dataset)} (the dataset picked above).")
-    if st.button("Start training", key="train_start", disabled=busy, type="primary"):
+    if st.button("Start training", key="train_start", disabled=busy or bool(problems),
+                 type="primary"):  # fmt: skip
         start(settings)
         st.rerun(scope="app")  # the progress below is another fragment: draw both anew
     if st.session_state.get("train_error"):
