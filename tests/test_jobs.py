@@ -17,6 +17,7 @@ import pytest
 from vae import job_record, jobs
 from vae.checkpoint import load_checkpoint
 from vae.train import TrainConfig
+from vae.train_config import limit_of
 
 TIMEOUT = 120  # seconds; generous, the machine's 2 cores are shared
 
@@ -71,9 +72,13 @@ def config(data_root: Path, **kw) -> TrainConfig:
     return TrainConfig(**(base | kw))
 
 
+# A run that outlasts any test's wait: the most epochs allowed, each over all the data.
+LONG = {"epochs": int(limit_of("epochs").hi), "limit_batches": None}
+
+
 def long_run(data_root: Path, tmp_path: Path, owner: str = "a") -> jobs.TrainingJob:
     """A run that lasts far longer than any test waits, seen running (past data loading)."""
-    job = jobs.start(config(data_root, epochs=10_000), tmp_path, owner=owner)
+    job = jobs.start(config(data_root, **LONG), tmp_path, owner=owner)
     until(lambda: job.status == "running" or job.finished, "the child's first progress")
     assert job.status == "running", job.error
     return job
@@ -157,7 +162,7 @@ def test_stop_mid_run_saves_a_valid_checkpoint(tmp_path, data_root):
 
 def test_stop_requested_set_still_stops_at_once(tmp_path, data_root):
     # what the UI calls today, even before the child has loaded anything
-    job = jobs.start(config(data_root, epochs=10_000), tmp_path, owner="a")
+    job = jobs.start(config(data_root, **LONG), tmp_path, owner="a")
     job.stop_requested.set()
     wait(job)
     assert job.status == "stopped", job.error
@@ -186,7 +191,7 @@ def test_killed_child_fails_the_job_not_the_server(tmp_path, data_root):
 
 
 def test_only_one_run_at_a_time(tmp_path, data_root):
-    job = jobs.start(config(data_root, epochs=10_000), tmp_path, owner="a")
+    job = jobs.start(config(data_root, **LONG), tmp_path, owner="a")
     with pytest.raises(RuntimeError, match="already training"):
         jobs.start(config(data_root), tmp_path, owner="b")
     assert jobs.current_job() is job
