@@ -16,6 +16,7 @@
 //   clicked.js   the click and the clicked point's panel     walk.js  walk every dimension
 //   morph.js     morph controls, strip, downloads, and the order of morph changes
 //   sync.js      linked maps (Compare)   testapi.js  window.latentExplorer, for tests
+//   keys.js      the keyboard (probe, Enter pins, legend buttons, the morph slider by frames)
 //   stats.js     measurements            core/       PRNG, decoder, blobs, geometry, GIF, DOM
 //
 // The data from Python changes on reruns; Streamlit then calls this module again without
@@ -34,6 +35,7 @@ import { watchWalk, showWalk } from "./walk.js";
 import { bindMorph, receiveMorph, applyRequest, showMorphControls } from "./morph.js";
 import { register, peers, placeOf, showRemote } from "./sync.js";
 import { installTestApi, setMainMap } from "./testapi.js";
+import { bindKeys, legendButtons } from "./keys.js";
 import { stats, mark, countDecode } from "./stats.js";
 
 const INSTANCES = new WeakMap();
@@ -69,6 +71,7 @@ class LatentMap {
     this.pin = null; // the clicked point {z, index, label, peer?} (clicked.js)
     this.lastNonce = null; // the page's last click (clicked.js)
     this.hoverZ = null;
+    this.probe = null; // the keyboard's probe on the plane (keys.js)
     this.remoteZ = null; // the pointer over a linked map (sync.js)
     this.morphT = 0.5;
     this.morph = null; // {a: {z, label, index}, b: {...}, method, frames, t, seq} (morph.js)
@@ -79,6 +82,7 @@ class LatentMap {
     this.reports = []; // keys of the state sent to Python, for the test API
     watchWalk(this);
     bindMorph(this);
+    bindKeys(this);
     this.bindEvents();
   }
 
@@ -118,6 +122,7 @@ class LatentMap {
     this.lastNonce = null;
     this.morph = null;
     this.hoverZ = null;
+    this.probe = null;
     this.hoverCanvas.getContext("2d").clearRect(0, 0, 28, 28);
     this.hoverCanvas.classList.add("lx-empty");
     this.el(".lx-hover-coords").textContent = "move over the map";
@@ -213,6 +218,12 @@ class LatentMap {
 
   resizeOverlay() { resizeOverlay(this); }
 
+  // Plotly drew (a pan, a zoom, the legend): the overlay and the legend's buttons follow.
+  afterPlot() {
+    this.drawOverlay();
+    legendButtons(this, this.Plotly);
+  }
+
   // A class shown or hidden in the legend: what was drawn from the points follows it.
   onLegend() {
     if (this.pin) showDetails(this);
@@ -256,8 +267,14 @@ class LatentMap {
   onMove(e) {
     if (!this.decode || !this.points) return;
     if (e.target.closest && e.target.closest(CHROME)) return; // over the toolbar or legend
+    if (e.pointerType === "touch") return; // a finger's preview follows a long press (touch.js)
     const z = toLatent(this, e.clientX, e.clientY);
-    if (!z) return;
+    if (z) this.showHover(z);
+  }
+
+  // Decode z into the "Under the pointer" card (the pointer, the keyboard's probe, a finger).
+  showHover(z) {
+    if (!this.decode || !this.points) return;
     this.root.classList.add("lx-hovering");
     this.hoverCanvas.classList.remove("lx-empty");
     this.hoverZ = z;

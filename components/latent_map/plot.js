@@ -86,7 +86,8 @@ function layoutOf(data, xRange, yRange) {
   };
 }
 
-// Draw map.points on map.plot and keep the overlay (map.drawOverlay, map.resizeOverlay),
+// Draw map.points on map.plot and keep the overlay and the legend's buttons (map.afterPlot,
+// map.drawOverlay, map.resizeOverlay),
 // the view report (map.sendView) and the legend's followers (map.onLegend) in step.
 export async function newPlot(map, Plotly, data) {
   const { zoom, xRange, yRange } = firstView(map.points, data.zoom);
@@ -96,12 +97,14 @@ export async function newPlot(map, Plotly, data) {
                    modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
   const plot = map.plot;
   await Plotly.newPlot(plot, traces(map.points, data.classes), layoutOf(data, xRange, yRange), config);
-  plot.on("plotly_afterplot", () => map.drawOverlay());
+  map.Plotly = Plotly;
+  plot.on("plotly_afterplot", () => map.afterPlot());
   plot.on("plotly_relayouting", (ev) => map.drawOverlay(ev));
   plot.on("plotly_relayout", () => map.sendView());
   // A class shown or hidden in the legend: what was drawn from the points follows it.
   plot.on("plotly_restyle", () => map.onLegend());
   map.el(".lx-loading").style.display = "none";
+  map.afterPlot();
   map.resizeOverlay();
   // Plotly's `responsive` only follows window resizes; the column can change width
   // without one (e.g. when the page's layout settles), leaving the plot wider than its

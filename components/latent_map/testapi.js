@@ -19,6 +19,8 @@
 //     view         {x: [x0, x1], y: [y0, y1], plot: {l, t, w, h}, width, height,
 //                  titles: [x, y]}: the displayed ranges and plot area (px), or null
 //     hover        z under the pointer (last decoded), or null
+//     probe        z of the keyboard's probe (keys.js), or null
+//     zoomed       bool: the view is narrower than the whole map (a finger pans; touch.js)
 //     remote       z marked from a linked map, or null
 //     pin          {z, index, label, peer}: the clicked point (index -1: empty space), or null
 //     pinEllipses  [{k, xs, ys}] the clicked test image's 1- and 2-sigma ellipses, or null
@@ -94,6 +96,8 @@ export function snapshot(map) {
     visible: visibleClasses(map),
     view: view(map),
     hover: map.hoverZ,
+    probe: map.probe,
+    zoomed: Boolean(map.zoomed),
     remote: map.remoteZ,
     pin: map.pin && { z: map.pin.z, index: map.pin.index, label: map.pin.label, peer: Boolean(map.pin.peer) },
     pinEllipses: map.pinEllipses,
