@@ -16,6 +16,7 @@
 //   clicked.js   the click and the clicked point's panel     walk.js  walk every dimension
 //   morph.js     morph controls, strip, downloads, and the order of morph changes
 //   sync.js      linked maps (Compare)   testapi.js  window.latentExplorer, for tests
+//   touch.js     fingers: a tap pins, one finger pans a zoomed map only, a pinch zooms
 //   keys.js      the keyboard (probe, Enter pins, legend buttons, the morph slider by frames)
 //   stats.js     measurements            core/       PRNG, decoder, blobs, geometry, GIF, DOM
 //
@@ -36,6 +37,7 @@ import { bindMorph, receiveMorph, applyRequest, showMorphControls } from "./morp
 import { register, peers, placeOf, showRemote } from "./sync.js";
 import { installTestApi, setMainMap } from "./testapi.js";
 import { bindKeys, legendButtons } from "./keys.js";
+import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 
 const INSTANCES = new WeakMap();
@@ -83,6 +85,7 @@ class LatentMap {
     watchWalk(this);
     bindMorph(this);
     bindKeys(this);
+    bindTouch(this);
     this.bindEvents();
   }
 
@@ -218,8 +221,10 @@ class LatentMap {
 
   resizeOverlay() { resizeOverlay(this); }
 
-  // Plotly drew (a pan, a zoom, the legend): the overlay and the legend's buttons follow.
+  // Plotly drew (a pan, a zoom, the legend): the overlay, the legend's buttons and what a
+// finger does (touch.js) follow.
   afterPlot() {
+    followZoom(this);
     this.drawOverlay();
     legendButtons(this, this.Plotly);
   }
@@ -239,6 +244,7 @@ class LatentMap {
     });
     this.plot.addEventListener("pointerdown", (e) => {
       const chrome = e.target.closest && e.target.closest(CHROME);
+      if (e.pointerType === "touch") return; // fingers: touch.js
       if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY, t: performance.now() };
     }, { capture: true });
     // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;

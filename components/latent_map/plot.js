@@ -59,6 +59,7 @@ function firstView(points, zoomAsked) {
     && zoomAsked[0] < zoomAsked[1] && zoomAsked[2] < zoomAsked[3] ? zoomAsked : null;
   return {
     zoom,
+    whole: { x: [x0 - padX, x1 + padX], y: [y0 - padY, y1 + padY] },
     xRange: zoom ? zoom.slice(0, 2) : [x0 - padX, x1 + padX],
     yRange: zoom ? zoom.slice(2, 4) : [y0 - padY, y1 + padY],
   };
@@ -90,7 +91,8 @@ function layoutOf(data, xRange, yRange) {
 // map.drawOverlay, map.resizeOverlay),
 // the view report (map.sendView) and the legend's followers (map.onLegend) in step.
 export async function newPlot(map, Plotly, data) {
-  const { zoom, xRange, yRange } = firstView(map.points, data.zoom);
+  const { zoom, whole, xRange, yRange } = firstView(map.points, data.zoom);
+  map.wholeView = whole; // a view that leaves part of it out is zoomed (touch.js)
   const config = { responsive: true, scrollZoom: true, displaylogo: false,
                    showTips: false, // its legend tip ("Double-click on legend…") covered the page
                    doubleClickDelay: DOUBLE_CLICK_MS,

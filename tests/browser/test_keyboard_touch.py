@@ -94,3 +94,130 @@ def test_the_morph_slider_moves_a_frame_per_key(page):
     t3 = page.evaluate("latentExplorer.snapshot().morph.t")
     assert abs(t3 - t1) < 1e-9
     page.screenshot(path=str(ARTIFACTS / "keyboard-morph.png"))
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
+SCROLLED = "() => document.querySelector('[data-testid=stMain]').scrollTop"
+
+
+def touch(cdp, kind: str, points: list[tuple[float, float]]) -> None:
+    """One CDP touch event: every finger down at `points` (ids 1, 2, ...)."""
+    fingers = [{"x": x, "y": y, "id": k + 1, "radiusX": 4, "radiusY": 4} for k, (x, y) in enumerate(points)]
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else fingers})
+
+
+def open_touch(browser, app_url, device: dict):
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_url)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    return context, page, context.new_cdp_session(page)
+
+
+def plot_area(page) -> dict:
+    """The plot area (inside the axes) in page pixels."""
+    return page.evaluate("""() => { const s = latentExplorer.snapshot();
+      const r = latentExplorer.element().querySelector('.lx-plot').getBoundingClientRect();
+      const p = s.view.plot; return {x: r.left + p.l, y: r.top + p.t, width: p.w, height: p.h}; }""")
+
+
+@pytest.mark.parametrize("device", ["phone", "tablet"])
+def test_a_tap_pins_and_a_swipe_scrolls_the_page(browser, app_url, device):
+    context, page, cdp = open_touch(browser, app_url, PHONE if device == "phone" else TABLET)
+    try:
+        assert page.evaluate("latentExplorer.snapshot().zoomed") is False
+        # at the whole view a vertical swipe over the map scrolls the page, and pans nothing
+        page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+        box = plot_area(page)
+        view = page.evaluate("latentExplorer.snapshot().view")
+        before = page.evaluate(SCROLLED)
+        x = box["x"] + 0.5 * box["width"]
+        y0 = min(box["y"] + 0.9 * box["height"], page.viewport_size["height"] - 20)
+        touch(cdp, "touchStart", [(x, y0)])
+        for k in range(1, 11):
+            touch(cdp, "touchMove", [(x, y0 - 25 * k)])
+            page.wait_for_timeout(16)
+        touch(cdp, "touchEnd", [])
+        page.wait_for_timeout(800)
+        assert page.evaluate(SCROLLED) > before + 50, (before, page.evaluate(SCROLLED))
+        assert page.evaluate("latentExplorer.snapshot().view")["x"] == view["x"]
+        assert page.evaluate("latentExplorer.snapshot().pin") is None  # a swipe is no tap
+        # a tap pins, and the link gains x and y
+        box = plot_area(page)
+        top = max(box["y"], 70)
+        tx, ty = box["x"] + 0.3 * box["width"], top + 0.5 * (box["y"] + box["height"] - top)
+        touch(cdp, "touchStart", [(tx, ty)])
+        touch(cdp, "touchEnd", [])
+        page.wait_for_function("() => latentExplorer.snapshot().pin !== null")
+        page.wait_for_function("() => location.search.includes('x=') && location.search.includes('y=')")
+        page.screenshot(path=str(ARTIFACTS / f"touch-tap-{device}.png"))
+    finally:
+        context.close()
+
+
+def test_a_pinch_zooms_the_map_then_one_finger_pans_it(browser, app_url):
+    context, page, cdp = open_touch(browser, app_url, PHONE)
+    try:
+        page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
+        box = plot_area(page)
+        cx = box["x"] + 0.5 * box["width"]
+        cy = min(box["y"] + 0.5 * box["height"], page.viewport_size["height"] - 80)
+        view = page.evaluate("latentExplorer.snapshot().view")
+        before = page.evaluate(SCROLLED)
+        touch(cdp, "touchStart", [(cx - 30, cy), (cx + 30, cy)])
+        for k in range(1, 11):
+            touch(cdp, "touchMove", [(cx - 30 - 6 * k, cy), (cx + 30 + 6 * k, cy)])
+            page.wait_for_timeout(16)
+        touch(cdp, "touchEnd", [])
+        page.wait_for_function("() => latentExplorer.snapshot().zoomed")
+        zoomed = page.evaluate("latentExplorer.snapshot().view")
+        span = lambda v: v["x"][1] - v["x"][0]  # noqa: E731
+        assert span(zoomed) < 0.5 * span(view), (view, zoomed)  # fingers 60 -> 180 px apart: 1/3
+        assert page.evaluate(SCROLLED) == before  # the page's zoom and scroll stay
+        assert page.evaluate("latentExplorer.snapshot().pin") is None
+        assert page.evaluate("() => window.visualViewport.scale") == 1
+        # zoomed, one finger pans the map instead of scrolling the page
+        touch(cdp, "touchStart", [(cx, cy)])
+        for k in range(1, 9):
+            touch(cdp, "touchMove", [(cx, cy - 10 * k)])
+            page.wait_for_timeout(16)
+        touch(cdp, "touchEnd", [])
+        page.wait_for_timeout(500)
+        panned = page.evaluate("latentExplorer.snapshot().view")
+        # the finger drags the map up by 80 px: the view goes down the plane by as much
+        drag = 80 / panned["plot"]["h"] * (zoomed["y"][1] - zoomed["y"][0])
+        assert abs((zoomed["y"][0] - panned["y"][0]) - drag) < 0.1 * drag, (zoomed, panned)
+        assert abs(panned["x"][0] - zoomed["x"][0]) < 1e-6
+        assert page.evaluate(SCROLLED) == before
+        # the link keeps the zoom
+        page.wait_for_function("() => location.search.includes('zoom=')")
+    finally:
+        context.close()
+
+
+def test_a_long_press_then_a_move_drives_the_preview(browser, app_url):
+    context, page, cdp = open_touch(browser, app_url, TABLET)
+    try:
+        box = plot_area(page)
+        x, y = box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"]
+        before = page.evaluate(SCROLLED)
+        touch(cdp, "touchStart", [(x, y)])
+        page.wait_for_timeout(600)  # held still: the preview starts
+        first = page.evaluate("latentExplorer.snapshot().hover")
+        assert first is not None
+        for k in range(1, 6):
+            touch(cdp, "touchMove", [(x + 12 * k, y + 8 * k)])
+            page.wait_for_timeout(16)
+        moved = page.evaluate("latentExplorer.snapshot().hover")
+        touch(cdp, "touchEnd", [])
+        assert moved[0] > first[0] and moved[1] < first[1], (first, moved)  # right and down
+        assert page.evaluate(SCROLLED) == before
+        assert page.evaluate("latentExplorer.snapshot().pin") is None  # a long press is no tap
+    finally:
+        context.close()
