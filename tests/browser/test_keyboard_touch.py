@@ -10,6 +10,7 @@ from tests.browser.test_explorer import query
 
 pytestmark = pytest.mark.browser
 
+LINK_HAS_XY = "() => location.search.includes('x=') && location.search.includes('y=')"
 ACTIVE = "() => document.activeElement && document.activeElement.className"
 
 
@@ -45,7 +46,7 @@ def test_the_keyboard_alone_pins_a_point(page):
     pin = page.evaluate("latentExplorer.snapshot().pin")
     if pin["index"] < 0:  # empty space: pinned where the probe is
         assert pin["z"] == second
-    page.wait_for_function("() => location.search.includes('x=') && location.search.includes('y=')")
+    page.wait_for_function(LINK_HAS_XY)
     wait_idle(page)
     q = query(page)
     assert abs(float(q["x"]) - pin["z"][0]) < 1e-3 and abs(float(q["y"]) - pin["z"][1]) < 1e-3
@@ -89,23 +90,31 @@ def test_the_morph_slider_moves_a_frame_per_key(page):
     assert abs((t2 - t1) - 1 / (frames - 1)) < 1e-9
     assert "frame" in slider.get_attribute("aria-valuetext")
     # Python hears of it for the link, once the slider rests
-    page.wait_for_function(f"() => location.search.includes('t={t2:.2f}'.slice(0, 5))", timeout=15_000)
+    link_t = f"() => location.search.includes('t={t2:.2f}'.slice(0, 5))"
+    page.wait_for_function(link_t, timeout=15_000)
     page.keyboard.press("ArrowLeft")
     t3 = page.evaluate("latentExplorer.snapshot().morph.t")
     assert abs(t3 - t1) < 1e-9
     page.screenshot(path=str(ARTIFACTS / "keyboard-morph.png"))
 
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 TABLET = {"viewport": {"width": 820, "height": 1180}, "is_mobile": True, "has_touch": True}
 SCROLLED = "() => document.querySelector('[data-testid=stMain]').scrollTop"
 
 
 def touch(cdp, kind: str, points: list[tuple[float, float]]) -> None:
     """One CDP touch event: every finger down at `points` (ids 1, 2, ...)."""
-    fingers = [{"x": x, "y": y, "id": k + 1, "radiusX": 4, "radiusY": 4} for k, (x, y) in enumerate(points)]
-    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [] if kind == "touchEnd" else fingers})
+    fingers = [
+        {"x": x, "y": y, "id": k + 1, "radiusX": 4, "radiusY": 4} for k, (x, y) in enumerate(points)
+    ]
+    touches = [] if kind == "touchEnd" else fingers
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
 
 
 def open_touch(browser, app_url, device: dict):
@@ -124,7 +133,8 @@ def plot_area(page) -> dict:
     """The plot area (inside the axes) in page pixels."""
     return page.evaluate("""() => { const s = latentExplorer.snapshot();
       const r = latentExplorer.element().querySelector('.lx-plot').getBoundingClientRect();
-      const p = s.view.plot; return {x: r.left + p.l, y: r.top + p.t, width: p.w, height: p.h}; }""")
+      const p = s.view.plot;
+      return {x: r.left + p.l, y: r.top + p.t, width: p.w, height: p.h}; }""")
 
 
 @pytest.mark.parametrize("device", ["phone", "tablet"])
@@ -155,7 +165,7 @@ def test_a_tap_pins_and_a_swipe_scrolls_the_page(browser, app_url, device):
         touch(cdp, "touchStart", [(tx, ty)])
         touch(cdp, "touchEnd", [])
         page.wait_for_function("() => latentExplorer.snapshot().pin !== null")
-        page.wait_for_function("() => location.search.includes('x=') && location.search.includes('y=')")
+        page.wait_for_function(LINK_HAS_XY)
         page.screenshot(path=str(ARTIFACTS / f"touch-tap-{device}.png"))
     finally:
         context.close()
@@ -178,7 +188,8 @@ def test_a_pinch_zooms_the_map_then_one_finger_pans_it(browser, app_url):
         page.wait_for_function("() => latentExplorer.snapshot().zoomed")
         zoomed = page.evaluate("latentExplorer.snapshot().view")
         span = lambda v: v["x"][1] - v["x"][0]  # noqa: E731
-        assert span(zoomed) < 0.5 * span(view), (view, zoomed)  # fingers 60 -> 180 px apart: 1/3
+        # fingers 60 -> 180 px apart: a third of the span
+        assert span(zoomed) < 0.5 * span(view), (view, zoomed)
         assert page.evaluate(SCROLLED) == before  # the page's zoom and scroll stay
         assert page.evaluate("latentExplorer.snapshot().pin") is None
         assert page.evaluate("() => window.visualViewport.scale") == 1
