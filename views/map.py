@@ -55,6 +55,7 @@ def payload(bundle: dict, *, height: int, **extra) -> dict:
         "typical": bundle["typical"],
         "active_kl_nats": ACTIVE_KL_NATS,  # the walk's threshold for an active dimension
         "height": height,
+        "palette": state.palette(),  # the classes' colours (core/palette.js)
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
     data.update({k: extra.get(k) for k in keys})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import loaders, training
+from . import loaders, state, training
 from .config import STATIC_URL
 
 
@@ -53,6 +53,7 @@ def watch(path: str, bundle: dict, facts: dict) -> None:
             "nelbo": found["nelbo"],
             "labels": labels_of(facts["dataset"], found["indices"]),
             "classes": bundle["classes"],
+            "palette": state.palette(),
             "title": f"{facts['name']}: its map, epoch by epoch",
             "live": False,
         },
@@ -83,6 +84,7 @@ def live() -> None:
             "new": new,
             "labels": labels_of(job.config.dataset, job.snapshot_indices),
             "classes": loaders.splits(job.config.dataset).classes,
+            "palette": state.palette(),
             "title": f"Training {Path(job.config.out).name}: epoch {job.epoch} of {job.epochs}",
             "live": True,
         },

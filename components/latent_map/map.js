@@ -29,7 +29,7 @@ import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
 import { HTML } from "./template.js";
-import { newPlot, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
+import { newPlot, followPalette, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
 import { drawOverlay, resizeOverlay } from "./overlay.js";
 import { onClick, undoClick, receivePin, paintPin, showDetails } from "./clicked.js";
 import { watchWalk, showWalk } from "./walk.js";
@@ -324,6 +324,7 @@ class LatentMap {
 
   // ---- state from Python -----------------------------------------------------------------------
   applyOverlays() {
+    followPalette(this);
     receivePin(this, this.data);
     receiveMorph(this, this.data.morph);
     this.el(".lx-morph").style.display = this.morph ? "" : "none";

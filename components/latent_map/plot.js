@@ -5,11 +5,8 @@
 // Plotly element.
 
 import { fmt } from "./core/dom.js";
+import { classColour } from "./core/palette.js";
 
-export const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-];
 export const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
 // this soon after a click makes a double-click, which resets the zoom and pins nothing
 export const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
@@ -22,7 +19,7 @@ export function coordText(data, z) {
   return `${names} = (${fmt(z[0])}, ${fmt(z[1])})`;
 }
 
-function traces(points, classes) {
+function traces(points, classes, palette) {
   const out = [];
   for (let c = 0; c < classes.length; c++) {
     const x = [];
@@ -38,7 +35,7 @@ function traces(points, classes) {
     out.push({
       type: "scattergl", mode: "markers", name: classes[c], x, y,
       customdata: idx, hoverinfo: "skip",
-      marker: { size: 3.5, color: PALETTE[c % PALETTE.length], opacity: 0.75 },
+      marker: { size: 3.5, color: classColour(palette, c), opacity: 0.75 },
     });
   }
   return out;
@@ -98,7 +95,8 @@ export async function newPlot(map, Plotly, data) {
                    doubleClickDelay: DOUBLE_CLICK_MS,
                    modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
   const plot = map.plot;
-  await Plotly.newPlot(plot, traces(map.points, data.classes), layoutOf(data, xRange, yRange), config);
+  await Plotly.newPlot(plot, traces(map.points, data.classes, data.palette), layoutOf(data, xRange, yRange), config);
+  map.palette = data.palette;
   map.Plotly = Plotly;
   plot.on("plotly_afterplot", () => map.afterPlot());
   plot.on("plotly_relayouting", (ev) => map.drawOverlay(ev));
@@ -130,6 +128,16 @@ export async function newPlot(map, Plotly, data) {
     }
     map.resizeOverlay();
   }).observe(plot);
+}
+
+// The classes' colours follow the data's palette (the sidebar's toggle), without a new plot.
+export function followPalette(map) {
+  const name = map.data.palette;
+  if (!map.Plotly || !map.plot._fullData || name === map.palette) return;
+  map.palette = name;
+  const n = map.plot._fullData.length;
+  const colours = Array.from({ length: n }, (_, c) => classColour(name, c));
+  map.Plotly.restyle(map.plot, { "marker.color": colours }, [...Array(n).keys()]);
 }
 
 // ---- pixel <-> plane, from the displayed axis ranges ------------------------------------

@@ -14,7 +14,9 @@
 //                  latent_dim, kind, item, classes, axes, legend_title, height, sync, pca,
 //                  model, active_kl_nats, pin (Python's {x, y, index, label, nonce, peer})
 //     n            number of points on the map
-//     traces       [{name, type, visible}] as Plotly holds them (visible: true or "legendonly")
+//     traces       [{name, type, visible, colour}] as Plotly holds them (visible: true or
+//                  "legendonly"; colour: the marker's)
+//     palette      the classes' colours by name: "default" or "cb" (core/palette.js)
 //     visible      [bool] per class as the legend shows them, or null before the plot
 //     view         {x: [x0, x1], y: [y0, y1], plot: {l, t, w, h}, width, height,
 //                  titles: [x, y]}: the displayed ranges and plot area (px), or null
@@ -92,7 +94,9 @@ export function snapshot(map) {
     model: map.modelKey,
     data: Object.fromEntries(DATA_KEYS.map((k) => [k, d[k] ?? null])),
     n: map.points ? map.points.n : 0,
-    traces: (map.plot._fullData || []).map((t) => ({ name: t.name, type: t.type, visible: t.visible })),
+    traces: (map.plot._fullData || []).map((t) => ({ name: t.name, type: t.type, visible: t.visible,
+                                                   colour: t.marker && t.marker.color })),
+    palette: map.palette || null,
     visible: visibleClasses(map),
     view: view(map),
     hover: map.hoverZ,

@@ -232,3 +232,37 @@ def test_a_long_press_then_a_move_drives_the_preview(browser, app_url):
         assert page.evaluate("latentExplorer.snapshot().pin") is None  # a long press is no tap
     finally:
         context.close()
+
+
+CB = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2",
+      "#D55E00", "#CC79A7", "#000000", "#999999", "#882255"]  # fmt: skip
+
+
+def test_the_colour_blind_palette_is_kept_in_the_link(page):
+    snap = page.evaluate("latentExplorer.snapshot()")
+    assert snap["palette"] == "default" and "palette=" not in page.url
+    first = [t["colour"] for t in snap["traces"]]
+    page.get_by_text("Colour-blind-safe colours").click()
+    page.wait_for_function("() => latentExplorer.snapshot().palette === 'cb'")
+    page.wait_for_function("() => location.search.includes('palette=cb')")
+    colours = [t["colour"] for t in page.evaluate("latentExplorer.snapshot().traces")]
+    assert colours == CB[: len(colours)] and colours != first
+    # the legend's swatches follow the points
+    swatch = page.evaluate(
+        "() => document.querySelector('.lx-root .legend .traces .scatterpts, "
+        ".lx-root .legend .traces path').style.fill"
+    )
+    assert swatch.replace(" ", "") in ("rgb(230,159,0)", "#e69f00"), swatch
+    wait_idle(page)
+    page.reload()
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
+    page.wait_for_function("() => latentExplorer.snapshot() && latentExplorer.snapshot().ready")
+    assert page.evaluate("latentExplorer.snapshot().palette") == "cb"
+    assert "palette=cb" in page.url
+    assert page.get_by_role("switch", name="Colour-blind-safe colours").is_checked()
+    # and off again: the link forgets it
+    page.get_by_text("Colour-blind-safe colours").click()
+    page.wait_for_function("() => latentExplorer.snapshot().palette === 'default'")
+    page.wait_for_function("() => !location.search.includes('palette=')")
+    assert not page.errors, page.errors
