@@ -13,6 +13,7 @@ import { drawOverlay } from "./overlay.js";
 import { peers } from "./sync.js";
 import { changeMorph } from "./morph.js";
 import { showWalk } from "./walk.js";
+import { prompts } from "./template.js";
 import { stats } from "./stats.js";
 
 const SAMPLES = 8; // posterior samples shown for a clicked test image
@@ -130,7 +131,7 @@ export function receivePin(map, d) {
 
 function clearPinCard(map) {
   map.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
-  map.el(".lx-pin-coords").textContent = "click anywhere on the map";
+  map.el(".lx-pin-coords").textContent = prompts().pin;
 }
 
 // A clicked test image decodes from its own mu (on a projected plane its place is only its

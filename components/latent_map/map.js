@@ -28,7 +28,7 @@ import { parsePoints, parseMatrix, row } from "./core/blobs.js";
 import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
-import { HTML } from "./template.js";
+import { HTML, prompts } from "./template.js";
 import { newPlot, followPalette, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
 import { drawOverlay, resizeOverlay } from "./overlay.js";
 import { onClick, undoClick, receivePin, paintPin, showDetails } from "./clicked.js";
@@ -82,6 +82,8 @@ class LatentMap {
     this.press = null;
     this.ready = null;
     this.reports = []; // keys of the state sent to Python, for the test API
+    this.el(".lx-hover-coords").textContent = prompts().hover;
+    this.el(".lx-pin-coords").textContent = prompts().pin;
     watchWalk(this);
     bindMorph(this);
     bindKeys(this);
@@ -128,7 +130,7 @@ class LatentMap {
     this.probe = null;
     this.hoverCanvas.getContext("2d").clearRect(0, 0, 28, 28);
     this.hoverCanvas.classList.add("lx-empty");
-    this.el(".lx-hover-coords").textContent = "move over the map";
+    this.el(".lx-hover-coords").textContent = prompts().hover;
     this.el(".lx-details").replaceChildren();
     showWalk(this, null);
   }

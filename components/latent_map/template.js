@@ -4,6 +4,15 @@
 
 export const STRIP_SCALE = 2; // the morph strip's frames, at this many pixels per pixel
 
+// What the two cards say before there is anything to show, in the words of the device:
+// a finger has no hover (touch.js: a long press), a mouse does.
+export function prompts() {
+  const finger = typeof matchMedia === "function" && matchMedia("(hover: none)").matches;
+  return finger
+    ? { hover: "hold a finger on the map, then move it", pin: "tap anywhere on the map" }
+    : { hover: "move over the map", pin: "click anywhere on the map" };
+}
+
 export const HTML = `
 <div class="lx-main">
   <div class="lx-plot-wrap">
@@ -16,12 +25,12 @@ export const HTML = `
       <div class="lx-card lx-card-hover">
         <div class="lx-title">Under the pointer</div>
         <canvas class="lx-digit lx-hover lx-empty" width="28" height="28"></canvas>
-        <div class="lx-coords lx-hover-coords">move over the map</div>
+        <div class="lx-coords lx-hover-coords"></div>
       </div>
       <div class="lx-card lx-card-pin">
         <div class="lx-title">Clicked point</div>
         <canvas class="lx-digit lx-pin lx-empty" width="28" height="28"></canvas>
-        <div class="lx-coords lx-pin-coords" aria-live="polite">click anywhere on the map</div>
+        <div class="lx-coords lx-pin-coords" aria-live="polite"></div>
       </div>
     </div>
     <div class="lx-details"></div>

@@ -142,6 +142,9 @@ def test_a_tap_pins_and_a_swipe_scrolls_the_page(browser, app_url, device):
     context, page, cdp = open_touch(browser, app_url, PHONE if device == "phone" else TABLET)
     try:
         assert page.evaluate("latentExplorer.snapshot().zoomed") is False
+        # the cards speak of fingers: a finger has no hover
+        assert page.locator(".lx-root .lx-pin-coords").text_content() == "tap anywhere on the map"
+        assert page.locator(".lx-root .lx-hover-coords").text_content().startswith("hold a finger")
         # at the whole view a vertical swipe over the map scrolls the page, and pans nothing
         page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTo(0, 0)")
         box = plot_area(page)
