@@ -29,7 +29,7 @@ import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
 import { HTML, prompts } from "./template.js";
-import { newPlot, followPalette, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
+import { newPlot, followPalette, toolbarClearOfLegend, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
 import { drawOverlay, resizeOverlay } from "./overlay.js";
 import { onClick, undoClick, receivePin, paintPin, showDetails } from "./clicked.js";
 import { watchWalk, showWalk } from "./walk.js";
@@ -223,10 +223,11 @@ class LatentMap {
 
   resizeOverlay() { resizeOverlay(this); }
 
-  // Plotly drew (a pan, a zoom, the legend): the overlay, the legend's buttons and what a
-// finger does (touch.js) follow.
+  // Plotly drew (a pan, a zoom, the legend): the overlay, the legend's buttons, what a
+// finger does (touch.js) and the toolbar's place follow.
   afterPlot() {
     followZoom(this);
+    toolbarClearOfLegend(this);
     this.drawOverlay();
     legendButtons(this, this.Plotly);
   }

@@ -140,6 +140,23 @@ export function followPalette(map) {
   map.Plotly.restyle(map.plot, { "marker.color": colours }, [...Array(n).keys()]);
 }
 
+// On a narrow plot the legend wraps into the right margin, under Plotly's toolbar (it hid
+// "4" and "9" at 390 px): then the toolbar goes down to the plot area's top, beside the
+// points, where the margin is empty.
+export function toolbarClearOfLegend(map) {
+  const bar = map.el(".modebar-container");
+  const buttons = bar && bar.querySelector(".modebar");
+  const f = frame(map);
+  if (!buttons || !f) return;
+  bar.style.removeProperty("top");
+  const b = buttons.getBoundingClientRect();
+  const overlap = [...map.plot.querySelectorAll(".legend .traces")].some((item) => {
+    const a = item.getBoundingClientRect();
+    return a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+  });
+  if (overlap) bar.style.setProperty("top", `${f.t}px`);
+}
+
 // ---- pixel <-> plane, from the displayed axis ranges ------------------------------------
 // The plot area in the plot element's pixels and its ranges ({l, t, w, h, xr, yr}); `ev`, a
 // relayouting event, gives the ranges while a pan or zoom is under way. null until drawn.
