@@ -251,6 +251,7 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             render.png_bytes(latent.decode(s["ckpt"].model, z)[0], 7),
             caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
             width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
+            alt=f"z decoded by {s['facts']['name']}",
         )
     where = f"map {pin['source'].upper()}"
     text = cols[3]
@@ -260,6 +261,7 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             render.png_bytes(splits.test.images[i].numpy() / 255.0, 7),
             caption=f"test #{i}, clicked on {where}",
             width=196,
+            alt=f"test image #{i}",
         )
     else:
         text = cols[2]
@@ -300,6 +302,7 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
                 render.png_bytes(mosaic, 2),
                 caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
                 width="content",  # its own 2x size, narrower only where the column is
+                alt=f"prior samples z ~ N(0, I) decoded by {s['facts']['name']}",
             )
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
