@@ -287,3 +287,8 @@ def test_cli_exit_codes(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main([])  # --checkpoint is required
     assert e.value.code == 2
+
+
+def test_an_unknown_palette_is_refused_before_anything_is_loaded():
+    with pytest.raises(export.ExportError, match="palette 'rainbow' is not one of default, cb"):
+        export.export_html("no-such-model.pt", palette="rainbow")

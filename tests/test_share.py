@@ -64,6 +64,15 @@ def test_t_from_0_to_1_is_read(t):
     assert parse_link({"t": t}, MODELS)[0].t == float(t)
 
 
+def test_the_colour_blind_palette_round_trips_and_the_default_stays_out():
+    query = link_query(LinkView("mnist-vae-2d.pt", palette="cb"))
+    assert query == {"model": "mnist-vae-2d.pt", "palette": "cb"}
+    assert parse_link(query, MODELS) == (LinkView("mnist-vae-2d.pt", palette="cb"), [])
+    assert "palette" not in link_query(LinkView("mnist-vae-2d.pt"))
+    view, notices = parse_link({"palette": "rainbow"}, MODELS)
+    assert view.palette is None and notices == ["palette “rainbow” is not one of cb"]
+
+
 def test_t_is_written_to_the_sliders_step():
     assert link_query(LinkView(t=0.123456))["t"] == "0.123"
     assert link_query(LinkView(t=1.0))["t"] == "1"
@@ -155,6 +164,9 @@ def test_list_values_use_the_last_one():
         ({"zoom": "1,2,inf,4"}, "zoom"),
         ({"zoom": "a,b,c,d"}, "zoom"),
         ({"zoom": "-1e9,1,2,3"}, "zoom"),
+        ({"palette": "rainbow"}, "palette"),
+        ({"palette": "CB"}, "palette"),
+        ({"palette": ""}, "palette"),
     ],
 )
 def test_garbage_is_dropped_with_a_notice(params, field):

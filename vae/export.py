@@ -292,14 +292,18 @@ def export_html(
     *,
     pca: bool = False,
     name: str | None = None,
+    palette: str = "default",
 ) -> str:
     """The standalone explorer page of a checkpoint (a path or a loaded Checkpoint).
 
     splits: the dataset whose test set is mapped; loaded from the checkpoint's dataset
     name if None (the app passes the splits it already holds). Raises CheckpointError
     for an unreadable checkpoint, ExportError for a model the page cannot run, and
-    DatasetError if the data cannot be found.
+    DatasetError if the data cannot be found. palette: the classes' colours, "default" or
+    "cb" (colour-blind-safe; components/latent_map/core/palette.js), as the app shows them.
     """
+    if palette not in ("default", "cb"):
+        raise ExportError(f"palette {palette!r} is not one of default, cb")
     ckpt, default_name = _load(checkpoint)
     check_exportable(ckpt.model, pca)  # before loading any data
     dataset = (ckpt.meta or {}).get("dataset", "mnist")
@@ -308,6 +312,7 @@ def export_html(
     elif splits.name != dataset:
         raise ExportError(f"the model was trained on {dataset} but the data given is {splits.name}")
     data, _ = build_data(ckpt, splits, name or default_name, pca)
+    data["palette"] = palette
     return render(data)
 
 

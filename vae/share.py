@@ -26,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 # Every query key this module owns: the app writes these and only these.
-KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom")
+KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom", "palette")
 PATHS = ("linear", "spherical")  # = vae.latent.INTERPOLATIONS (not imported: that needs torch)
 PLANES = ("pca", "tsne", "umap")  # = vae.projection.METHODS (a model of more than 2 dimensions)
+PALETTES = ("cb",)  # the classes' colours besides the default: "cb", colour-blind-safe
 FRAMES = (3, 16)  # the morph strip's frames, smallest and largest (the map's frames input)
 MAX_CHARS = 64  # a longer value is not something this app wrote
 LATENT_LIMIT = 1e4  # |coordinate| beyond this is no place a decoder was trained near
@@ -47,7 +48,8 @@ class LinkView:
     map's plane; index: the test-set index of the clicked image (only with a pin); a, b:
     morph endpoints (x, y); path: "linear" or "spherical" interpolation; frames: the
     morph strip's length (FRAMES); t: the morph slider, 0 (A) to 1 (B); zoom: the map's
-    visible range (x0, x1, y0, y1), x0 < x1 and y0 < y1.
+    visible range (x0, x1, y0, y1), x0 < x1 and y0 < y1; palette: the classes' colours,
+    "cb" (colour-blind-safe; components/latent_map/core/palette.js), None for the default.
     """
 
     model: str | None = None
@@ -60,6 +62,7 @@ class LinkView:
     frames: int | None = None
     t: float | None = None
     zoom: tuple[float, float, float, float] | None = None
+    palette: str | None = None
 
 
 def parse_link(
@@ -92,7 +95,10 @@ def parse_link(
         zoom, error = _range(raw["zoom"])
         if error:
             notices.append(f"zoom: {error}")
-    view = LinkView(model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom)
+    palette = _read_palette(raw, notices)
+    view = LinkView(
+        model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom, palette
+    )
     return view, notices
 
 
@@ -172,6 +178,14 @@ def _read_t(raw: dict[str, str], notices: list[str]) -> float | None:
     return None
 
 
+def _read_palette(raw: dict[str, str], notices: list[str]) -> str | None:
+    palette = raw.get("palette")
+    if palette is not None and palette not in PALETTES:
+        notices.append(f"palette {_preview(palette)} is not one of {', '.join(PALETTES)}")
+        return None
+    return palette
+
+
 def link_query(view: LinkView) -> dict[str, str]:
     """The query parameters of a view: only the keys that have a value (a subset of KEYS)."""
     query = {}
@@ -194,6 +208,8 @@ def link_query(view: LinkView) -> dict[str, str]:
         query["t"] = format_number(round(float(view.t), 3))  # the slider has 1,000 steps
     if view.zoom is not None:
         query["zoom"] = ",".join(format_number(v) for v in view.zoom)
+    if view.palette is not None:
+        query["palette"] = view.palette
     return query
 
 

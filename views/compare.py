@@ -253,6 +253,7 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             decoded_png(s["path"], mtime(s["path"]), float(z[0]), float(z[1])),
             caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
             width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
+            alt=f"z decoded by {s['facts']['name']}",
         )
     where = f"map {pin['source'].upper()}"
     text = cols[3]
@@ -262,6 +263,7 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             render.png_bytes(splits.test.images[i].numpy() / 255.0, 7),
             caption=f"test #{i}, clicked on {where}",
             width=196,
+            alt=f"test image #{i}",
         )
     else:
         text = cols[2]
@@ -304,6 +306,7 @@ def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MN
                 prior_mosaic(s["path"], mtime(s["path"]), seed),
                 caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
                 width="content",  # its own 2x size, narrower only where the column is
+                alt=f"prior samples z ~ N(0, I) decoded by {s['facts']['name']}",
             )
     coverage(side, classes, words)
 

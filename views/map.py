@@ -57,6 +57,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         # a dimension whose mean KL is at most this is drawn as inactive (vae/latent_size.py)
         "active_kl_nats": ACTIVE_KL_NATS,
         "height": height,
+        "palette": state.palette(),  # the classes' colours (core/palette.js)
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
     data.update({k: extra.get(k) for k in keys})

@@ -14,7 +14,7 @@ import streamlit as st
 
 from vae.bundle import MapBundle
 
-from . import loaders, training
+from . import loaders, state, training
 from .config import STATIC_URL
 
 
@@ -55,6 +55,7 @@ def watch(path: str, bundle: MapBundle, facts: dict) -> None:
             "nelbo": found["nelbo"],
             "labels": labels_of(facts["dataset"], found["indices"]),
             "classes": bundle.classes,
+            "palette": state.palette(),
             "title": f"{facts['name']}: its map, epoch by epoch",
             "live": False,
         },
@@ -85,6 +86,7 @@ def live() -> None:
             "new": new,
             "labels": labels_of(job.config.dataset, job.snapshot_indices),
             "classes": loaders.splits(job.config.dataset).classes,
+            "palette": state.palette(),
             "title": f"Training {Path(job.config.out).name}: epoch {job.epoch} of {job.epochs}",
             "live": True,
         },

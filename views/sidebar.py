@@ -132,7 +132,8 @@ def show_broken(broken: dict[str, str]) -> None:
 def share_view(path: str, bundle: MapBundle) -> None:
     st.sidebar.header("Share")
     st.sidebar.caption(
-        "The address bar always holds this view (model, plane, clicked point, morph, zoom): "
+        "The address bar always holds this view (model, plane, clicked point, morph, zoom, "
+        "colours): "
         "copy it to share what you see."
     )
     columns = "index, label, class, μ" + (", σ" if bundle.sigma else "")
@@ -161,7 +162,7 @@ def share_view(path: str, bundle: MapBundle) -> None:
 def explorer_page(path: str, bundle: MapBundle) -> bytes:
     from vae.export import export_html
 
-    return export_html(path, pca=bundle.method != "latent").encode()
+    return export_html(path, pca=bundle.method != "latent", palette=state.palette()).encode()
 
 
 def latent_csv(bundle: MapBundle) -> bytes:
@@ -180,4 +181,11 @@ def sidebar(models: list[str]) -> dict | None:
     if usable and st.session_state.model_path not in usable:
         st.session_state.model_path = main_model(usable, "mnist")
     state.read_link(usable, broken)
-    return pick_model(groups, broken)
+    facts = pick_model(groups, broken)
+    st.sidebar.toggle(
+        "Colour-blind-safe colours",
+        key="colour_blind",
+        help="The ten classes in colours told apart with any colour vision (Okabe and Ito's "
+        "eight and two more), on the map and its legend; kept in the link (palette=cb).",
+    )
+    return facts

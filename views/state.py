@@ -2,7 +2,7 @@
 
 The link is read once, on a session's first run, before anything is drawn; it is
 written back whenever the view changes (a click, a morph endpoint, its frames or slider,
-a zoom, a plane, a model), so the address bar is always a link to what the user sees.
+a zoom, a plane, a model, the palette), so the address bar is always a link to what the user sees.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ DEFAULTS = {
     "model_path": None,  # set by init() from the checkpoints folder
     "pin": None,  # the clicked point: {x, y, index, label, nonce} on the map's plane
     "morph": None,  # {a: {z, label, index}, b: {...}, method, frames, t}; None: the defaults
+    "colour_blind": False,  # the classes in colour-blind-safe colours (the sidebar's toggle)
     "zoom": None,  # the map's visible range [x0, x1, y0, y1] once the user zoomed (or a link)
     "digit": None,  # the user's encoded digit (drawn or uploaded)
     "digit_error": None,
@@ -100,6 +101,8 @@ def read_link(usable: list[str], broken: dict[str, str]) -> None:
             )
     if view.zoom:
         st.session_state.zoom = list(view.zoom)
+    if view.palette == "cb":
+        st.session_state.colour_blind = True
     if view.pin:
         x, y = view.pin  # label None: filled in (and the index checked) with the map's points
         st.session_state.pin = {"x": x, "y": y, "index": view.index, "label": None, "nonce": None}
@@ -127,7 +130,8 @@ def write_link(bundle: MapBundle) -> None:
     """Keep the URL in step with the view; only the keys vae.share owns are touched.
 
     bundle: the map's (its plane goes in the link for a model of more than 2 dimensions).
-    Defaults (9 frames, the slider in the middle, the fitted view) are left out.
+    Defaults (9 frames, the slider in the middle, the fitted view, the default colours) are
+    left out.
     """
     pin, morph = st.session_state.pin, st.session_state.morph or {}
     a, b = morph.get("a"), morph.get("b")
@@ -144,6 +148,7 @@ def write_link(bundle: MapBundle) -> None:
         frames=int(frames) if frames and int(frames) != MORPH_FRAMES else None,
         t=float(t) if t is not None and abs(float(t) - MORPH_T) > 5e-4 else None,
         zoom=tuple(zoom) if zoom else None,
+        palette="cb" if st.session_state.colour_blind else None,
     )
     wanted, current = share.link_query(view), st.query_params.to_dict()
     for key in share.KEYS:
@@ -151,6 +156,11 @@ def write_link(bundle: MapBundle) -> None:
             st.query_params[key] = wanted[key]
         elif key not in wanted and key in current:
             del st.query_params[key]
+
+
+def palette() -> str:
+    """The classes' colours the maps draw with: "cb" (colour-blind-safe) or "default"."""
+    return "cb" if st.session_state.get("colour_blind") else "default"
 
 
 def link_notice() -> None:

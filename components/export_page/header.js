@@ -2,7 +2,7 @@
 // (2-D latent space or PCA plane), the notice of a partial test set, the footer, and the
 // legend's class buttons. The texts are pure functions of the page's data (vae/export.py).
 
-import { PALETTE } from "./view.js";
+import { classColour } from "../latent_map/core/palette.js";
 
 const count = (n) => n.toLocaleString("en-US");
 
@@ -52,14 +52,14 @@ export function fillHeader($, data, n) {
 }
 
 // One button per class that shows or hides it: visible[c] flips, then toggled().
-export function fillLegend(legend, classes, visible, toggled) {
+export function fillLegend(legend, classes, visible, toggled, palette) {
   classes.forEach((name, c) => {
     const b = document.createElement("button");
     b.type = "button";
     b.title = `show or hide ${name}`;
     const swatch = document.createElement("span");
     swatch.className = "sw";
-    swatch.style.background = PALETTE[c % PALETTE.length];
+    swatch.style.background = classColour(palette, c);
     b.append(swatch, document.createTextNode(name));
     b.addEventListener("click", () => {
       visible[c] = !visible[c];

@@ -68,7 +68,7 @@ export function start(data) {
     { wrap: $("map-wrap"), map: $("map"), overlay: $("overlay"), note: $("axes-note") }, model, state,
   );
   window.latentExplorer = testApi(model, state, mapView);
-  fillLegend($("legend"), model.classes, model.visible, () => mapView.draw());
+  fillLegend($("legend"), model.classes, model.visible, () => mapView.draw(), data.palette);
   const morph = new MorphPanel(
     { frame: $("morph"), caption: $("morph-t"), ends: $("morph-ends"), slider: $("slider"), method: $("method"), strip: $("strip") },
     state.morph, model.decode, show, () => mapView.drawOverlay(),

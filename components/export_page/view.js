@@ -4,9 +4,8 @@
 // overlay canvas with the morph path, its ends, the pin and the point under the pointer.
 
 import { interpolate } from "../latent_map/core/decoder.js";
+import { classColour } from "../latent_map/core/palette.js";
 
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 export const STRIP_FRAMES = 10; // frames of the morph strip, marked on the path too
 const FIT_PAD = 0.06;
 const POINT_RADIUS = 1.7;
@@ -172,7 +171,7 @@ export class MapView {
     ctx.globalAlpha = 0.7;
     for (let c = 0; c < classes.length; c++) {
       if (!visible[c]) continue;
-      ctx.fillStyle = PALETTE[c % PALETTE.length];
+      ctx.fillStyle = classColour(this.model.data.palette, c); // the app's colours when exported
       ctx.beginPath();
       for (let i = 0; i < points.n; i++) {
         if (points.labels[i] !== c) continue;

@@ -13,15 +13,21 @@ import { drawOverlay } from "./overlay.js";
 import { peers } from "./sync.js";
 import { changeMorph } from "./morph.js";
 import { showWalk } from "./walk.js";
+import { prompts } from "./template.js";
 import { stats } from "./stats.js";
 
 const SAMPLES = 8; // posterior samples shown for a clicked test image
 const NEIGHBOURS = 8; // nearest test images shown for a clicked point
 
 export function onClick(map, e) {
-  if (!map.points) return;
   const z = toLatent(map, e.clientX, e.clientY);
-  if (!z) return;
+  if (z) pinAt(map, z, e.timeStamp);
+}
+
+// Pin the plane point z (a click, a tap, Enter on the keyboard's probe); `timeStamp`: the
+// event's, for the click's latency.
+export function pinAt(map, z, timeStamp) {
+  if (!map.points) return;
   // A t-SNE/UMAP point stands for nothing but its nearest test image: snap to it.
   const index = map.nearestMode ? nearestIndex(map.points, visibleClasses(map), z) : hitPoint(map, z);
   const at = index >= 0 ? [map.points.xs[index], map.points.ys[index]] : z;
@@ -35,7 +41,7 @@ export function onClick(map, e) {
   paintPin(map);
   showPinText(map);
   drawOverlay(map);
-  const latency = performance.now() - e.timeStamp;
+  const latency = performance.now() - timeStamp;
   // The nonce orders this page's own clicks against their echoes from Python (page clock only).
   const click = { x: at[0], y: at[1], index: index >= 0 ? index : null, label, nonce: Date.now() };
   map.lastNonce = click.nonce;
@@ -51,7 +57,7 @@ export function onClick(map, e) {
   // Python hears of it at once; a double-click's second press sends the pin it puts back.
   requestAnimationFrame(() => {
     if (map.clickToken !== token) return;
-    stats.clicks.push({ paint: latency, frame: performance.now() - e.timeStamp });
+    stats.clicks.push({ paint: latency, frame: performance.now() - timeStamp });
     showDetails(map);
     token.sent = true;
     map.setTriggerValue("click", click);
@@ -84,6 +90,22 @@ export function undoClick(map) {
   }
 }
 
+// Take the pin away (Escape on the map, after the probe): here, on linked maps, and in Python.
+export function clearPin(map) {
+  if (!map.pin) return;
+  map.clickToken = null;
+  for (const m of [map, ...peers(map)]) {
+    m.pin = null;
+    paintPin(m);
+    clearPinCard(m);
+    showDetails(m);
+    drawOverlay(m);
+  }
+  const nonce = Date.now();
+  map.lastNonce = nonce;
+  map.setTriggerValue("click", { clear: true, nonce });
+}
+
 // The pin Python sends (a link's, Compare's partner's, or this page's own coming back). It
 // wins unless it is the one just set (same place) or an older click still on its way back
 // (clicks faster than reruns must not flicker back).
@@ -109,7 +131,7 @@ export function receivePin(map, d) {
 
 function clearPinCard(map) {
   map.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
-  map.el(".lx-pin-coords").textContent = "click anywhere on the map";
+  map.el(".lx-pin-coords").textContent = prompts().pin;
 }
 
 // A clicked test image decodes from its own mu (on a projected plane its place is only its

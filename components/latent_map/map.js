@@ -16,6 +16,8 @@
 //   clicked.js   the click and the clicked point's panel     walk.js  walk every dimension
 //   morph.js     morph controls, strip, downloads, and the order of morph changes
 //   sync.js      linked maps (Compare)   testapi.js  window.latentExplorer, for tests
+//   touch.js     fingers: a tap pins, one finger pans a zoomed map only, a pinch zooms
+//   keys.js      the keyboard (probe, Enter pins, legend buttons, the morph slider by frames)
 //   stats.js     measurements            core/       PRNG, decoder, blobs, geometry, GIF, DOM
 //
 // The data from Python changes on reruns; Streamlit then calls this module again without
@@ -26,14 +28,16 @@ import { parsePoints, parseMatrix, row } from "./core/blobs.js";
 import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
-import { HTML } from "./template.js";
-import { newPlot, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
+import { HTML, prompts } from "./template.js";
+import { newPlot, followPalette, toolbarClearOfLegend, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
 import { drawOverlay, resizeOverlay } from "./overlay.js";
 import { onClick, undoClick, receivePin, paintPin, showDetails } from "./clicked.js";
 import { watchWalk, showWalk } from "./walk.js";
 import { bindMorph, receiveMorph, applyRequest, showMorphControls } from "./morph.js";
 import { register, peers, placeOf, showRemote } from "./sync.js";
 import { installTestApi, setMainMap } from "./testapi.js";
+import { bindKeys, legendButtons } from "./keys.js";
+import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 
 const INSTANCES = new WeakMap();
@@ -69,6 +73,7 @@ class LatentMap {
     this.pin = null; // the clicked point {z, index, label, peer?} (clicked.js)
     this.lastNonce = null; // the page's last click (clicked.js)
     this.hoverZ = null;
+    this.probe = null; // the keyboard's probe on the plane (keys.js)
     this.remoteZ = null; // the pointer over a linked map (sync.js)
     this.morphT = 0.5;
     this.morph = null; // {a: {z, label, index}, b: {...}, method, frames, t, seq} (morph.js)
@@ -77,8 +82,12 @@ class LatentMap {
     this.press = null;
     this.ready = null;
     this.reports = []; // keys of the state sent to Python, for the test API
+    this.el(".lx-hover-coords").textContent = prompts().hover;
+    this.el(".lx-pin-coords").textContent = prompts().pin;
     watchWalk(this);
     bindMorph(this);
+    bindKeys(this);
+    bindTouch(this);
     this.bindEvents();
   }
 
@@ -118,9 +127,10 @@ class LatentMap {
     this.lastNonce = null;
     this.morph = null;
     this.hoverZ = null;
+    this.probe = null;
     this.hoverCanvas.getContext("2d").clearRect(0, 0, 28, 28);
     this.hoverCanvas.classList.add("lx-empty");
-    this.el(".lx-hover-coords").textContent = "move over the map";
+    this.el(".lx-hover-coords").textContent = prompts().hover;
     this.el(".lx-details").replaceChildren();
     showWalk(this, null);
   }
@@ -213,6 +223,15 @@ class LatentMap {
 
   resizeOverlay() { resizeOverlay(this); }
 
+  // Plotly drew (a pan, a zoom, the legend): the overlay, the legend's buttons, what a
+// finger does (touch.js) and the toolbar's place follow.
+  afterPlot() {
+    followZoom(this);
+    toolbarClearOfLegend(this);
+    this.drawOverlay();
+    legendButtons(this, this.Plotly);
+  }
+
   // A class shown or hidden in the legend: what was drawn from the points follows it.
   onLegend() {
     if (this.pin) showDetails(this);
@@ -228,6 +247,7 @@ class LatentMap {
     });
     this.plot.addEventListener("pointerdown", (e) => {
       const chrome = e.target.closest && e.target.closest(CHROME);
+      if (e.pointerType === "touch") return; // fingers: touch.js
       if (e.button === 0 && !chrome) this.press = { x: e.clientX, y: e.clientY, t: performance.now() };
     }, { capture: true });
     // pointerup may land on Plotly's drag cover outside the plot, so listen on the window;
@@ -256,8 +276,14 @@ class LatentMap {
   onMove(e) {
     if (!this.decode || !this.points) return;
     if (e.target.closest && e.target.closest(CHROME)) return; // over the toolbar or legend
+    if (e.pointerType === "touch") return; // a finger's preview follows a long press (touch.js)
     const z = toLatent(this, e.clientX, e.clientY);
-    if (!z) return;
+    if (z) this.showHover(z);
+  }
+
+  // Decode z into the "Under the pointer" card (the pointer, the keyboard's probe, a finger).
+  showHover(z) {
+    if (!this.decode || !this.points) return;
     this.root.classList.add("lx-hovering");
     this.hoverCanvas.classList.remove("lx-empty");
     this.hoverZ = z;
@@ -301,6 +327,7 @@ class LatentMap {
 
   // ---- state from Python -----------------------------------------------------------------------
   applyOverlays() {
+    followPalette(this);
     receivePin(this, this.data);
     receiveMorph(this, this.data.morph);
     this.el(".lx-morph").style.display = this.morph ? "" : "none";

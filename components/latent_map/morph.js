@@ -177,6 +177,8 @@ export function paintMorph(map) {
     paint(map.morphCanvas, m.frames_pixels[k]);
   }
   map.el(".lx-morph-t").textContent = `t = ${map.morphT.toFixed(2)} · ${coordText(map.data, z)}`;
+  const k = Math.round(map.morphT * (m.frames - 1));
+  map.slider.setAttribute("aria-valuetext", `t = ${map.morphT.toFixed(2)}, near frame ${k + 1} of ${m.frames}`);
   markStripFrame(map);
   drawOverlay(map);
 }

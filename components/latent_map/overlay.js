@@ -2,7 +2,7 @@
 // point scene is never re-plotted. One function per layer, painted in this order by
 // drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the
 // clicked test image's posterior ellipses, the prior's ring and its label, the pointer of
-// a linked map, the clicked pin. Layers read the map's state (map.js) and draw in plot
+// a linked map, the clicked pin, the keyboard's probe. Layers read the map's state (map.js) and draw in plot
 // pixels through `P` (plane -> pixels).
 
 import { interpolate } from "./core/decoder.js";
@@ -43,6 +43,7 @@ export function drawOverlay(map, ev) {
   }
   if (map.remoteZ) drawRemote(ctx, P, f, map.remoteZ);
   if (map.pin) drawPin(ctx, P, map.pin);
+  if (map.probe) drawProbe(ctx, P, map.probe);
   ctx.restore();
 }
 
@@ -177,6 +178,25 @@ export function drawPin(ctx, P, pin) {
   ctx.moveTo(x + 4, y); ctx.lineTo(x + 13, y);
   ctx.moveTo(x, y - 13); ctx.lineTo(x, y - 4);
   ctx.moveTo(x, y + 4); ctx.lineTo(x, y + 13);
+  ctx.stroke();
+}
+
+// The keyboard's probe (keys.js): a blue crosshair with a ring, where Enter would pin.
+export function drawProbe(ctx, P, z) {
+  const [x, y] = P(z);
+  ctx.strokeStyle = "#fff";
+  ctx.lineWidth = 4;
+  ctx.beginPath();
+  ctx.arc(x, y, 7, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.strokeStyle = "#1c6dd0";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.arc(x, y, 7, 0, 2 * Math.PI);
+  ctx.moveTo(x - 16, y); ctx.lineTo(x - 7, y);
+  ctx.moveTo(x + 7, y); ctx.lineTo(x + 16, y);
+  ctx.moveTo(x, y - 16); ctx.lineTo(x, y - 7);
+  ctx.moveTo(x, y + 7); ctx.lineTo(x, y + 16);
   ctx.stroke();
 }
 

@@ -5,11 +5,8 @@
 // Plotly element.
 
 import { fmt } from "./core/dom.js";
+import { classColour } from "./core/palette.js";
 
-export const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-];
 export const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
 // this soon after a click makes a double-click, which resets the zoom and pins nothing
 export const HIT_RADIUS_PX = 6; // a click this close to a visible data point selects that point
@@ -22,7 +19,7 @@ export function coordText(data, z) {
   return `${names} = (${fmt(z[0])}, ${fmt(z[1])})`;
 }
 
-function traces(points, classes) {
+function traces(points, classes, palette) {
   const out = [];
   for (let c = 0; c < classes.length; c++) {
     const x = [];
@@ -38,7 +35,7 @@ function traces(points, classes) {
     out.push({
       type: "scattergl", mode: "markers", name: classes[c], x, y,
       customdata: idx, hoverinfo: "skip",
-      marker: { size: 3.5, color: PALETTE[c % PALETTE.length], opacity: 0.75 },
+      marker: { size: 3.5, color: classColour(palette, c), opacity: 0.75 },
     });
   }
   return out;
@@ -59,6 +56,7 @@ function firstView(points, zoomAsked) {
     && zoomAsked[0] < zoomAsked[1] && zoomAsked[2] < zoomAsked[3] ? zoomAsked : null;
   return {
     zoom,
+    whole: { x: [x0 - padX, x1 + padX], y: [y0 - padY, y1 + padY] },
     xRange: zoom ? zoom.slice(0, 2) : [x0 - padX, x1 + padX],
     yRange: zoom ? zoom.slice(2, 4) : [y0 - padY, y1 + padY],
   };
@@ -86,22 +84,27 @@ function layoutOf(data, xRange, yRange) {
   };
 }
 
-// Draw map.points on map.plot and keep the overlay (map.drawOverlay, map.resizeOverlay),
+// Draw map.points on map.plot and keep the overlay and the legend's buttons (map.afterPlot,
+// map.drawOverlay, map.resizeOverlay),
 // the view report (map.sendView) and the legend's followers (map.onLegend) in step.
 export async function newPlot(map, Plotly, data) {
-  const { zoom, xRange, yRange } = firstView(map.points, data.zoom);
+  const { zoom, whole, xRange, yRange } = firstView(map.points, data.zoom);
+  map.wholeView = whole; // a view that leaves part of it out is zoomed (touch.js)
   const config = { responsive: true, scrollZoom: true, displaylogo: false,
                    showTips: false, // its legend tip ("Double-click on legend…") covered the page
                    doubleClickDelay: DOUBLE_CLICK_MS,
                    modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
   const plot = map.plot;
-  await Plotly.newPlot(plot, traces(map.points, data.classes), layoutOf(data, xRange, yRange), config);
-  plot.on("plotly_afterplot", () => map.drawOverlay());
+  await Plotly.newPlot(plot, traces(map.points, data.classes, data.palette), layoutOf(data, xRange, yRange), config);
+  map.palette = data.palette;
+  map.Plotly = Plotly;
+  plot.on("plotly_afterplot", () => map.afterPlot());
   plot.on("plotly_relayouting", (ev) => map.drawOverlay(ev));
   plot.on("plotly_relayout", () => map.sendView());
   // A class shown or hidden in the legend: what was drawn from the points follows it.
   plot.on("plotly_restyle", () => map.onLegend());
   map.el(".lx-loading").style.display = "none";
+  map.afterPlot();
   map.resizeOverlay();
   // Plotly's `responsive` only follows window resizes; the column can change width
   // without one (e.g. when the page's layout settles), leaving the plot wider than its
@@ -125,6 +128,33 @@ export async function newPlot(map, Plotly, data) {
     }
     map.resizeOverlay();
   }).observe(plot);
+}
+
+// The classes' colours follow the data's palette (the sidebar's toggle), without a new plot.
+export function followPalette(map) {
+  const name = map.data.palette;
+  if (!map.Plotly || !map.plot._fullData || name === map.palette) return;
+  map.palette = name;
+  const n = map.plot._fullData.length;
+  const colours = Array.from({ length: n }, (_, c) => classColour(name, c));
+  map.Plotly.restyle(map.plot, { "marker.color": colours }, [...Array(n).keys()]);
+}
+
+// On a narrow plot the legend wraps into the right margin, under Plotly's toolbar (it hid
+// "4" and "9" at 390 px): then the toolbar goes down to the plot area's top, beside the
+// points, where the margin is empty.
+export function toolbarClearOfLegend(map) {
+  const bar = map.el(".modebar-container");
+  const buttons = bar && bar.querySelector(".modebar");
+  const f = frame(map);
+  if (!buttons || !f) return;
+  bar.style.removeProperty("top");
+  const b = buttons.getBoundingClientRect();
+  const overlap = [...map.plot.querySelectorAll(".legend .traces")].some((item) => {
+    const a = item.getBoundingClientRect();
+    return a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+  });
+  if (overlap) bar.style.setProperty("top", `${f.t}px`);
 }
 
 // ---- pixel <-> plane, from the displayed axis ranges ------------------------------------

@@ -14,11 +14,15 @@
 //                  latent_dim, kind, item, classes, axes, legend_title, height, sync, pca,
 //                  model, active_kl_nats, pin (Python's {x, y, index, label, nonce, peer})
 //     n            number of points on the map
-//     traces       [{name, type, visible}] as Plotly holds them (visible: true or "legendonly")
+//     traces       [{name, type, visible, colour}] as Plotly holds them (visible: true or
+//                  "legendonly"; colour: the marker's)
+//     palette      the classes' colours by name: "default" or "cb" (core/palette.js)
 //     visible      [bool] per class as the legend shows them, or null before the plot
 //     view         {x: [x0, x1], y: [y0, y1], plot: {l, t, w, h}, width, height,
 //                  titles: [x, y]}: the displayed ranges and plot area (px), or null
 //     hover        z under the pointer (last decoded), or null
+//     probe        z of the keyboard's probe (keys.js), or null
+//     zoomed       bool: the view is narrower than the whole map (a finger pans; touch.js)
 //     remote       z marked from a linked map, or null
 //     pin          {z, index, label, peer}: the clicked point (index -1: empty space), or null
 //     pinEllipses  [{k, xs, ys}] the clicked test image's 1- and 2-sigma ellipses, or null
@@ -90,10 +94,14 @@ export function snapshot(map) {
     model: map.modelKey,
     data: Object.fromEntries(DATA_KEYS.map((k) => [k, d[k] ?? null])),
     n: map.points ? map.points.n : 0,
-    traces: (map.plot._fullData || []).map((t) => ({ name: t.name, type: t.type, visible: t.visible })),
+    traces: (map.plot._fullData || []).map((t) => ({ name: t.name, type: t.type, visible: t.visible,
+                                                   colour: t.marker && t.marker.color })),
+    palette: map.palette || null,
     visible: visibleClasses(map),
     view: view(map),
     hover: map.hoverZ,
+    probe: map.probe,
+    zoomed: Boolean(map.zoomed),
     remote: map.remoteZ,
     pin: map.pin && { z: map.pin.z, index: map.pin.index, label: map.pin.label, peer: Boolean(map.pin.peer) },
     pinEllipses: map.pinEllipses,

@@ -9,10 +9,8 @@
 // slider stops it. An epoch lasts STEP_MS, less for a long run, so that a whole replay
 // takes at most REPLAY_MS: 10 epochs in 6 s, 60 epochs in 6 s too.
 
-const PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-];
+import { classColour } from "../latent_map/core/palette.js";
+
 const ANIMATE_MS = 450;
 const STEP_MS = 600; // an epoch's time on screen in a short replay
 const REPLAY_MS = 6000; // a whole replay, at most
@@ -62,7 +60,11 @@ class Replay {
           epoch, nelbo: data.nelbo[k], xy: floats.subarray(k * per, (k + 1) * per),
         }));
       }
+    }
+    if (this.legendFor !== `${key}|${data.palette}`) { // another model, or the colours changed
+      this.legendFor = `${key}|${data.palette}`;
       this.legend();
+      this.draw(this.shown);
     }
     for (const s of data.new || []) { // live: the epochs Python has seen so far
       if (!this.epochs.some((e) => e.epoch === s.epoch)) {
@@ -87,7 +89,7 @@ class Replay {
     box.replaceChildren(...this.data.classes.map((name, c) => {
       const item = document.createElement("span");
       item.className = "rp-item";
-      item.innerHTML = `<i style="background:${PALETTE[c % PALETTE.length]}"></i>`;
+      item.innerHTML = `<i style="background:${classColour(this.data.palette, c)}"></i>`;
       item.append(name);
       return item;
     }));
@@ -177,7 +179,7 @@ class Replay {
     const ox = (width - scale * (x1 - x0)) / 2, oy = (height - scale * (y1 - y0)) / 2;
     const labels = this.data.labels;
     for (let i = 0; i < labels.length; i++) {
-      ctx.fillStyle = PALETTE[labels[i] % PALETTE.length];
+      ctx.fillStyle = classColour(this.data.palette, labels[i]);
       ctx.globalAlpha = 0.75;
       ctx.fillRect(ox + (xy[2 * i] - x0) * scale - 1.5, oy + (y1 - xy[2 * i + 1]) * scale - 1.5, 3, 3);
     }

@@ -74,6 +74,14 @@ BOXES = """() => { const q = s => { const e = document.querySelector(s);
           cards: q('.lx-root .lx-cards'), hover: q('.lx-root .lx-hover')}; }"""
 
 
+LEGEND_UNDER_TOOLBAR = """() => {
+  const b = document.querySelector('.lx-root .modebar').getBoundingClientRect();
+  return [...document.querySelectorAll('.lx-root .legend .traces')].filter(t => {
+    const a = t.getBoundingClientRect();
+    return a.right > b.left && b.right > a.left && a.bottom > b.top && b.bottom > a.top;
+  }).map(t => t.textContent); }"""
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_the_map_gets_the_room_on_every_screen(browser, app_url, size):
     """Before: 198 px of map at 1024x768, a 122 px strip on a tablet, 0 px on a phone."""
@@ -95,6 +103,8 @@ def test_the_map_gets_the_room_on_every_screen(browser, app_url, size):
         assert cards["x"] >= main["x"] - 1, boxes
         assert cards["x"] + cards["width"] <= main["x"] + main["width"] + 1, boxes
         assert hover["width"] >= 100 and abs(hover["width"] - hover["height"]) < 2, boxes
+        # no legend item under Plotly's toolbar (at 390 px "4" and "9" were)
+        assert page.evaluate(LEGEND_UNDER_TOOLBAR) == [], size
         # nothing wider than the screen: no sideways scrolling
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, overflow
