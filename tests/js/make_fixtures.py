@@ -31,13 +31,14 @@ import numpy as np
 import torch
 
 from vae import prng
+from vae.blobs import matrix_blob, points_blob
 from vae.checkpoint import load_checkpoint
 from vae.data import Split, Splits
 from vae.export import check_points, export_html, pack_weights
 from vae.latent import ellipse, interpolate
 from vae.latent_size import ACTIVE_KL_NATS, kl_per_dimension
 from vae.projection import fit_pca
-from vae.web import decode_reference, export_decoder, matrix_blob, points_blob
+from vae.web import decode_reference, export_decoder
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKPOINTS = ROOT / "checkpoints"
