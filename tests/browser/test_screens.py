@@ -60,6 +60,7 @@ def test_points_stay_drawn_when_the_page_scrolls(browser, app_url):
 SIZES = {
     "projector 1024x768": {"viewport": {"width": 1024, "height": 768}},
     "tablet 820x1180": {"viewport": {"width": 820, "height": 1180}, "has_touch": True},
+    "tablet-landscape 1180x820": {"viewport": {"width": 1180, "height": 820}, "has_touch": True},
     "phone 390x844": {
         "viewport": {"width": 390, "height": 844},
         "is_mobile": True,
