@@ -4,6 +4,7 @@
 // overlay canvas with the morph path, its ends, the pin and the point under the pointer.
 
 import { interpolate } from "../latent_map/core/decoder.js";
+import { dot } from "../latent_map/core/dom.js";
 import { classColour } from "../latent_map/core/palette.js";
 
 export const STRIP_FRAMES = 10; // frames of the morph strip, marked on the path too
@@ -245,17 +246,6 @@ export class MapView {
   }
 }
 
-function dot(ctx, p, r, fill, stroke) {
-  ctx.beginPath();
-  ctx.arc(p[0], p[1], r, 0, 2 * Math.PI);
-  ctx.fillStyle = fill;
-  ctx.fill();
-  if (stroke) {
-    ctx.strokeStyle = stroke;
-    ctx.lineWidth = 2;
-    ctx.stroke();
-  }
-}
 
 function badge(ctx, p, text) {
   dot(ctx, p, 9, "#14141e", "#fff");

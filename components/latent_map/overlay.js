@@ -6,6 +6,7 @@
 // pixels through `P` (plane -> pixels).
 
 import { interpolate } from "./core/decoder.js";
+import { dot } from "./core/dom.js";
 import { ellipsePoints } from "./core/geometry.js";
 import { frame, toPixel, visibleClasses } from "./plot.js";
 
@@ -172,13 +173,7 @@ export function drawPin(ctx, P, pin) {
   const [x, y] = P(pin.z);
   ctx.strokeStyle = "#000";
   ctx.lineWidth = 2;
-  ctx.beginPath();
-  ctx.arc(x, y, 8, 0, 2 * Math.PI);
-  ctx.moveTo(x - 13, y); ctx.lineTo(x - 4, y);
-  ctx.moveTo(x + 4, y); ctx.lineTo(x + 13, y);
-  ctx.moveTo(x, y - 13); ctx.lineTo(x, y - 4);
-  ctx.moveTo(x, y + 4); ctx.lineTo(x, y + 13);
-  ctx.stroke();
+  ringWithTicks(ctx, x, y, 8, 4, 13);
 }
 
 // The keyboard's probe (keys.js): a blue crosshair with a ring, where Enter would pin.
@@ -191,12 +186,17 @@ export function drawProbe(ctx, P, z) {
   ctx.stroke();
   ctx.strokeStyle = "#1c6dd0";
   ctx.lineWidth = 2;
+  ringWithTicks(ctx, x, y, 7, 7, 16);
+}
+
+// A ring of radius r and four ticks from `inner` to `outer` px off the centre, stroked.
+function ringWithTicks(ctx, x, y, r, inner, outer) {
   ctx.beginPath();
-  ctx.arc(x, y, 7, 0, 2 * Math.PI);
-  ctx.moveTo(x - 16, y); ctx.lineTo(x - 7, y);
-  ctx.moveTo(x + 7, y); ctx.lineTo(x + 16, y);
-  ctx.moveTo(x, y - 16); ctx.lineTo(x, y - 7);
-  ctx.moveTo(x, y + 7); ctx.lineTo(x, y + 16);
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  for (const [dx, dy] of [[-1, 0], [1, 0], [0, -1], [0, 1]]) {
+    ctx.moveTo(x + dx * outer, y + dy * outer);
+    ctx.lineTo(x + dx * inner, y + dy * inner);
+  }
   ctx.stroke();
 }
 
@@ -217,17 +217,6 @@ function strokeEllipses(ctx, P, ellipses, rgb) {
   ctx.setLineDash([]);
 }
 
-function dot(ctx, [x, y], r, fill, stroke) {
-  ctx.beginPath();
-  ctx.arc(x, y, r, 0, 2 * Math.PI);
-  ctx.fillStyle = fill;
-  ctx.fill();
-  if (stroke) {
-    ctx.strokeStyle = stroke;
-    ctx.lineWidth = 2;
-    ctx.stroke();
-  }
-}
 
 function labelled(ctx, p, text, color) {
   dot(ctx, p, 9, color, "#fff");

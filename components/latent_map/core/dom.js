@@ -1,5 +1,5 @@
 // Small DOM helpers the map and the exported page share: painting a 28 x 28 decoding on a
-// canvas, digit thumbnails and captioned figures, an element builder, a file download,
+// canvas, a dot on an overlay, digit thumbnails and captioned figures, an element builder, a file download,
 // and the number format of coordinates.
 
 // Paint 784 intensities in [0, 1] on a 28 x 28 canvas (grayscale, opaque).
@@ -68,6 +68,20 @@ export function saveBlob(blob, name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+// A filled disc at canvas point [x, y], ringed with `stroke` (2 px) if given: the marks of
+// the overlays (morph frames and endpoints, badges, the hovered point).
+export function dot(ctx, [x, y], r, fill, stroke) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fillStyle = fill;
+  ctx.fill();
+  if (stroke) {
+    ctx.strokeStyle = stroke;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
 }
 
 // A coordinate with 3 decimals, a figure space where the minus sign would be (aligned).
