@@ -7,6 +7,7 @@ tests/browser/harness.py's, which the benchmarks import too.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 
@@ -51,13 +52,15 @@ def model_folder():
     return folder
 
 
-@pytest.fixture(scope="session")
-def app_url():
+@contextlib.contextmanager
+def running_app(models, log_name: str = "streamlit.log", mode: str = "wb"):
+    """`streamlit run` on a free port with `models`, its output in test-artifacts/log_name;
+    yields its URL once healthy, and stops it afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(ARTIFACTS / "streamlit.log", "wb") as log:
-        proc = start_app(port, log, model_folder())
+    with open(ARTIFACTS / log_name, mode) as log:
+        proc = start_app(port, log, models)
         try:
             wait_healthy(url, proc)
             yield url
@@ -70,6 +73,12 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
+def app_url():
+    with running_app(model_folder()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -79,19 +88,28 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_url, request):
-    """A new session on the app, loaded and idle; fails the test on any page error."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def open_app(browser, url: str, errors: list[str] | None = None, **context_options):
+    """A new browser context and a session on the app in it, loaded and idle: (context,
+    page). context_options: Playwright's (viewport, has_touch, is_mobile, ...); errors: a
+    list that collects the page's errors, if given."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(app_url)
+    if errors is not None:
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url)
     page.wait_for_selector(READY, timeout=60_000)
     page.wait_for_selector(PAGE_BUILT, timeout=60_000)
     wait_idle(page)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A new session on the app, loaded and idle; fails the test on any page error."""
+    errors: list[str] = []
+    context, page = open_app(browser, app_url, errors, viewport={"width": 1400, "height": 1000})
     page.errors = errors
     yield page
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, wait_idle
+from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, open_app, wait_idle
 from tests.browser.test_explorer import query
 
 pytestmark = pytest.mark.browser
@@ -118,13 +118,7 @@ def touch(cdp, kind: str, points: list[tuple[float, float]]) -> None:
 
 
 def open_touch(browser, app_url, device: dict):
-    context = browser.new_context(**device)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(app_url)
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-    wait_idle(page)
+    context, page = open_app(browser, app_url, **device)
     page.wait_for_timeout(500)
     return context, page, context.new_cdp_session(page)
 

@@ -8,7 +8,6 @@ started: from opening the link to the map drawn.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import subprocess
@@ -24,10 +23,8 @@ from tests.browser.conftest import (
     ARTIFACTS,
     READY,
     ROOT,
-    free_port,
     model_folder,
-    start_app,
-    wait_healthy,
+    running_app,
     wait_idle,
 )
 from tests.browser.test_explorer import map_points, open_tab
@@ -51,22 +48,9 @@ def models():
     return folder
 
 
-@contextlib.contextmanager
 def server(models):
     """A server started anew: nothing cached in its memory."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(ARTIFACTS / "streamlit-planes.log", "ab") as log:
-        proc = start_app(port, log, models)
-        try:
-            wait_healthy(url, proc)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    return running_app(models, "streamlit-planes.log", "ab")
 
 
 @pytest.fixture(scope="module")

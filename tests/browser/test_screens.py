@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
+from tests.browser.conftest import ARTIFACTS, ROOT, open_app, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,12 +26,7 @@ def test_points_stay_drawn_when_the_page_scrolls(browser, app_url):
     """Scrolled so that Streamlit's header (an opaque layer) overlaps the WebGL canvas,
     Chromium's compositor culled every point below the header's edge (seen from 350 px at
     1366x900). The plot's wrapper is its own non-opaque group now (map.css)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(app_url)
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-    wait_idle(page)
+    context, page = open_app(browser, app_url, viewport={"width": 1366, "height": 900})
     page.wait_for_timeout(1000)
     try:
         for dy in (350, 500):
@@ -86,13 +81,8 @@ LEGEND_UNDER_TOOLBAR = """() => {
 @pytest.mark.parametrize("size", SIZES)
 def test_the_map_gets_the_room_on_every_screen(browser, app_url, size):
     """Before: 198 px of map at 1024x768, a 122 px strip on a tablet, 0 px on a phone."""
-    context = browser.new_context(**SIZES[size])
-    page = context.new_page()
+    context, page = open_app(browser, app_url, **SIZES[size])
     try:
-        page.goto(app_url)
-        page.wait_for_selector(READY, timeout=60_000)
-        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-        wait_idle(page)
         page.wait_for_timeout(500)
         boxes = page.evaluate(BOXES)
         page.screenshot(path=str(ARTIFACTS / f"screen-{size.split()[1]}.png"), full_page=True)
@@ -129,13 +119,8 @@ def touch_stroke(cdp, points: list[tuple[float, float]]) -> None:
 
 def test_a_finger_draws_a_seven_without_scrolling_the_page(browser, app_url):
     """On the tablet the old pad's second stroke scrolled the page and a half 7 read as a 9."""
-    context = browser.new_context(**SIZES["tablet 820x1180"])
-    page = context.new_page()
+    context, page = open_app(browser, app_url, **SIZES["tablet 820x1180"])
     try:
-        page.goto(app_url)
-        page.wait_for_selector(READY, timeout=60_000)
-        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-        wait_idle(page)
         page.get_by_role("tab", name="Your digit").click()
         canvas = page.locator(".st-key-draw_pad canvas")
         canvas.wait_for()
@@ -188,12 +173,8 @@ def serious_violations(page) -> list[dict]:
 def test_axe_finds_nothing_serious_on_the_main_views(browser, app_url, size):
     assert AXE.is_file(), "run scripts/setup.sh --test (it fetches axe-core)"
     options = SIZES.get(size, {"viewport": {"width": 1366, "height": 900}})
-    context = browser.new_context(**options)
-    page = context.new_page()
+    context, page = open_app(browser, app_url, **options)
     try:
-        page.goto(app_url)
-        page.wait_for_selector(READY, timeout=60_000)
-        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
         found = {"map": serious_violations(page)}
         plot = page.locator(".lx-root .lx-plot").bounding_box()
         page.mouse.click(plot["x"] + plot["width"] * 0.3, plot["y"] + plot["height"] * 0.6)
