@@ -12,7 +12,13 @@ from vae.jsbundle import BundleError, bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is installed by scripts/setup.sh --test")
+needs_node = pytest.mark.usefixtures("node")
+
+
+@pytest.fixture
+def node():
+    """scripts/setup.sh --test installs it; without it these tests fail, they never skip."""
+    assert NODE is not None, "node is missing: run scripts/setup.sh --test"
 
 
 def write(folder: Path, files: dict[str, str]) -> None:
@@ -61,8 +67,8 @@ def test_a_bundle_runs_like_its_modules(tmp_path):
     )
     out = run_module(bundle(tmp_path / "main.js"), tmp_path)
     assert out.split() == ["6", "5", "20", "7", "1"]
-    if direct.returncode == 0:
-        assert direct.stdout == out
+    assert direct.returncode == 0, direct.stderr
+    assert direct.stdout == out
     # each module appears once, and a module's private names stay private
     text = bundle(tmp_path / "main.js")
     assert text.count("const hidden = 2") == 1
