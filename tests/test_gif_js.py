@@ -20,7 +20,12 @@ from PIL import Image, ImageSequence
 ROOT = Path(__file__).resolve().parents[1]
 GIF_JS = ROOT / "components" / "latent_map" / "core" / "gif.js"
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is installed by scripts/setup.sh --test")
+
+
+@pytest.fixture(autouse=True)
+def node():
+    """scripts/setup.sh --test installs it; without it these tests fail, they never skip."""
+    assert NODE is not None, "node is missing: run scripts/setup.sh --test"
 
 ENCODE = """
 import { readFileSync } from "node:fs";
