@@ -26,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 # Every query key this module owns: the app writes these and only these.
-KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom", "palette")
+KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom", "palette", "lang")
 PATHS = ("linear", "spherical")  # = vae.latent.INTERPOLATIONS (not imported: that needs torch)
 PLANES = ("pca", "tsne", "umap")  # = vae.projection.METHODS (a model of more than 2 dimensions)
+LANGS = ("en", "zh")  # = vae.i18n.LANGS (the page's language)
 PALETTES = ("cb",)  # the classes' colours besides the default: "cb", colour-blind-safe
 FRAMES = (3, 16)  # the morph strip's frames, smallest and largest (the map's frames input)
 MAX_CHARS = 64  # a longer value is not something this app wrote
@@ -49,7 +50,8 @@ class LinkView:
     morph endpoints (x, y); path: "linear" or "spherical" interpolation; frames: the
     morph strip's length (FRAMES); t: the morph slider, 0 (A) to 1 (B); zoom: the map's
     visible range (x0, x1, y0, y1), x0 < x1 and y0 < y1; palette: the classes' colours,
-    "cb" (colour-blind-safe; components/latent_map/core/palette.js), None for the default.
+    "cb" (colour-blind-safe; components/latent_map/core/palette.js), None for the default;
+    lang: the page's language, one of LANGS (None: the browser's).
     """
 
     model: str | None = None
@@ -63,6 +65,7 @@ class LinkView:
     t: float | None = None
     zoom: tuple[float, float, float, float] | None = None
     palette: str | None = None
+    lang: str | None = None
 
 
 def parse_link(
@@ -96,8 +99,10 @@ def parse_link(
         if error:
             notices.append(f"zoom: {error}")
     palette = _read_palette(raw, notices)
+    lang = _read_choice(raw, "lang", LANGS, notices)
     view = LinkView(
-        model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom, palette
+        model, pin, index, ends.get("a"), ends.get("b"), path, plane, frames, t, zoom, palette,
+        lang,
     )
     return view, notices
 
@@ -210,6 +215,8 @@ def link_query(view: LinkView) -> dict[str, str]:
         query["zoom"] = ",".join(format_number(v) for v in view.zoom)
     if view.palette is not None:
         query["palette"] = view.palette
+    if view.lang is not None:
+        query["lang"] = view.lang
     return query
 
 

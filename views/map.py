@@ -18,7 +18,7 @@ import streamlit as st
 from vae.bundle import MapBundle
 from vae.latent_size import ACTIVE_KL_NATS
 
-from . import clicked, digit, loaders, morph, state
+from . import clicked, digit, i18n, loaders, morph, state
 from .config import MAP_HEIGHT, STATIC_URL
 
 
@@ -58,6 +58,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "active_kl_nats": ACTIVE_KL_NATS,
         "height": height,
         "palette": state.palette(),  # the classes' colours (core/palette.js)
+        "texts": i18n.browser_texts("map"),  # its labels in the session's language
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
     data.update({k: extra.get(k) for k in keys})

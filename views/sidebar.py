@@ -13,7 +13,7 @@ from vae import catalog, share
 from vae.bundle import MapBundle
 from vae.datasets import DATASETS, dataset_title
 
-from . import loaders, state, training
+from . import i18n, loaders, state, training
 from .config import STATIC, checkpoints
 
 
@@ -181,6 +181,8 @@ def sidebar(models: list[str]) -> dict | None:
     if usable and st.session_state.model_path not in usable:
         st.session_state.model_path = main_model(usable, "mnist")
     state.read_link(usable, broken)
+    with st.sidebar:
+        i18n.choose()
     facts = pick_model(groups, broken)
     st.sidebar.toggle(
         "Colour-blind-safe colours",

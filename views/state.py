@@ -16,6 +16,7 @@ from vae import share
 from vae.bundle import MapBundle
 from vae.files import mtime
 
+from . import i18n
 from .config import DEFAULT_NAME, checkpoints
 
 MORPH_FRAMES = 9  # the morph strip's frames and slider position when nobody set them
@@ -38,6 +39,7 @@ DEFAULTS = {
 
 
 def init() -> None:
+    i18n.init()  # the language first: everything drawn after speaks it
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
     if st.session_state.model_path is None:
@@ -149,6 +151,7 @@ def write_link(bundle: MapBundle) -> None:
         t=float(t) if t is not None and abs(float(t) - MORPH_T) > 5e-4 else None,
         zoom=tuple(zoom) if zoom else None,
         palette="cb" if st.session_state.colour_blind else None,
+        lang=i18n.in_link(),
     )
     wanted, current = share.link_query(view), st.query_params.to_dict()
     for key in share.KEYS:

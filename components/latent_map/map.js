@@ -39,6 +39,7 @@ import { installTestApi, setMainMap } from "./testapi.js";
 import { bindKeys, legendButtons } from "./keys.js";
 import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
+import { setTexts } from "./core/i18n.js";
 
 const INSTANCES = new WeakMap();
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
@@ -93,6 +94,7 @@ class LatentMap {
 
   // Called on every rerun with the latest data from Python.
   update(data) {
+    setTexts(data.texts);
     const key = `${data.points_url}|${data.decoder ? data.decoder_url : "none"}|${data.mu_url || ""}`;
     this.data = data;
     if (data.sync) {
