@@ -46,13 +46,13 @@ def text(at: AppTest) -> str:
 def test_a_missing_checkpoint_is_named_not_a_crash(tmp_path, monkeypatch):
     save_model(tmp_path, "mnist-vae-2d.pt")
     at = compare_tab(tmp_path, monkeypatch)
-    assert at.radio(key="cmp_preset").value == "Autoencoder vs VAE"
+    assert at.radio(key="cmp_preset").value == "ae_vae"
     assert any("needs `mnist-ae-2d.pt`" in w.value for w in at.warning)
-    at.radio(key="cmp_preset").set_value("β = 0.25 vs β = 4").run()
+    at.radio(key="cmp_preset").set_value("beta_025_4").run()
     assert any(
         "`mnist-vae-2d-beta0.25.pt` and `mnist-vae-2d-beta4.pt`" in w.value for w in at.warning
     )
-    at.radio(key="cmp_preset").set_value("Any two models").run()
+    at.radio(key="cmp_preset").set_value("any").run()
     assert any("at least two" in w.value for w in at.warning)
     assert not at.exception
 
@@ -79,7 +79,7 @@ def test_autoencoder_vs_vae_shows_both_and_keeps_its_state(tmp_path, monkeypatch
     at.button(key="cmp_resample").click().run()
     assert at.session_state.cmp_seed == 1 and "seed 1" in text(at)
     # another pair of models: a z pinned in the old pair's spaces is dropped
-    at.radio(key="cmp_preset").set_value("Any two models").run()
+    at.radio(key="cmp_preset").set_value("any").run()
     at.selectbox(key="cmp_b").set_value(str(tmp_path / "mnist-ae-2d.pt")).run()
     at.selectbox(key="cmp_a").set_value(str(tmp_path / "mnist-vae-2d.pt")).run()
     assert at.session_state.cmp_pin is None
@@ -94,7 +94,7 @@ def test_any_two_models_offers_only_2d_opens_on_a_valid_pair_and_refuses_mixed_d
     save_model(tmp_path, "fashion-mnist-vae-2d.pt", dataset="fashion-mnist")
     save_model(tmp_path, "mnist-ae-2d.pt", kind="ae")
     at = compare_tab(tmp_path, monkeypatch)
-    at.radio(key="cmp_preset").set_value("Any two models").run()
+    at.radio(key="cmp_preset").set_value("any").run()
     offered = at.selectbox(key="cmp_a").options
     assert len(offered) == 3 and not any("8d" in o for o in offered)
     assert not at.warning  # it opens on two MNIST models, a pair it accepts

@@ -106,14 +106,14 @@ def test_compare_offers_the_open_datasets_models_where_it_has_two(tmp_path, monk
     save_tiny(tmp_path, FASHION, dataset="fashion-mnist", test=TEST)
     save_tiny(tmp_path, "fashion-mnist-ae-2d.pt", kind="ae", dataset="fashion-mnist", test=TEST)
     at = open_tab(run_app(monkeypatch, tmp_path, params={"model": FASHION}), "Compare")
-    assert at.radio(key="cmp_preset").value == "Autoencoder vs VAE"
+    assert at.radio(key="cmp_preset").value == "ae_vae"
     assert not at.warning
     shown = text(at)
     assert "Models trained on Fashion-MNIST, the open model's dataset." in shown
     assert "**A: fashion-mnist-ae-2d**" in shown and "**B: fashion-mnist-vae-2d**" in shown
     assert "test items" in shown and not re.search(r"\bdigits?\b", shown)
     assert any("on an item or in a gap" in i.value for i in at.info)
-    at.radio(key="cmp_preset").set_value("Any two models").run()
+    at.radio(key="cmp_preset").set_value("any").run()
     a, b = at.selectbox(key="cmp_a").value, at.selectbox(key="cmp_b").value
     assert {a, b} == {str(tmp_path / FASHION), str(tmp_path / "fashion-mnist-ae-2d.pt")}
 
@@ -124,7 +124,7 @@ def test_a_preset_the_open_dataset_lacks_opens_on_any_two_of_its_models(tmp_path
     save_tiny(tmp_path, FASHION, dataset="fashion-mnist", test=TEST)
     save_tiny(tmp_path, "fashion-mnist-vae-2d-x.pt", dataset="fashion-mnist", test=TEST)
     at = open_tab(run_app(monkeypatch, tmp_path, params={"model": FASHION}), "Compare")
-    assert at.radio(key="cmp_preset").value == "Any two models"
+    assert at.radio(key="cmp_preset").value == "any"
     a, b = at.selectbox(key="cmp_a").value, at.selectbox(key="cmp_b").value
     assert {a, b} == {str(tmp_path / FASHION), str(tmp_path / "fashion-mnist-vae-2d-x.pt")}
     assert not at.warning

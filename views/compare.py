@@ -24,18 +24,25 @@ from vae.data import DatasetError, Splits
 from vae.datasets import ItemWords, dataset_title, item_words
 from vae.files import mtime
 
-from . import loaders
+from . import i18n, loaders
+from .i18n import t
 from .map import payload
 
 # Presets name files of the dataset shown ({d}), as scripts/train_shipped.sh names MNIST's;
-# None means "pick any two".
+# None means "pick any two". Keyed by an id (the radio's value); PRESET_TEXTS names them.
 PRESETS: dict[str, tuple[str, str] | None] = {
-    "Autoencoder vs VAE": ("{d}-ae-2d.pt", "{d}-vae-2d.pt"),
-    "β = 0.25 vs β = 4": ("{d}-vae-2d-beta0.25.pt", "{d}-vae-2d-beta4.pt"),
-    "β = 1 vs β = 4": ("{d}-vae-2d.pt", "{d}-vae-2d-beta4.pt"),
-    "Any two models": None,
+    "ae_vae": ("{d}-ae-2d.pt", "{d}-vae-2d.pt"),
+    "beta_025_4": ("{d}-vae-2d-beta0.25.pt", "{d}-vae-2d-beta4.pt"),
+    "beta_1_4": ("{d}-vae-2d.pt", "{d}-vae-2d-beta4.pt"),
+    "any": None,
 }
-ANY = "Any two models"
+PRESET_TEXTS = {
+    "ae_vae": "compare.preset.ae_vae",
+    "beta_025_4": "compare.preset.beta_025_4",
+    "beta_1_4": "compare.preset.beta_1_4",
+    "any": "compare.preset.any",
+}
+ANY = "any"
 SYNC_GROUP = "compare"
 MAP_HEIGHT = 430
 PRIOR_GRID = 8  # an 8 x 8 grid of samples per model
@@ -53,8 +60,8 @@ def short(facts: dict) -> str:
 def describe(facts: dict) -> str:
     """One short line naming the model: "plain autoencoder (no KL)" or "VAE, β = 4"."""
     if facts["kind"] == "ae":
-        return "plain autoencoder (no KL)"
-    return f"VAE, β = {facts['beta']:g}"
+        return t("compare.describe.ae")
+    return t("compare.describe.vae", beta=f"{facts['beta']:g}")
 
 
 # ---- choosing the two models ----------------------------------------------------------------
@@ -73,19 +80,17 @@ def shown_dataset(dataset: str, two_d: list[str], facts: dict[str, dict]) -> str
 def say_dataset(dataset: str, shown: str, two_d: list[str], facts: dict[str, dict]) -> None:
     """Which dataset the tab shows, and why when it is not the open model's."""
     if shown == dataset:
-        st.caption(f"Models trained on {dataset_title(shown)}, the open model's dataset.")
+        st.caption(t("compare.dataset.own", title=dataset_title(shown)))
         return
     own = [facts[p]["name"] for p in two_d if facts[p]["dataset"] == dataset]
-    has = (
-        f"only one model with a 2-D latent space here ({own[0]})"
-        if own
-        else "no model with a 2-D latent space here"
-    )
+    has = t("compare.dataset.only_one", name=own[0]) if own else t("compare.dataset.none")
     st.info(
-        f"The open model was trained on {dataset_title(dataset)}, which has {has}; "
-        f"comparing needs two. This tab shows **{dataset_title(shown)}** "
-        f"models. Train another {dataset_title(dataset)} model (sidebar: Train a new model) "
-        "to compare two of its own.",
+        t(
+            "compare.dataset.elsewhere",
+            title=dataset_title(dataset),
+            has=has,
+            shown=dataset_title(shown),
+        ),
         icon=":material/info:",
     )
 
@@ -114,36 +119,46 @@ def pick_pair(models: list[str], folder: Path, dataset: str = "mnist") -> tuple[
         st.session_state.cmp_preset = first_preset(shown, models, folder)
         for key in ("cmp_a", "cmp_b"):
             st.session_state.pop(key, None)
-    preset = st.radio("Compare", list(PRESETS), key="cmp_preset", horizontal=True)
+    if st.session_state.get("cmp_preset") not in PRESETS:  # a session from before the ids
+        st.session_state.cmp_preset = first_preset(shown, models, folder)
+    preset = st.radio(
+        t("compare.pick.label"),
+        list(PRESETS),
+        key="cmp_preset",
+        horizontal=True,
+        format_func=lambda p: t(PRESET_TEXTS[p]),
+    )
     names = PRESETS[preset]
     if names is not None:
         names = tuple(n.format(d=shown) for n in names)
         paths = [str(folder / n) for n in names]
         missing = [n for n, p in zip(names, paths, strict=True) if p not in models]
         if missing:
-            st.warning(
-                f"This comparison needs {' and '.join(f'`{n}`' for n in missing)}, which "
-                f"{'is' if len(missing) == 1 else 'are'} not in {folder}. Train "
-                f"{'it' if len(missing) == 1 else 'them'} with `scripts/train_shipped.sh` (or "
-                "pick “Any two models”)."
-            )
+            files = t("compare.pick.file_sep").join(f"`{n}`" for n in missing)
+            key = "compare.pick.missing_one" if len(missing) == 1 else "compare.pick.missing_many"
+            st.warning(t(key, files=files, folder=folder, any=t(PRESET_TEXTS[ANY])))
             return None
         return paths[0], paths[1]
     if len(two_d) < 2:
-        st.warning("Comparing needs at least two readable checkpoints with a 2-D latent space.")
+        st.warning(t("compare.pick.too_few"))
         return None
     label = {p: f"{facts[p]['name']} · {describe(facts[p])}" for p in two_d}
     if st.session_state.get("cmp_a") not in two_d or st.session_state.get("cmp_b") not in two_d:
         # open on a pair it accepts: two models of one dataset, the one shown
         st.session_state.cmp_a, st.session_state.cmp_b = first_pair(two_d, facts, shown)
     left, right = st.columns(2)
-    left.selectbox("Model A", two_d, key="cmp_a", format_func=label.get)
-    right.selectbox("Model B", two_d, key="cmp_b", format_func=label.get)
+    left.selectbox(t("compare.pick.model_a"), two_d, key="cmp_a", format_func=label.get)
+    right.selectbox(t("compare.pick.model_b"), two_d, key="cmp_b", format_func=label.get)
     a, b = st.session_state.cmp_a, st.session_state.cmp_b
     if facts[a]["dataset"] != facts[b]["dataset"]:
         st.warning(
-            f"{facts[a]['name']} was trained on {facts[a]['dataset']} and {facts[b]['name']} on "
-            f"{facts[b]['dataset']}: pick two models of the same dataset."
+            t(
+                "compare.pick.mixed",
+                a=facts[a]["name"],
+                a_data=dataset_title(facts[a]["dataset"]),
+                b=facts[b]["name"],
+                b_data=dataset_title(facts[b]["dataset"]),
+            )
         )
         return None
     return a, b
@@ -175,29 +190,17 @@ def lesson(
     kinds = {facts_a["kind"], facts_b["kind"]}
     if kinds == {"ae", "vae"}:
         ae, vae = (enc_a, enc_b) if facts_a["kind"] == "ae" else (enc_b, enc_a)
-        return (
-            "**The autoencoder** has no KL term: nothing says where its codes should go. "
-            f"Its test {words.many} spread over {spread(ae)} (99% of them), with wide empty "
-            "gaps its decoder never saw in training: what a point there decodes to is "
-            "anybody's guess, "
-            f"often a smear, sometimes {words.a} unrelated to the clusters around it. "
-            "**The VAE**'s KL term pulls every q(z|x) toward N(0, I), so its codes fill the "
-            f"prior's disc ({spread(vae)}; dashed circle: 99% of N(0, I)) and a point between "
-            "clusters decodes to a blend of its neighbours. Move the pointer over either map: "
-            "both decoders decode the same z (the red crosshair on the other map). The two "
-            "maps' axes mean different things; what tells them apart is whether a point away "
-            f"from the data still decodes to {words.a}."
+        return t(
+            "compare.lesson.ae_vae",
+            items=words.many,
+            a_item=words.a,
+            ae_spread=spread(ae),
+            vae_spread=spread(vae),
         )
     if kinds == {"vae"} and facts_a["beta"] != facts_b["beta"]:
         lo, hi = sorted((facts_a, facts_b), key=lambda f: f["beta"])
-        return (
-            f"β weighs the KL term. **Higher β ({hi['beta']:g})** pulls every q(z|x) harder "
-            "toward N(0, I): a tighter map whose clusters overlap more, and blurrier "
-            f"reconstructions. **Lower β ({lo['beta']:g})** lets the codes spread out: sharper "
-            "reconstructions, paid for with more KL. The table under the reconstructions "
-            "shows the trade in nats."
-        )
-    return "Move the pointer over either map: both decoders decode the same z."
+        return t("compare.lesson.beta", hi=f"{hi['beta']:g}", lo=f"{lo['beta']:g}")
+    return t("compare.lesson.other")
 
 
 # ---- the maps -------------------------------------------------------------------------------
@@ -231,7 +234,7 @@ def map_data(which: str, path: str, bundle: MapBundle) -> dict:
         sync={"group": SYNC_GROUP, "name": which},
         prior_ring={
             "r": latent.prior_radius(2, PRIOR_MASS),
-            "label": f"{PRIOR_MASS:.0%} of N(0, I)",
+            "label": t("compare.map.prior_ring", share=f"{PRIOR_MASS:.0%}"),
         },
     )
 
@@ -240,10 +243,7 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
     """Both decodings of the pinned z, large (and the clicked test digit, if one was hit)."""
     pin = st.session_state.cmp_pin
     if not pin:
-        st.info(
-            f"Click either map, on {words.a} or in a gap, to decode that z through both "
-            "models here."
-        )
+        st.info(t("compare.clicked.hint", a_item=words.a))
         return
     z = (float(pin["x"]), float(pin["y"]))
     cols = st.columns([1, 1, 1, 1.2], gap="medium")
@@ -253,24 +253,21 @@ def clicked(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORD
             decoded_png(s["path"], mtime(s["path"]), float(z[0]), float(z[1])),
             caption=f"{which.upper()}: {s['facts']['name']}, decode(z)",
             width=196,  # 28 x 7: every model pixel a crisp square, as in the explorer
-            alt=f"z decoded by {s['facts']['name']}",
+            alt=t("compare.clicked.decoded_alt", name=s["facts"]["name"]),
         )
-    where = f"map {pin['source'].upper()}"
+    where = t("compare.clicked.where", side=pin["source"].upper())
     text = cols[3]
     if pin.get("index") is not None:
         i = int(pin["index"])
         cols[2].image(
             render.png_bytes(splits.test.images[i].numpy() / 255.0, 7),
-            caption=f"test #{i}, clicked on {where}",
+            caption=t("compare.clicked.test_caption", i=i, where=where),
             width=196,
-            alt=f"test image #{i}",
+            alt=t("compare.clicked.test_alt", i=i),
         )
     else:
         text = cols[2]
-    text.markdown(
-        f"**z = ({pin['x']:.3f}, {pin['y']:.3f})**, clicked on {where}.  \n"
-        "The same two numbers go into both decoders."
-    )
+    text.markdown(t("compare.clicked.z", x=f"{pin['x']:.3f}", y=f"{pin['y']:.3f}", where=where))
 
 
 # ---- samples and reconstructions --------------------------------------------------------------
@@ -280,33 +277,31 @@ def next_seed() -> None:
 
 
 def prior_panel(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST_WORDS) -> None:
-    st.subheader("Samples from the prior, z ~ N(0, I)")
+    st.subheader(t("compare.prior.title"))
     seed = st.session_state.cmp_seed
     top = st.columns([3, 1])
     kinds = {side[w]["facts"]["kind"] for w in "ab"}
     top[0].caption(
-        f"The same {PRIOR_GRID * PRIOR_GRID} draws (seed {seed}) through both decoders. A "
-        f"VAE is trained so that this is how to generate: its samples look like {words.many}, of "
-        "every kind. "
-        + (
-            "An autoencoder is not a generative model: N(0, I) means nothing to it, so its "
-            "samples come from whatever patch of its map the dashed circle covers."
-            if "ae" in kinds
-            else "Higher β: the codes fill N(0, I) more tightly, so fewer samples land in "
-            "empty places, but each is blurrier."
-        )
+        t("compare.prior.intro", n=PRIOR_GRID * PRIOR_GRID, seed=seed, items=words.many)
+        + (t("compare.prior.ae") if "ae" in kinds else t("compare.prior.beta"))
     )
-    top[1].button("Resample", key="cmp_resample", help="Draw new z with the next seed",
-                  on_click=next_seed)  # fmt: skip
+    top[1].button(
+        t("compare.prior.resample"),
+        key="cmp_resample",
+        help=t("compare.prior.resample_help"),
+        on_click=next_seed,
+    )
     cols = st.columns(2)
     for col, which in zip(cols, "ab", strict=True):
         s = side[which]
         with col.container(key=f"cmp_prior_{which}"):
             st.image(
                 prior_mosaic(s["path"], mtime(s["path"]), seed),
-                caption=f"{which.upper()}: {s['facts']['name']}, seed {seed}",
+                caption=t(
+                    "compare.prior.caption", side=which.upper(), name=s["facts"]["name"], seed=seed
+                ),
                 width="content",  # its own 2x size, narrower only where the column is
-                alt=f"prior samples z ~ N(0, I) decoded by {s['facts']['name']}",
+                alt=t("compare.prior.alt", name=s["facts"]["name"]),
             )
     coverage(side, classes, words)
 
@@ -317,29 +312,36 @@ def coverage(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
     st.markdown(
-        f"**Measured.** Share of the test {words.many} whose code lies inside the disc that holds "
-        f"{PRIOR_MASS:.0%} of N(0, I): "
-        + "; ".join(f"{names[w]} **{figures[w]['inside']:.1%}**" for w in "ab")
-        + f". Which {words.many} {COVERAGE_SAMPLES} prior samples (seed 0) look like, each "
-        "labelled by its nearest test image in pixels:"
+        t(
+            "compare.coverage.measured",
+            items=words.many,
+            mass=f"{PRIOR_MASS:.0%}",
+            shares="; ".join(f"{names[w]} **{figures[w]['inside']:.1%}**" for w in "ab"),
+            n=COVERAGE_SAMPLES,
+        )
     )
     shares = pd.DataFrame(
         [
-            {"model": names[w], words.one: name, "share": figures[w]["shares"][c]}
+            {"model": names[w], "class": name, "share": figures[w]["shares"][c]}
             for w in "ab"
             for c, name in enumerate(classes)
         ]
     )
+    model, share = t("compare.coverage.model"), t("compare.coverage.share")
     # Altair rather than st.bar_chart: its bottom legend overlapped long series names.
     chart = (
         alt.Chart(shares)
         .mark_bar()
         .encode(
-            x=alt.X(f"{words.one}:N", sort=list(classes), axis=alt.Axis(labelAngle=0)),
+            x=alt.X("class:N", title=words.one, sort=list(classes), axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("model:N"),
-            y=alt.Y("share:Q", title="share of samples", axis=alt.Axis(format="%")),
+            y=alt.Y("share:Q", title=t("compare.coverage.y_title"), axis=alt.Axis(format="%")),
             color=alt.Color("model:N", legend=alt.Legend(orient="top", title=None)),
-            tooltip=["model", words.one, alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[
+                alt.Tooltip("model:N", title=model),
+                alt.Tooltip("class:N", title=words.one),
+                alt.Tooltip("share:Q", title=share, format=".1%"),
+            ],
         )
         .properties(height=220)
     )
@@ -347,7 +349,7 @@ def coverage(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST
 
 
 def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_WORDS) -> None:
-    st.subheader(f"Reconstructions of the same test {words.many}")
+    st.subheader(t("compare.recon.title", items=words.many))
     labels = splits.test.labels.numpy()
     # the first test digit of each class, so every digit is in the row
     index = [
@@ -357,7 +359,7 @@ def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_
     ]
     index = tuple(index[:RECON_DIGITS])
     originals = splits.test.images[list(index)].numpy() / 255.0
-    rows = [("originals", render.strip_png(originals, scale=3))]
+    rows = [(t("compare.recon.originals"), render.strip_png(originals, scale=3))]
     for which in "ab":
         s = side[which]
         strip = reconstructions(s["path"], mtime(s["path"]), index)
@@ -368,27 +370,24 @@ def recon_panel(side: dict[str, dict], splits: Splits, words: ItemWords = MNIST_
         right.image(
             png,
             width=min(900, 90 * len(index)),
-            alt=f"{name}: {len(index)} {words.many}, one of each class",
+            alt=t("compare.recon.alt", name=name, n=len(index), items=words.many),
         )
     table = {}
     for which in "ab":
         f = side[which]["facts"]
         test = f["test"]
         table[f"{which.upper()}: {f['name']}"] = {
-            "model": describe(f),
-            "test reconstruction loss (nats)": f"{test['recon']:.1f}" if "recon" in test else "?",
-            "test KL (nats)": f"{test['kl']:.2f}" if f["kind"] == "vae" and "kl" in test else "—",
-            "test −ELBO (nats)": f"{test['nelbo']:.1f}"
+            t("compare.recon.row_model"): describe(f),
+            t("compare.recon.row_recon"): f"{test['recon']:.1f}" if "recon" in test else "?",
+            t("compare.recon.row_kl"): f"{test['kl']:.2f}"
+            if f["kind"] == "vae" and "kl" in test
+            else "—",
+            t("compare.recon.row_nelbo"): f"{test['nelbo']:.1f}"
             if f["kind"] == "vae" and "nelbo" in test
-            else "— (no KL: not a bound)",
+            else t("compare.recon.no_bound"),
         }
     st.table(pd.DataFrame(table))
-    st.caption(
-        "Reconstruction loss: Bernoulli cross-entropy summed over the 784 pixels, lower is "
-        "sharper. KL: what q(z|x) pays for leaving N(0, I). Both are means over the "
-        f"{len(splits.test.labels):,} test {words.many}, read from each checkpoint. Higher β "
-        "buys a smaller KL with a larger reconstruction loss."
-    )
+    st.caption(t("compare.recon.caption", n=f"{len(splits.test.labels):,}", items=words.many))
 
 
 # ---- the torch work, cached per model file version (path, mtime) like views/loaders.py ----------
@@ -426,16 +425,13 @@ def load_side(path: str) -> dict | None:
         ckpt = loaders.checkpoint_of(path)
         splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
     except CheckpointError as e:
-        st.error(str(e).replace(f"{path}: ", f"{Path(path).name}: "))
+        st.error(i18n.shown(e).replace(f"{path}: ", f"{Path(path).name}: "))
         return None
     except DatasetError as e:
-        st.error(f"The data for {Path(path).name} is not on this machine: {e}")
+        st.error(t("compare.load.no_data", name=Path(path).name, error=i18n.shown(e)))
         return None
     if ckpt.config.latent_dim != 2:
-        st.warning(
-            f"{Path(path).name} has a {ckpt.config.latent_dim}-D latent space; "
-            "the side-by-side maps need 2-D ones."
-        )
+        st.warning(t("compare.load.not_2d", name=Path(path).name, dims=ckpt.config.latent_dim))
         return None
     return {
         "path": path,
