@@ -12,6 +12,18 @@ from vae.datasets import dataset_title, item_words
 
 from . import loaders
 from .config import checkpoints
+from .i18n import t
+
+# The table's columns (vae/latent_size.py's COLUMNS) -> their headers' keys
+HEADERS = {
+    "latent size": "size.column.latent_size",
+    "test recon": "size.column.test_recon",
+    "test KL": "size.column.test_kl",
+    "test −ELBO": "size.column.test_nelbo",
+    "epochs": "size.column.epochs",
+    "active dims": "size.column.active_dims",
+    "model": "size.column.model",
+}
 
 
 def active_dims(path: str) -> int | None:
@@ -34,57 +46,60 @@ def latent_size_tab(models: list[str], dataset: str = "mnist") -> None:
     if len(rows) < 2 and dataset != "mnist":
         own = rows
         shown, rows = "mnist", latent_size.latent_size_rows(summaries, "mnist")
-        has = f"only one ({own[0]['model']})" if own else "none"
+        has = t("size.other.only_one", name=own[0]["model"]) if own else t("size.other.none")
         st.info(
-            f"The open model was trained on {dataset_title(dataset)}, which has {has} of the "
-            f"shipped series of VAEs with β = 1 (files named {dataset}-vae-<size>d.pt) here: "
-            "too few to compare latent sizes. "
-            + (f"This tab shows **{dataset_title(shown)}**'s." if rows else ""),
+            t("size.other.too_few", title=dataset_title(dataset), has=has, dataset=dataset)
+            + (t("size.other.shows", title=dataset_title(shown)) if rows else ""),
             icon=":material/info:",
         )
     if not rows:
         st.info(
-            f"No shipped {dataset_title(shown)} VAEs with β = 1 (files named "
-            f"{shown}-vae-<size>d.pt) in {checkpoints().name}/; "
-            "`scripts/train_shipped.sh latent` trains MNIST's."
+            t("size.empty.text", title=dataset_title(shown), dataset=shown, folder=checkpoints().name)
         )
         return
     words = item_words(shown)
     paths = {Path(p).stem: p for p in models}
     for row in rows:
         row["active dims"] = active_dims(paths[row["model"]])
-    deeper = " (the 2-D one has a deeper MLP; README: Checkpoints)" if shown == "mnist" else ""
+    deeper = t("size.intro.deeper") if shown == "mnist" else ""
     st.markdown(
-        f"**What more latent dimensions buy.** The shipped {dataset_title(shown)} VAEs with "
-        f"β = 1{deeper} on the test {words.many}, in nats per image: reconstruction loss, the "
-        "KL that pays "
-        f"for the code, and their sum −ELBO. A dimension counts as active when its average KL "
-        f"exceeds {latent_size.ACTIVE_KL_NATS} nats."
+        t(
+            "size.intro.text",
+            title=dataset_title(shown),
+            deeper=deeper,
+            items=words.many,
+            nats=latent_size.ACTIVE_KL_NATS,
+        )
     )
     import pandas as pd
 
     # A static table: a handful of rows, to read and to copy, not to scroll.
+    headers = {column: t(key) for column, key in HEADERS.items()}
+    two = "{:.2f}"
     table = (
         pd.DataFrame(rows)
+        .rename(columns=headers)
         .style.hide(axis="index")
-        .format({"test recon": "{:.2f}", "test KL": "{:.2f}", "test −ELBO": "{:.2f}"})
+        .format({headers["test recon"]: two, headers["test KL"]: two, headers["test −ELBO"]: two})
     )
     st.table(table)
     first, last = rows[0], rows[-1]
     trend = latent_size.trend(rows)
     if trend["recon_falls"] and trend["kl_rises"]:
         st.caption(
-            f"From {first['latent size']} to {last['latent size']} dimensions the "
-            f"reconstruction loss falls from {first['test recon']:.1f} to "
-            f"{last['test recon']:.1f} nats and the KL rises from {first['test KL']:.1f} "
-            f"to {last['test KL']:.1f}: more room to describe each {words.one}, paid for in "
-            "KL."
+            t(
+                "size.trend.both",
+                first=first["latent size"],
+                last=last["latent size"],
+                recon_first=f"{first['test recon']:.1f}",
+                recon_last=f"{last['test recon']:.1f}",
+                kl_first=f"{first['test KL']:.1f}",
+                kl_last=f"{last['test KL']:.1f}",
+                item=words.one,
+            )
         )
     elif trend["sizes"] > 1:
-        st.caption(
-            "Here the reconstruction loss does not fall, or the KL does not rise, at every "
-            "step: see the table (models trained for fewer epochs are not comparable)."
-        )
+        st.caption(t("size.trend.mixed"))
     charts(rows)
 
 
@@ -98,15 +113,24 @@ def charts(rows: list[dict]) -> None:
     import pandas as pd
 
     table = pd.DataFrame(rows)
+    size = t("size.column.latent_size")
     panels = []
-    for key, color in (("test recon", "#1f77b4"), ("test KL", "#d62728")):
+    for key, title, color in (
+        ("test recon", t("size.chart.recon"), "#1f77b4"),
+        ("test KL", t("size.chart.kl"), "#d62728"),
+    ):
         panels.append(
-            alt.Chart(table, title=key.replace("test recon", "test reconstruction loss"))
+            alt.Chart(table, title=title)
             .mark_line(point=alt.OverlayMarkDef(size=80, color=color), color=color)
             .encode(
-                x=alt.X("latent size:Q", axis=alt.Axis(values=list(table["latent size"]))),
-                y=alt.Y(f"{key}:Q", title="nats per image", scale=alt.Scale(zero=False)),
-                tooltip=["latent size", alt.Tooltip(f"{key}:Q", format=".2f")],
+                x=alt.X(
+                    "latent size:Q", title=size, axis=alt.Axis(values=list(table["latent size"]))
+                ),
+                y=alt.Y(f"{key}:Q", title=t("size.chart.y"), scale=alt.Scale(zero=False)),
+                tooltip=[
+                    alt.Tooltip("latent size:Q", title=size),
+                    alt.Tooltip(f"{key}:Q", title=title, format=".2f"),
+                ],
             )
             .properties(width=300, height=240)
         )
