@@ -14,8 +14,9 @@ import streamlit as st
 
 from vae.bundle import MapBundle
 
-from . import loaders, state, training
+from . import i18n, loaders, state, training
 from .config import STATIC_URL
+from .i18n import t
 
 
 def labels_of(dataset: str, indices: list[int]) -> list[int]:
@@ -30,22 +31,12 @@ def watch(path: str, bundle: MapBundle, facts: dict) -> None:
         live()
         return
     if job is not None and job.path is not None and training.mine(job):
-        st.caption(
-            f"The last run of this server, {Path(job.config.out).name}, is in the "
-            "model list; pick it to replay it here."
-        )
+        st.caption(t("replay.last_run", name=Path(job.config.out).name))
     found = loaders.replay(path, loaders.mtime(path))
     if found is None:
-        st.info(
-            f"{facts['name']} has no per-epoch snapshots (it was trained before vae-train "
-            "recorded them). Train a model in the sidebar to watch its map form live, or "
-            "retrain this one with `vae-train` to replay it."
-        )
+        st.info(t("replay.no_snapshots", name=facts["name"]))
         return
-    st.caption(
-        f"{found['n']:,} test images, encoded after every epoch of training (epoch 0: the "
-        "untrained encoder). Drag the slider or press ▶."
-    )
+    st.caption(t("replay.intro", n=f"{found['n']:,}"))
     loaders.replay_component()(
         key="replay",
         data={
@@ -56,8 +47,9 @@ def watch(path: str, bundle: MapBundle, facts: dict) -> None:
             "labels": labels_of(facts["dataset"], found["indices"]),
             "classes": bundle.classes,
             "palette": state.palette(),
-            "title": f"{facts['name']}: its map, epoch by epoch",
+            "title": t("replay.title", name=facts["name"]),
             "live": False,
+            "texts": i18n.browser_texts("replay.player"),
         },
     )
 
@@ -70,10 +62,7 @@ def live() -> None:
         st.rerun(scope="app")
     snapshots = job.snapshots
     if not snapshots:
-        st.info(
-            f"Training {Path(job.config.out).name}: its map appears after the first "
-            "snapshot (the untrained encoder, in a few seconds)."
-        )
+        st.info(t("replay.waiting", name=Path(job.config.out).name))
         return
     run = f"{job.config.out}"
     sent = st.session_state.setdefault("replay_sent", {}).setdefault(run, set())
@@ -87,7 +76,10 @@ def live() -> None:
             "labels": labels_of(job.config.dataset, job.snapshot_indices),
             "classes": loaders.splits(job.config.dataset).classes,
             "palette": state.palette(),
-            "title": f"Training {Path(job.config.out).name}: epoch {job.epoch} of {job.epochs}",
+            "title": t(
+                "replay.live_title", name=Path(job.config.out).name, epoch=job.epoch, of=job.epochs
+            ),
             "live": True,
+            "texts": i18n.browser_texts("replay.player"),
         },
     )

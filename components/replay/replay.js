@@ -10,6 +10,7 @@
 // takes at most REPLAY_MS: 10 epochs in 6 s, 60 epochs in 6 s too.
 
 import { classColour } from "../latent_map/core/palette.js";
+import { setTexts, t } from "../latent_map/core/i18n.js";
 
 const ANIMATE_MS = 450;
 const STEP_MS = 600; // an epoch's time on screen in a short replay
@@ -20,8 +21,8 @@ const HTML = `
 <div class="rp-head"><span class="rp-title"></span><span class="rp-figure"></span></div>
 <canvas class="rp-canvas"></canvas>
 <div class="rp-controls">
-  <button class="rp-play" aria-label="play">▶</button>
-  <input class="rp-slider" type="range" min="0" max="0" value="0" aria-label="epoch" />
+  <button class="rp-play">▶</button>
+  <input class="rp-slider" type="range" min="0" max="0" value="0" />
   <span class="rp-epoch"></span>
 </div>
 <div class="rp-legend"></div>`;
@@ -47,6 +48,9 @@ class Replay {
 
   async update(data) {
     this.data = data;
+    setTexts(data.texts); // its words, in the page's language (views/replay.py)
+    this.slider.setAttribute("aria-label", t("replay.player.slider"));
+    if (!this.timer) this.pause(); // the ▶ button's label, in this language
     const key = data.url || `live:${data.run}`;
     if (key !== this.key) {
       this.key = key;
@@ -113,9 +117,9 @@ class Replay {
     if (!this.bounds || this.data.live) this.fit();
     const e = target.epoch;
     this.root.querySelector(".rp-epoch").textContent =
-      `epoch ${e} of ${this.epochs[this.epochs.length - 1].epoch}`;
+      t("replay.player.epoch", { epoch: e, last: this.epochs[this.epochs.length - 1].epoch });
     this.root.querySelector(".rp-figure").textContent = target.nelbo !== null && target.nelbo !== undefined
-      ? `test −ELBO ${target.nelbo.toFixed(1)} nats` : "";
+      ? t("replay.player.nelbo", { nelbo: target.nelbo.toFixed(1) }) : "";
     const from = this.shown && this.shown.length === target.xy.length ? Float32Array.from(this.shown) : null;
     cancelAnimationFrame(this.frame);
     if (!animate || !from) {
@@ -125,13 +129,13 @@ class Replay {
     }
     const start = performance.now();
     const step = (now) => {
-      const t = Math.min(1, (now - start) / duration);
-      const ease = t * t * (3 - 2 * t);
+      const done = Math.min(1, (now - start) / duration);
+      const ease = done * done * (3 - 2 * done);
       const xy = new Float32Array(from.length);
       for (let i = 0; i < xy.length; i++) xy[i] = from[i] + (target.xy[i] - from[i]) * ease;
       this.shown = xy;
       this.draw(xy);
-      if (t < 1) this.frame = requestAnimationFrame(step);
+      if (done < 1) this.frame = requestAnimationFrame(step);
     };
     this.frame = requestAnimationFrame(step);
   }
@@ -149,7 +153,7 @@ class Replay {
       else this.pause();
     };
     this.playButton.textContent = "❚❚";
-    this.playButton.setAttribute("aria-label", "pause");
+    this.playButton.setAttribute("aria-label", t("replay.player.pause"));
     clearTimeout(this.timer);
     this.timer = setTimeout(next, 0);
   }
@@ -158,7 +162,7 @@ class Replay {
     clearTimeout(this.timer);
     this.timer = null;
     this.playButton.textContent = "▶";
-    this.playButton.setAttribute("aria-label", "play");
+    this.playButton.setAttribute("aria-label", t("replay.player.play"));
   }
 
   draw(xy) {
