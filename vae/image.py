@@ -14,7 +14,8 @@ picture), stretches the contrast, crops to the ink, thickens pen-thin strokes, f
 box and centres the mass.
 
 Everything here is pure (bytes or arrays in, arrays out) and never imports streamlit. Anything
-wrong with the input raises `ImageError`, whose message the app shows to the user as it is.
+wrong with the input raises `ImageError`, whose message the app shows to the user as it is
+(in the user's language: messages and notes are vae.i18n `msg`s, English as str).
 Doubts that do not stop the picture being used (two digits side by side, as in "42") come back
 as notes from the `*_report` variants: `preprocess_upload_report` and `from_canvas_report`
 return `Prepared(image, notes)`.
@@ -29,6 +30,8 @@ from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, ImageFilter, ImageOps, UnidentifiedImageError
+
+from vae.i18n import msg
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48 MP phone photo is refused; more is a decompression bomb
@@ -83,7 +86,9 @@ LOCAL_SNR = 16.0  # against that local paper, ink stands this many noise widths 
 def upload_formats_text() -> str:
     """The accepted formats for people: "PNG, JPEG, WebP, BMP or GIF" (jpg and jpeg are one)."""
     names = list(dict.fromkeys(_FORMAT_NAMES[extension] for extension in UPLOAD_EXTENSIONS))
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return msg("image.upload.formats", some=", ".join(names[:-1]), last=names[-1])
 
 
 def upload_size_text() -> str:
@@ -108,14 +113,13 @@ def load_image(data: bytes) -> Image.Image:
     applied so the digit is upright.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ImageError(f"Expected the bytes of an image file, got {type(data).__name__}.")
+        raise ImageError(msg("image.error.not_bytes", kind=type(data).__name__))
     size = len(data)
     if size == 0:
-        raise ImageError("The file is empty (0 bytes). Upload a PNG or JPEG picture of a digit.")
+        raise ImageError(msg("image.error.empty"))
     if size > MAX_UPLOAD_BYTES:
         raise ImageError(
-            f"The file is {size / 2**20:.1f} MB; the limit is {upload_size_text()}. "
-            "Upload a smaller picture (a digit needs very few pixels)."
+            msg("image.error.too_big", size=f"{size / 2**20:.1f}", limit=upload_size_text())
         )
     # Pillow's own bomb check only warns between 89 and 179 MP; make the warning an error here.
     # catch_warnings touches process-wide state, but only for this one warning class.
@@ -134,15 +138,10 @@ def _open(data: bytes) -> ImageFile.ImageFile:
     try:
         return Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageError(
-            "The picture's dimensions are far too large to open safely. "
-            "Upload a normal photo or a screenshot of the digit."
-        ) from error
+        raise ImageError(msg("image.error.bomb")) from error
     except UnidentifiedImageError as error:
         raise ImageError(
-            f"This file is not a picture that can be read. Upload a {upload_formats_text()} "
-            f"image of up to {upload_size_text()} (phone HEIC photos: export or screenshot "
-            "as JPEG first)."
+            msg("image.error.unreadable", formats=upload_formats_text(), limit=upload_size_text())
         ) from error
     except Exception as error:  # a malformed header can raise almost anything inside a plugin
         raise _damaged() from error
@@ -168,17 +167,14 @@ def _upright(image: Image.Image) -> Image.Image:
 
 
 def _too_many_pixels(width: int, height: int) -> ImageError:
+    millions = f"{MAX_PIXELS / 1e6:.0f}"
     return ImageError(
-        f"The picture is {width} x {height} pixels, more than the {MAX_PIXELS / 1e6:.0f} "
-        "million allowed. Upload a smaller or cropped picture of the digit."
+        msg("image.error.too_many_pixels", width=width, height=height, millions=millions)
     )
 
 
 def _damaged() -> ImageError:
-    return ImageError(
-        "The picture is damaged or incomplete (truncated) and cannot be decoded. "
-        "Upload it again, or save it anew as PNG or JPEG."
-    )
+    return ImageError(msg("image.error.damaged"))
 
 
 def to_grayscale_array(image: Image.Image) -> np.ndarray:
@@ -199,9 +195,7 @@ def to_grayscale_array(image: Image.Image) -> np.ndarray:
     except ImageError:
         raise
     except Exception as error:
-        raise ImageError(
-            f"Pictures in colour mode {image.mode!r} cannot be read. Save it as PNG or JPEG."
-        ) from error
+        raise ImageError(msg("image.error.mode", mode=repr(image.mode))) from error
 
 
 def _high_depth_gray(image: Image.Image) -> np.ndarray:
@@ -234,7 +228,7 @@ class Prepared(NamedTuple):
     """A picture made into the encoder's input, and what the user should be told about it."""
 
     image: np.ndarray  # (28, 28) float32 in [0, 1], ink = 1
-    notes: tuple[str, ...]  # warnings to show beside the result; () when all is well
+    notes: tuple[str, ...]  # warnings (vae.i18n msgs) to show beside the result; () if none
 
 
 def to_mnist(gray: np.ndarray) -> np.ndarray:
@@ -247,13 +241,15 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
 
 
 def to_mnist_report(
-    gray: np.ndarray, *, what: str = "picture", advice: str = "Crop to one digit"
+    gray: np.ndarray, *, what: str | None = None, advice: str | None = None
 ) -> Prepared:
     """Like to_mnist, plus notes: (H, W) gray -> Prepared((28, 28) image, notes).
 
-    `what` and `advice` word the notes for where the picture came from: a drawing is not
-    cropped but drawn anew.
+    `what` and `advice` word the notes for where the picture came from (default: a picture,
+    to crop): a drawing is not cropped but drawn anew.
     """
+    what = msg("image.note.picture") if what is None else what
+    advice = msg("image.note.crop") if advice is None else advice
     image, digits = _prepare(gray)
     notes = (_several_digits_note(digits, what, advice),) if digits > 1 else ()
     return Prepared(image, notes)
@@ -272,21 +268,18 @@ def _prepare(gray: np.ndarray) -> tuple[np.ndarray, int]:
 def _several_digits_note(digits: int, what: str, advice: str) -> str:
     # Not refused: the user may want to see what the model makes of "42", and a false alarm
     # must not block a real digit. The note says why the result may look odd.
-    return (
-        f"This {what} seems to hold {digits} digits side by side; the model sees them as one "
-        f"image. {advice} for a meaningful result."
-    )
+    return msg("image.note.several", what=what, n=digits, advice=advice)
 
 
 def _checked_gray(gray: np.ndarray) -> np.ndarray:
     try:
         array = np.asarray(gray, dtype=np.float32)
     except (TypeError, ValueError) as error:
-        raise ImageError("The picture is not a 2-D array of gray levels.") from error
+        raise ImageError(msg("image.error.not_gray")) from error
     if array.ndim != 2 or array.size == 0:
-        raise ImageError(f"Expected a 2-D gray image, got an array of shape {array.shape}.")
+        raise ImageError(msg("image.error.shape", shape=str(array.shape)))
     if not np.isfinite(array).all():
-        raise ImageError("The picture holds invalid values (NaN or infinity).")
+        raise ImageError(msg("image.error.invalid"))
     return np.clip(array, 0.0, 1.0)
 
 
@@ -521,12 +514,7 @@ def _depth_below(residual: np.ndarray) -> float:
 
 
 def _blank() -> BlankImageError:
-    return BlankImageError(
-        "No digit found: the picture is blank, nearly one uniform colour, only noise or a "
-        "texture. "
-        "Upload a picture of one handwritten digit, with clear dark ink on light paper "
-        "(or light on dark)."
-    )
+    return BlankImageError(msg("image.error.blank"))
 
 
 def _otsu_split(gray: np.ndarray) -> float:
@@ -802,14 +790,15 @@ def from_canvas_report(rgba: np.ndarray) -> Prepared:
     """Like from_canvas, plus notes for the user: (H, W, 4) -> Prepared((28, 28), notes)."""
     array = np.asarray(rgba)
     if array.ndim != 3 or array.shape[2] not in (3, 4) or array.size == 0:
-        raise ImageError(f"Expected canvas data of shape (H, W, 4), got {array.shape}.")
+        raise ImageError(msg("image.error.canvas_shape", shape=str(array.shape)))
     if array.dtype != np.uint8:
         array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 255).astype(np.uint8)
     image = Image.fromarray(np.ascontiguousarray(array))  # (H, W, 4) uint8 -> mode RGBA
     try:
-        return to_mnist_report(to_grayscale_array(image), what="drawing", advice="Draw one digit")
+        what, advice = msg("image.note.drawing"), msg("image.note.draw_one")
+        return to_mnist_report(to_grayscale_array(image), what=what, advice=advice)
     except BlankImageError as error:
-        raise BlankImageError("The canvas is blank: draw a digit first.") from error
+        raise BlankImageError(msg("image.error.canvas_blank")) from error
 
 
 def data_url_pixels(url: str) -> np.ndarray:
@@ -819,11 +808,11 @@ def data_url_pixels(url: str) -> np.ndarray:
 
     head, _, payload = str(url).partition(",")
     if not head.startswith("data:image/") or ";base64" not in head:
-        raise ImageError("The drawing did not arrive as a picture; draw it again.")
+        raise ImageError(msg("image.error.drawing_not_picture"))
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise ImageError("The drawing arrived damaged; draw it again.") from error
+        raise ImageError(msg("image.error.drawing_damaged")) from error
     return np.asarray(load_image(data).convert("RGBA"))
 
 
