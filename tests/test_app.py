@@ -119,7 +119,7 @@ def test_manifold_grid_decodes_on_demand_with_square_cells():
 
 def test_upload_mode_states_formats_and_limit_once():
     at = run_app()
-    at.radio(key="digit_mode").set_value("Upload a picture").run()
+    at.radio(key="digit_mode").set_value("upload").run()
     assert not at.exception
     assert any("Draw or upload a digit" in i.value for i in at.info)
 

@@ -15,19 +15,14 @@ from vae import image, render
 from vae.bundle import MapBundle
 from vae.datasets import ItemWords, item_words
 
-from . import loaders, morph, state
+from . import i18n, loaders, morph, state
+from .i18n import t
 
 POSTERIOR_SAMPLES = 8
 NEIGHBOURS = 8
 # How the ★ finds its place on a plane without an inverse (vae/planes.py), said on the page
-PLACED = {
-    "tsne": "**The ★'s place is an estimate.** t-SNE has no inverse and your μ took no part "
-    "in laying out this map: openTSNE's transform placed it against the fixed test images, "
-    "pulled towards the places of its 25 nearest test images in the latent space.",
-    "umap": "**The ★'s place is an estimate.** UMAP has no inverse and your μ took no part "
-    "in laying out this map: umap-learn's transform placed it against the fixed test images, "
-    "pulled towards the places of its 15 nearest test images in the latent space.",
-}
+PLACED = {"tsne": "digit.placed.tsne", "umap": "digit.placed.umap"}
+MODES = {"draw": "digit.mode.draw", "upload": "digit.mode.upload"}  # the input's id -> its text
 
 
 def words_of(path: str) -> ItemWords:
@@ -37,10 +32,7 @@ def words_of(path: str) -> ItemWords:
 
 def blank_message(words: ItemWords) -> str:
     """vae.image's "nothing found" refusal, in the words of the model's dataset."""
-    return (
-        f"No {words.one} found: the picture is blank, nearly one uniform colour, only noise "
-        f"or a texture. Upload a picture of {words.picture}."
-    )
+    return t("digit.upload.blank", item=words.one, picture=words.picture)
 
 
 def marker(path: str, bundle: MapBundle) -> dict | None:
@@ -85,17 +77,23 @@ def encode(path: str, bundle: MapBundle, x28: np.ndarray, source: str, notes: li
     st.session_state.digit_error = None
 
 
-def clear(error: str | None = None) -> None:
+def clear(error: object = None) -> None:
+    """Forget the digit; error: what to say instead (a text, a vae.i18n msg or an error raised
+    with one, shown in the session's language then)."""
     st.session_state.digit = None
     st.session_state.digit_error = error
 
 
 def from_drawing(path: str, bundle: MapBundle) -> None:
     """The drawing pad (components/draw_pad): each finished stroke sends the picture here."""
-    st.caption(f"Draw one {bundle.item}, large, in the middle.")
+    item = words_of(path).one
+    st.caption(t("digit.draw.caption", item=item))
     loaders.draw_component()(
         key="draw_pad",
-        data={"label": f"Drawing pad: draw one {bundle.item} with a mouse, a pen or a finger"},
+        data={
+            "label": t("digit.draw.label", item=item),
+            "texts": i18n.browser_texts("digit.pad"),
+        },
         on_drawing_change=lambda: None,
     )
     value = st.session_state.get("draw_pad")
@@ -113,19 +111,20 @@ def from_drawing(path: str, bundle: MapBundle) -> None:
         clear()
         return
     except image.ImageError as e:
-        clear(str(e))
+        clear(e)
         return
     encode(path, bundle, prepared.image, "drawing", list(prepared.notes))
 
 
 def upload_help() -> str:
     """The formats and size limit, said the same way everywhere (vae/image.py owns them)."""
-    return f"{image.upload_formats_text()}, up to {image.upload_size_text()}"
+    formats = i18n.shown(image.upload_formats_text())
+    return t("digit.upload.help", formats=formats, size=image.upload_size_text())
 
 
 def from_upload(path: str, bundle: MapBundle) -> None:
     upload = st.file_uploader(
-        f"A picture of one {bundle.item}: {upload_help()}",
+        t("digit.upload.label", item=words_of(path).one, help=upload_help()),
         type=list(image.UPLOAD_EXTENSIONS),
         key="digit_upload",
     )
@@ -133,7 +132,14 @@ def from_upload(path: str, bundle: MapBundle) -> None:
         return
     st.session_state.upload_id = upload.file_id
     if upload.size > image.MAX_UPLOAD_BYTES:
-        clear(f"{upload.name} is {upload.size / 2**20:.1f} MB: too large; {upload_help()}.")
+        clear(
+            t(
+                "digit.upload.too_large",
+                name=upload.name,
+                size=f"{upload.size / 2**20:.1f}",
+                help=upload_help(),
+            )
+        )
         return
     try:
         x28, notes = image.preprocess_upload_report(upload.getvalue())
@@ -141,58 +147,58 @@ def from_upload(path: str, bundle: MapBundle) -> None:
         clear(blank_message(words_of(path)))
         return
     except image.ImageError as e:
-        clear(str(e))
+        clear(e)
         return
     except Exception as e:  # noqa: BLE001 - a bad file must never take the page down
-        clear(f"Could not read {upload.name} as a picture ({type(e).__name__}); {upload_help()}.")
+        clear(
+            t(
+                "digit.upload.unreadable",
+                name=upload.name,
+                kind=type(e).__name__,
+                help=upload_help(),
+            )
+        )
         return
     encode(path, bundle, x28, f"upload: {upload.name}", list(notes))
 
 
 def result_panel(path: str, bundle: MapBundle) -> None:
     if st.session_state.digit_error:
-        st.error(st.session_state.digit_error)
+        st.error(i18n.shown(st.session_state.digit_error))
     digit = st.session_state.digit
     words = words_of(path)
     if not digit or digit["model"] != path:
-        st.info(
-            f"Draw or upload {words.a}: its 28×28 version, reconstruction and "
-            "place on the map appear here."
-        )
+        st.info(t("digit.result.empty", a_item=words.a))
         return
     for note in digit["notes"]:
-        st.warning(note)
+        st.warning(i18n.shown(note))
     cols = st.columns(2)
-    cols[0].image(render.png_bytes(digit["x28"], 6), caption="what the model sees (28×28)")
-    cols[1].image(render.png_bytes(digit["recon"], 6), caption="reconstruction, decode(μ)")
+    cols[0].image(render.png_bytes(digit["x28"], 6), caption=t("digit.result.seen"))
+    cols[1].image(render.png_bytes(digit["recon"], 6), caption=t("digit.result.recon"))
     mu = digit["mu"]
     text = ", ".join(f"{v:.2f}" for v in mu[:8]) + (", …" if len(mu) > 8 else "")
-    where = " — the ★ on the map" + (
-        ", with q(z|x)'s 1σ and 2σ ellipses" if digit["place_ellipses"] else ""
-    )
+    where = t("digit.result.star_ellipses" if digit["place_ellipses"] else "digit.result.star")
     st.markdown(f"**μ = ({text})**{where}")
     if bundle.method == "pca":
-        st.caption(
-            "On this map the ★ is μ projected onto the PCA plane, with q(z|x)'s "
-            "ellipses projected too (a linear map of a Gaussian is a Gaussian)."
-        )
+        st.caption(t("digit.result.pca"))
     elif bundle.method in PLACED:
-        st.caption(PLACED[bundle.method])
+        st.caption(t(PLACED[bundle.method]))
     if digit["elbo"]:
         score_panel(digit["elbo"], bundle, words)
     if bundle.invertible:
         b1, b2 = st.columns(2)
+        yours = t("digit.result.yours", item=words.one)
         b1.button(
-            "Use as morph start A",
+            t("digit.result.to_a"),
             key="digit_to_a",
             on_click=morph.set_endpoint,
-            args=("a", digit["place"], f"your {words.one}"),
+            args=("a", digit["place"], yours),
         )
         b2.button(
-            "Use as morph end B",
+            t("digit.result.to_b"),
             key="digit_to_b",
             on_click=morph.set_endpoint,
-            args=("b", digit["place"], f"your {words.one}"),
+            args=("b", digit["place"], yours),
         )
 
 
@@ -202,15 +208,18 @@ def score_panel(elbo: tuple[float, float, float], bundle: MapBundle, words: Item
     test = np.asarray(bundle.test_elbo or [np.nan])
     share = float(np.mean(test < score)) * 100
     st.metric(
-        "ELBO (how well the model explains it)",
+        t("digit.score.label"),
         f"{score:.1f} nats",
-        help=f"ELBO = −(reconstruction {recon:.1f} + KL {kl:.1f}), averaged over 8 samples of z.",
+        help=t("digit.score.help", recon=f"{recon:.1f}", kl=f"{kl:.1f}"),
     )
     st.caption(
-        f"Higher than {share:.0f}% of {len(test):,} test images (their median: "
-        f"{np.median(test):.1f}). This says how well the model can rebuild this picture, "
-        f"not that it is a typical {words.one}: a VAE's ELBO rates blurry, thick or simple "
-        "pictures high, even ones unlike any training image (Nalisnick et al. 2019)."
+        t(
+            "digit.score.caption",
+            share=f"{share:.0f}",
+            n=f"{len(test):,}",
+            median=f"{np.median(test):.1f}",
+            item=words.one,
+        )
     )
 
 
@@ -226,29 +235,20 @@ def posterior_and_neighbours(path: str) -> None:
         seed = st.session_state.setdefault("digit_seed", 0)
         z = latent.posterior_samples(digit["mu"], digit["logvar"], POSTERIOR_SAMPLES, seed)
         pngs = [render.png_bytes(x, 2) for x in latent.decode(model, z)]
-        st.markdown(
-            f"**Your image is a distribution, q(z|x)**: decodings of {len(pngs)} "
-            f"draws z = μ + σ·ε (seed {seed}):"
-        )
+        st.markdown(t("digit.posterior.title", n=len(pngs), seed=seed))
         with st.container(key="digit_posterior"):
             st.image(pngs, caption=[f"z{k + 1}" for k in range(len(pngs))], width=56)
-        if st.button("Resample", key="digit_resample"):
+        if st.button(t("digit.posterior.resample"), key="digit_resample"):
             st.session_state.digit_seed += 1
             st.rerun(scope="fragment")
     else:
-        st.info(
-            "This is a plain autoencoder: it has no posterior q(z|x), so there is nothing "
-            "to sample. Its code of an image is one point."
-        )
+        st.info(t("digit.posterior.ae"))
     enc = loaders.encoded_of(path)
     data = loaders.splits(loaders.checkpoint_of(path).meta.get("dataset", "mnist"))
     z = np.asarray(digit["mu"], np.float32)
     near = latent.nearest(enc["mu"], z, NEIGHBOURS)
     distance = np.linalg.norm(enc["mu"][near] - z, axis=1)
-    st.markdown(
-        "**Nearest test images** (distance from your μ to theirs, in the latent space; every "
-        "class counts here, whatever the map's legend hides)"
-    )
+    st.markdown(t("digit.neighbours.title"))
     with st.container(key="digit_neighbours"):
         st.image(
             [render.png_bytes(data.test.images[j].numpy() / 255.0, 3) for j in near],
@@ -265,14 +265,17 @@ def your_digit(path: str, bundle: MapBundle) -> None:
     state.same_version(path)  # the file replaced on disk: the whole page anew
     left, right = st.columns([1, 1.3])
     with left:
+        if st.session_state.get("digit_mode") not in MODES:  # a session from before the ids
+            st.session_state.pop("digit_mode", None)
         mode = st.radio(
-            "Input",
-            ["Draw", "Upload a picture"],
+            t("digit.mode.label"),
+            list(MODES),
             key="digit_mode",
             horizontal=True,
             label_visibility="collapsed",
+            format_func=lambda m: t(MODES[m]),
         )
-        (from_drawing if mode == "Draw" else from_upload)(path, bundle)
+        (from_drawing if mode == "draw" else from_upload)(path, bundle)
     with right:
         result_panel(path, bundle)
     posterior_and_neighbours(path)

@@ -7,6 +7,9 @@
 // whatever its size on screen. One pointer draws at a time: a second finger is ignored.
 // When a stroke ends, the picture goes to Python as a PNG data URL with the stroke count
 // and a sequence number (state "drawing"); Undo and Clear send it again (0 strokes: empty).
+// Its words come with its data (data.texts, views/digit.py), in the page's language.
+
+import { setTexts, t } from "../latent_map/core/i18n.js";
 
 const SIZE = 280; // the canvas's own pixels, as the old pad's, so the preprocessing is the same
 const LINE = 22; // stroke width in those pixels
@@ -19,8 +22,8 @@ class DrawPad {
     this.root.innerHTML = `
       <canvas class="lx-pad-canvas" width="${SIZE}" height="${SIZE}" role="img"></canvas>
       <div class="lx-pad-buttons">
-        <button type="button" class="lx-pad-undo">Undo stroke</button>
-        <button type="button" class="lx-pad-clear">Clear the drawing</button>
+        <button type="button" class="lx-pad-undo"></button>
+        <button type="button" class="lx-pad-clear"></button>
       </div>`;
     parent.appendChild(this.root);
     this.canvas = this.root.querySelector("canvas");
@@ -109,7 +112,10 @@ class DrawPad {
   }
 
   update(data) {
-    this.canvas.setAttribute("aria-label", data.label || "Drawing pad");
+    setTexts(data.texts);
+    this.canvas.setAttribute("aria-label", data.label || t("digit.pad.name"));
+    this.root.querySelector(".lx-pad-undo").textContent = t("digit.pad.undo");
+    this.root.querySelector(".lx-pad-clear").textContent = t("digit.pad.clear");
   }
 }
 
