@@ -10,6 +10,7 @@ from vae import bundle as bundles
 from vae.bundle import MapBundle
 
 from .config import STATIC
+from .i18n import t
 
 
 def on_click() -> None:
@@ -35,7 +36,7 @@ def resolve_linked_pin(bundle: MapBundle) -> None:
         st.session_state.pin = {**pin, "x": float(xy[i, 0]), "y": float(xy[i, 1]), "label": label}
     else:
         st.session_state.pin = {**pin, "index": None}
-        notice = f"i = {i} is past the last test image (#{len(xy) - 1})"
+        notice = t("explore.clicked.past_end", i=i, last=len(xy) - 1)
         st.session_state.link_notice = (st.session_state.link_notice or []) + [notice]
 
 

@@ -53,9 +53,8 @@ def latent_size_tab(models: list[str], dataset: str = "mnist") -> None:
             icon=":material/info:",
         )
     if not rows:
-        st.info(
-            t("size.empty.text", title=dataset_title(shown), dataset=shown, folder=checkpoints().name)
-        )
+        folder = checkpoints().name
+        st.info(t("size.empty.text", title=dataset_title(shown), dataset=shown, folder=folder))
         return
     words = item_words(shown)
     paths = {Path(p).stem: p for p in models}

@@ -14,6 +14,7 @@ import streamlit as st
 from vae.bundle import MapBundle
 
 from . import loaders, state
+from .i18n import t
 from .map import map_state
 
 
@@ -30,34 +31,39 @@ def grid_shape(view: dict, n: int) -> tuple[int, int]:
 def manifold(path: str, bundle: MapBundle) -> None:
     state.same_version(path)  # the file replaced on disk: the whole page anew
     if not bundle.invertible:
-        st.info(
-            "The manifold decodes a grid of points over the map; a t-SNE or UMAP map has no "
-            "inverse, so its grid points stand for no latent point. Pick PCA above the map."
-        )
+        st.info(t("explore.manifold.no_inverse"))
         return
     left, right = st.columns([1, 3])
     with left:
-        n = st.slider("Cells along the longer side", 5, 30, 15, key="grid_n")
+        n = st.slider(t("explore.manifold.cells"), 5, 30, 15, key="grid_n")
         view = map_state().get("view") or default_view(bundle)
-        x_name, y_name = (t.split(" (")[0] for t in bundle.axes)
+        x_name, y_name = (title.split(" (")[0] for title in bundle.axes)
         columns, rows = grid_shape(view, n)
         st.caption(
-            f"Visible region: {x_name} ∈ [{view['x'][0]:.2f}, {view['x'][1]:.2f}], "
-            f"{y_name} ∈ [{view['y'][0]:.2f}, {view['y'][1]:.2f}]: a {columns} × {rows} grid "
-            "of square cells. Zoom or pan the map, then decode."
+            t(
+                "explore.manifold.region",
+                x=x_name,
+                x0=f"{view['x'][0]:.2f}",
+                x1=f"{view['x'][1]:.2f}",
+                y=y_name,
+                y0=f"{view['y'][0]:.2f}",
+                y1=f"{view['y'][1]:.2f}",
+                columns=columns,
+                rows=rows,
+            )
         )
-        if st.button("Decode the visible region", key="grid_go", type="primary"):
+        if st.button(t("explore.manifold.decode"), key="grid_go", type="primary"):
             st.session_state.grid = decode_grid(path, bundle, view, columns, rows)
     with right:
         if st.session_state.get("grid"):
             st.image(
                 st.session_state.grid,
-                caption="decode(z) on a grid over the visible region (up is up)"
-                + ("; z = mean + p · components on the PCA plane" if bundle.pca else ""),
+                caption=t("explore.manifold.caption")
+                + (t("explore.manifold.caption_pca") if bundle.pca else ""),
                 width=560,
             )
             st.download_button(
-                "Download grid (PNG)",
+                t("explore.manifold.download"),
                 st.session_state.grid,
                 f"{Path(path).stem}-manifold.png",
                 "image/png",
