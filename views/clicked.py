@@ -8,7 +8,9 @@ import streamlit as st
 
 from vae import bundle as bundles
 from vae.bundle import MapBundle
+from vae.datasets import class_names
 
+from . import i18n
 from .config import STATIC
 from .i18n import t
 
@@ -32,7 +34,7 @@ def resolve_linked_pin(bundle: MapBundle) -> None:
     xy, labels = bundles.load_points(STATIC, bundle)
     i = int(pin["index"])
     if i < len(xy):
-        label = bundle.classes[int(labels[i])]
+        label = class_names(bundle.classes, i18n.lang())[int(labels[i])]
         st.session_state.pin = {**pin, "x": float(xy[i, 0]), "y": float(xy[i, 1]), "label": label}
     else:
         st.session_state.pin = {**pin, "index": None}

@@ -21,7 +21,7 @@ from vae import latent, render
 from vae.bundle import MapBundle
 from vae.checkpoint import CheckpointError
 from vae.data import DatasetError, Splits
-from vae.datasets import ItemWords, dataset_title, item_words
+from vae.datasets import ItemWords, class_names, dataset_title, item_words
 from vae.files import mtime
 
 from . import i18n, loaders
@@ -483,5 +483,5 @@ def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> N
     clicked(side, side["a"]["splits"], words)
     for s in side.values():
         s["figures"] = loaders.prior_figures(s["path"], PRIOR_MASS, COVERAGE_SAMPLES)
-    prior_panel(side, side["a"]["splits"].classes, words)
+    prior_panel(side, class_names(side["a"]["splits"].classes, i18n.lang()), words)
     recon_panel(side, side["a"]["splits"], words)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from vae import image, render
 from vae.bundle import MapBundle
-from vae.datasets import ItemWords, item_words
+from vae.datasets import ItemWords, class_names, item_words
 
 from . import i18n, loaders, morph, state
 from .i18n import t
@@ -248,12 +248,13 @@ def posterior_and_neighbours(path: str) -> None:
     z = np.asarray(digit["mu"], np.float32)
     near = latent.nearest(enc["mu"], z, NEIGHBOURS)
     distance = np.linalg.norm(enc["mu"][near] - z, axis=1)
+    classes = class_names(data.classes, i18n.lang())
     st.markdown(t("digit.neighbours.title"))
     with st.container(key="digit_neighbours"):
         st.image(
             [render.png_bytes(data.test.images[j].numpy() / 255.0, 3) for j in near],
             caption=[
-                f"“{data.classes[int(enc['labels'][j])]}” #{j}, {d:.2f}"
+                f"“{classes[int(enc['labels'][j])]}” #{j}, {d:.2f}"
                 for j, d in zip(near, distance, strict=True)
             ],
             width=84,

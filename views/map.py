@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae.bundle import MapBundle
+from vae.datasets import class_names
 from vae.latent_size import ACTIVE_KL_NATS
 
 from . import clicked, digit, i18n, loaders, morph, state
@@ -44,7 +45,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "decoder_url": url(decoder["file"]) if decoder else None,
         "latent_decoder": latent_decoder,
         "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
-        "classes": bundle.classes,
+        "classes": class_names(bundle.classes, i18n.lang()),  # in the page's language
         "item": bundle.item,
         "legend_title": f"{bundle.item}:",
         "axes": bundle.axes,

@@ -16,7 +16,9 @@ import streamlit as st
 
 from vae import bundle as bundles
 from vae.bundle import MapBundle
+from vae.datasets import class_names
 
+from . import i18n
 from .config import STATIC
 from .state import MORPH_FRAMES as FRAMES  # frames in the strip, by default
 from .state import MORPH_T
@@ -73,7 +75,8 @@ def name_endpoint(bundle: MapBundle, z: list[float]) -> dict:
     i = bundles.nearest_point(xy, z)
     if i is None:
         return {"label": f"({z[0]:.2f}, {z[1]:.2f})", "index": None}
-    return {"label": f"#{i} “{bundle.classes[int(labels[i])]}”", "index": i}
+    name = class_names(bundle.classes, i18n.lang())[int(labels[i])]
+    return {"label": f"#{i} “{name}”", "index": i}
 
 
 def frames_pixels(path: str, bundle: MapBundle, morph: dict) -> list[list[float]]:

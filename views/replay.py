@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from vae.bundle import MapBundle
+from vae.datasets import class_names
 
 from . import i18n, loaders, state, training
 from .config import STATIC_URL
@@ -45,7 +46,7 @@ def watch(path: str, bundle: MapBundle, facts: dict) -> None:
             "epochs": found["epochs"],
             "nelbo": found["nelbo"],
             "labels": labels_of(facts["dataset"], found["indices"]),
-            "classes": bundle.classes,
+            "classes": class_names(bundle.classes, i18n.lang()),
             "palette": state.palette(),
             "title": t("replay.title", name=facts["name"]),
             "live": False,
@@ -74,7 +75,7 @@ def live() -> None:
             "run": run,
             "new": new,
             "labels": labels_of(job.config.dataset, job.snapshot_indices),
-            "classes": loaders.splits(job.config.dataset).classes,
+            "classes": class_names(loaders.splits(job.config.dataset).classes, i18n.lang()),
             "palette": state.palette(),
             "title": t(
                 "replay.live_title", name=Path(job.config.out).name, epoch=job.epoch, of=job.epochs
