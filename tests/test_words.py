@@ -149,3 +149,14 @@ def test_latent_size_says_which_dataset_and_uses_the_open_ones_series(tmp_path, 
     shown = text(at)
     assert "The shipped Fashion-MNIST VAEs" in shown and "test items" in shown
     assert not [i for i in at.info if "too few" in i.value]
+
+
+def test_fashion_class_names_speak_the_pages_language_and_digits_stay_digits():
+    from vae.datasets import DATASETS, class_names
+
+    fashion = DATASETS["fashion-mnist"]["classes"]
+    assert class_names(fashion, "en") == fashion
+    zh = class_names(fashion, "zh")
+    assert zh[0] == "T恤/上衣" and zh[-1] == "短靴" and len(set(zh)) == 10
+    assert class_names([str(i) for i in range(10)], "zh") == [str(i) for i in range(10)]
+    assert class_names(["Bag", "Shoe"], "zh") == ["Bag", "Shoe"]  # a folder's own classes

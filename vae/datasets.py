@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from vae.i18n import text
+from vae import i18n
 
 DATASETS = {
     "mnist": {
@@ -61,20 +61,6 @@ CUSTOM_WORDS = {
     "picture": "one thing like the images the model was trained on, on a plain background",
 }
 CUSTOM_CLASS = "image"  # the one class of a dataset without labels
-
-# Fashion-MNIST's class names -> their keys in the catalogs (locales/*/classes.toml)
-FASHION_CLASS_TEXTS = {
-    "T-shirt/top": "classes.fashion.t_shirt",
-    "Trouser": "classes.fashion.trouser",
-    "Pullover": "classes.fashion.pullover",
-    "Dress": "classes.fashion.dress",
-    "Coat": "classes.fashion.coat",
-    "Sandal": "classes.fashion.sandal",
-    "Shirt": "classes.fashion.shirt",
-    "Sneaker": "classes.fashion.sneaker",
-    "Bag": "classes.fashion.bag",
-    "Ankle boot": "classes.fashion.ankle_boot",
-}
 
 
 def custom_source(name: str) -> tuple[str, str] | None:
@@ -148,16 +134,6 @@ def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | N
     return list(DATASETS[name]["classes"]) if name in DATASETS else None
 
 
-def class_names(classes: list[str], lang: str) -> list[str]:
-    """A dataset's class names as the UI shows them in lang: Fashion-MNIST's ten (the whole
-    list, so one folder class that happens to be called "Bag" stays as it is) from the
-    catalogs; digits and the user's own classes as they are."""
-    names = [str(c) for c in classes]
-    if names != DATASETS["fashion-mnist"]["classes"]:
-        return names
-    return [text(FASHION_CLASS_TEXTS[name], lang) for name in names]
-
-
 def describe_source(name: str, source: str, test_images: int) -> str:
     """One line naming the data a map shows and where it came from, without server paths."""
     title = dataset_title(name)
@@ -173,3 +149,28 @@ def describe_source(name: str, source: str, test_images: int) -> str:
     if source.startswith("torchvision download"):
         return f"{title} test set, {test_images:,} images, downloaded with torchvision"
     return f"{title} test set, {test_images:,} images, from IDX files on this machine"
+
+
+# Fashion-MNIST's class names -> their keys in the catalogs (locales/*/classes.toml)
+FASHION_CLASS_TEXTS = {
+    "T-shirt/top": "classes.fashion.t_shirt",
+    "Trouser": "classes.fashion.trouser",
+    "Pullover": "classes.fashion.pullover",
+    "Dress": "classes.fashion.dress",
+    "Coat": "classes.fashion.coat",
+    "Sandal": "classes.fashion.sandal",
+    "Shirt": "classes.fashion.shirt",
+    "Sneaker": "classes.fashion.sneaker",
+    "Bag": "classes.fashion.bag",
+    "Ankle boot": "classes.fashion.ankle_boot",
+}
+
+
+def class_names(classes: list[str], lang: str) -> list[str]:
+    """A dataset's class names as the UI shows them in lang: Fashion-MNIST's ten (the whole
+    list, so one folder class that happens to be called "Bag" stays as it is) from the
+    catalogs; digits and the user's own classes as they are."""
+    names = [str(c) for c in classes]
+    if names != DATASETS["fashion-mnist"]["classes"]:
+        return names
+    return [i18n.text(FASHION_CLASS_TEXTS[name], lang) for name in names]

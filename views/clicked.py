@@ -9,10 +9,10 @@ import streamlit as st
 from vae import bundle as bundles
 from vae.bundle import MapBundle
 from vae.datasets import class_names
+from vae.i18n import msg
 
 from . import i18n
 from .config import STATIC
-from .i18n import t
 
 
 def on_click() -> None:
@@ -38,7 +38,7 @@ def resolve_linked_pin(bundle: MapBundle) -> None:
         st.session_state.pin = {**pin, "x": float(xy[i, 0]), "y": float(xy[i, 1]), "label": label}
     else:
         st.session_state.pin = {**pin, "index": None}
-        notice = t("explore.clicked.past_end", i=i, last=len(xy) - 1)
+        notice = msg("explore.clicked.past_end", i=i, last=len(xy) - 1)  # state.link_notice
         st.session_state.link_notice = (st.session_state.link_notice or []) + [notice]
 
 
