@@ -311,12 +311,13 @@ def coverage(side: dict[str, dict], classes: list[str], words: ItemWords = MNIST
     classes the prior samples look like (a bar per class and model)."""
     figures = {which: side[which]["figures"] for which in "ab"}
     names = {w: f"{w.upper()} ({short(side[w]['facts'])})" for w in "ab"}
+    inside = [f"{names[w]} **{figures[w]['inside']:.1%}**" for w in "ab"]
     st.markdown(
         t(
             "compare.coverage.measured",
             items=words.many,
             mass=f"{PRIOR_MASS:.0%}",
-            shares="; ".join(f"{names[w]} **{figures[w]['inside']:.1%}**" for w in "ab"),
+            shares=t("compare.coverage.share_sep").join(inside),
             n=COVERAGE_SAMPLES,
         )
     )
