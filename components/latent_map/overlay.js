@@ -9,6 +9,7 @@ import { interpolate } from "./core/decoder.js";
 import { dot } from "./core/dom.js";
 import { ellipsePoints } from "./core/geometry.js";
 import { frame, toPixel, visibleClasses } from "./plot.js";
+import { drawArithMarks } from "./arith.js";
 
 // The overlay canvas follows the plot element's size (in device pixels).
 export function resizeOverlay(map) {
@@ -36,6 +37,7 @@ export function drawOverlay(map, ev) {
   const P = (z) => toPixel(z, f);
   if (map.morph) drawMorphPath(ctx, P, map.morph, map.morphT);
   if (map.upload) drawUpload(ctx, P, map.upload);
+  drawArithMarks(ctx, P, map.arithMarks); // latent arithmetic (arith.js)
   map.pinEllipses = pinPosterior(map); // kept for the test API
   if (map.pinEllipses) strokeEllipses(ctx, P, map.pinEllipses, "190,0,90");
   if (map.data.prior_ring) {

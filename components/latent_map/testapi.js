@@ -33,6 +33,11 @@
 //                  label}), the slider's t, the page's own sequence number, the last
 //                  request id from Python applied (morph.js), the strip's width (px); or null
 //     upload       your digit on this plane ({mu, ellipses}), or null
+//     arith        latent arithmetic (arith.js), or null without data.arith: {slots: {a, b, c}
+//                  ({z, kind: "point"|"place"|"mean", index, cls} or null), z (z_A - z_B +
+//                  z_C, full latent) and pixels (its decoding) or null, plane (its place on
+//                  the map or null), from (the walk's start), walk {attr, s, z, pixels,
+//                  measured {ink, thickness, slant}, start, plane} or null}
 //     digitMarker  bool: the "Your digit" fragment's marker (marker.js) is for this plane
 //     ringLabel    {x, y, w, h} of the prior ring's label (plot px), or null
 //     reports      keys of the state the map sent Python (setStateValue), oldest first
@@ -54,6 +59,7 @@ import { normals } from "./core/prng.js";
 import { frame, clientPoint, visibleClasses } from "./plot.js";
 import { linkedMaps } from "./sync.js";
 import { stats } from "./stats.js";
+import { arithSnapshot } from "./arith.js";
 
 let main = null; // the explorer's map
 
@@ -111,6 +117,7 @@ export function snapshot(map) {
     morph: m && { a: m.a, b: m.b, method: m.method, frames: m.frames, t: map.morphT, seq: map.morphSeq,
                   request: map.morphRequest, stripWidth: map.strip.width },
     upload: map.upload,
+    arith: arithSnapshot(map),
     digitMarker: Boolean(window.__lxDigit && d.points_url && d.points_url.endsWith(window.__lxDigit.points_url)),
     ringLabel: map.ringLabelBox,
     reports: map.reports,
