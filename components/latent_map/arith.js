@@ -218,7 +218,7 @@ function renderWalk(map) {
       const value = fixed(measure(pixels)[a.attr], digitsOf(a.attr));
       frames.push(figure(digitCanvas(pixels, 40), value, t("arith.frame_title", { s: s.toFixed(0), value })));
     }
-    box.querySelector(".lx-arith-walk-note").textContent = `${t(ABOUT[a.attr])}. ${t("arith.direction_note", {
+    box.querySelector(".lx-arith-walk-note").textContent = `${t(ABOUT[a.attr])} ${t("arith.direction_note", {
       name: t(NAMES[a.attr]), sd: fixed(info.sd, 3), r2: info.r2.toFixed(2) })}`;
   } else {
     box.querySelector(".lx-arith-walk-note").textContent = "";
