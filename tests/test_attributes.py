@@ -102,6 +102,14 @@ def test_an_attribute_that_does_not_vary_within_classes_is_refused():
         attributes.direction(np.ones((4, 2)), labels * 3.0, labels)
 
 
+def test_a_record_leaves_out_an_attribute_that_does_not_vary_within_classes():
+    labels = np.array([0, 1, 2])  # one image per class: nothing varies within a class
+    images = np.stack([stroke([(14, 5), (14, 22)], r, sub=3) for r in (1.0, 1.5, 2.0)])
+    record = attributes.build_record(np.eye(3), labels, images, 3)
+    assert record["attributes"] == [] and record["unfit"] == list(attributes.ATTRIBUTES)
+    np.testing.assert_allclose(record["class_means"], np.eye(3))
+
+
 def test_the_record_is_built_from_a_bundles_files_once_and_read_after(tmp_path):
     rng = np.random.default_rng(2)
     n = 300
@@ -113,7 +121,7 @@ def test_the_record_is_built_from_a_bundles_files_once_and_read_after(tmp_path):
     (tmp_path / "points.bin").write_bytes(blobs.points_blob(mu[:, :2], labels))
     (tmp_path / "images.png").write_bytes(sprite_png(np.rint(255 * images).astype(np.uint8), 40))
     record = attributes.ensure_record(tmp_path, "mu.bin", "images.png", "points.bin", 40, 4)
-    assert record["version"] == attributes.RECORD_VERSION
+    assert record["version"] == attributes.RECORD_VERSION and record["unfit"] == []
     means = record["class_means"]
     assert means[3] is None  # no image of class 3
     np.testing.assert_allclose(means[1], mu[labels == 1].mean(0), atol=1e-5)

@@ -47,7 +47,7 @@ import numpy as np
 from vae import blobs
 from vae.files import content_hash, read_json, write_json
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 ATTRIBUTES = ("ink", "thickness", "slant")
 SIDE = 28
 
@@ -148,14 +148,21 @@ def direction(mu: np.ndarray, values: np.ndarray, labels: np.ndarray) -> dict:
 
 def build_record(mu: np.ndarray, labels: np.ndarray, images, n_classes: int) -> dict:
     """The record the page gets: {version, class_means, attributes: [{name, direction, sd,
-    mean, r2}]}, from the test set's codes mu (N, d), labels (N,) and images (N, 28, 28),
-    uint8 (0..255) or floats in [0, 1]."""
+    mean, r2}], unfit: [names]}, from the test set's codes mu (N, d), labels (N,) and images
+    (N, 28, 28), uint8 (0..255) or floats in [0, 1]. An attribute that does not vary within
+    classes (a dataset of one image per class, or of blank images) has no direction: it is
+    listed in `unfit`, and the page offers the others."""
     x = np.asarray(images)
     x = x / 255.0 if x.dtype == np.uint8 else x
     measured = measure(x)
-    attributes = [{"name": n, **direction(mu, measured[n], labels)} for n in ATTRIBUTES]
+    fitted, unfit = [], []
+    for name in ATTRIBUTES:
+        try:
+            fitted.append({"name": name, **direction(mu, measured[name], labels)})
+        except ValueError:
+            unfit.append(name)
     return {"version": RECORD_VERSION, "class_means": class_means(mu, labels, n_classes),
-            "attributes": attributes}  # fmt: skip
+            "attributes": fitted, "unfit": unfit}  # fmt: skip
 
 
 # ---- the record in the static folder, from a map bundle's files ---------------------------

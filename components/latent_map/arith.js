@@ -170,11 +170,13 @@ function fillChoices(map, box) {
   }
   const attr = box.querySelector(".lx-arith-attr");
   attr.setAttribute("aria-label", t("arith.attr_label"));
-  attr.replaceChildren(...ATTRIBUTES.map((name) => {
+  const fitted = new Set(arith.attributes.map((x) => x.name)); // vae/attributes.py: "unfit" left out
+  attr.replaceChildren(...ATTRIBUTES.filter((name) => fitted.has(name)).map((name) => {
     const o = h("option", "", t(NAMES[name]));
     o.value = name;
     return o;
   }));
+  if (!fitted.has(map.arith.attr) && fitted.size) map.arith.attr = [...fitted][0];
   attr.value = map.arith.attr;
 }
 
@@ -207,7 +209,8 @@ function renderWalk(map) {
   box.querySelector(".lx-arith-walk").classList.toggle("lx-disabled", !ready);
   box.querySelector(".lx-arith-s").disabled = !ready;
   const p = map.pin;
-  box.querySelector(".lx-arith-walk-from").textContent = !a.from ? t("arith.walk_none")
+  box.querySelector(".lx-arith-walk-from").textContent = !info ? t("arith.no_directions")
+    : !a.from ? t("arith.walk_none")
     : p && p.index >= 0 ? t("arith.walk_from_test", { index: p.index }) : t("arith.walk_from_point");
   const frames = [];
   if (ready) {

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS, ROOT, wait_idle
 from tests.browser.test_explorer import client_point, empty_corner, plot_box
-from tests.browser.test_projection import pick_model
+from tests.browser.test_projection import TSNE_TIMEOUT_MS, pick_model, pick_projection
 
 pytestmark = pytest.mark.browser
 
@@ -223,6 +223,16 @@ def test_arithmetic_in_the_8d_models_full_latent_space(page):
     low = check_walk(page, model, mu[two], step, -2.5, "thickness")
     assert high["measured"]["thickness"] > low["measured"]["thickness"] + 0.3, (high, low)
     page.locator(".lx-arith").screenshot(path=str(ARTIFACTS / "arith_8d.png"))
+
+    # t-SNE: the same arithmetic (another plane, slots empty again), but no place on the map
+    pick_projection(page, "t-SNE", timeout=TSNE_TIMEOUT_MS)
+    assert arith(page)["slots"] == {"a": None, "b": None, "c": None}
+    for slot, cls in (("a", 2), ("b", 3), ("c", 6)):
+        class_mean(page, slot, cls)
+    shown = check_result(page, model, np.array(means[2]) - np.array(means[3]) + np.array(means[6]))
+    assert shown["plane"] is None
+    where = page.locator(".lx-arith-where")
+    where.get_by_text("t-SNE has no place for a new latent point").wait_for()
 
 
 def test_the_arithmetic_speaks_chinese(page, app_url):
