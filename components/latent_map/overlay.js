@@ -1,6 +1,7 @@
 // The canvas over the plot: everything drawn on the map besides the points, so the 10,000-
 // point scene is never re-plotted. One function per layer, painted in this order by
-// drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the
+// drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the latent
+// arithmetic's inputs, result and walked point (drawn by arith.js), the
 // clicked test image's posterior ellipses, the prior's ring and its label, the pointer of
 // a linked map, the clicked pin, the keyboard's probe. Layers read the map's state (map.js) and draw in plot
 // pixels through `P` (plane -> pixels).
