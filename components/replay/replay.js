@@ -108,7 +108,7 @@ class Replay {
 
   // The map's point under canvas pixel (px, py), in the plane's coordinates, or null.
   toData(px, py) {
-    const f = this.frame();
+    const f = this.geometry();
     return f ? [f.x0 + (px - f.ox) / f.scale, f.y1 - (py - f.oy) / f.scale] : null;
   }
 
@@ -261,7 +261,7 @@ class Replay {
 
   // The drawing's geometry: plane point (x, y) is at canvas pixel
   // (ox + (x - x0) * scale, oy + (y1 - y) * scale); null before the first epoch.
-  frame() {
+  geometry() {
     if (!this.bounds) return null;
     const width = this.canvas.clientWidth;
     const height = Math.round(width * 0.72);
@@ -283,7 +283,7 @@ class Replay {
     ctx.fillStyle = "#fbfbfd";
     ctx.fillRect(0, 0, width, height);
     if (!xy || !this.bounds) return;
-    const { x0, y1, scale, ox, oy } = this.frame();
+    const { x0, y1, scale, ox, oy } = this.geometry();
     const labels = this.data.labels;
     for (let i = 0; i < labels.length; i++) {
       ctx.fillStyle = classColour(this.data.palette, labels[i]);
@@ -300,7 +300,7 @@ class Replay {
 
   // Page coordinates of plane point p on the canvas (where a test moves the pointer).
   clientPoint(p) {
-    const f = this.frame();
+    const f = this.geometry();
     const rect = this.canvas.getBoundingClientRect();
     return f && {
       x: rect.left + this.canvas.clientLeft + f.ox + (p[0] - f.x0) * f.scale,
