@@ -432,8 +432,10 @@ def live_decoder(model: VAE, xy: np.ndarray, plane: tuple | None) -> dict | None
     would miss): {latent_dim, layers, floats, activation, output, float32, data32, data16,
     max_error}. It decodes latent points; the page takes a point p of a plane to
     mean + p @ components itself (`plane`, None for a 2-D latent space). The precision is
-    checked on every 8th of the map's points `xy` (n, 2) and a 20 x 20 grid over them.
-    None if the page cannot run the decoder (not an MLP)."""
+    checked on every 16th of the map's points `xy` (n, 2) and a 12 x 12 grid over them
+    (~270 points: numpy's float64 decoding of them is most of what this costs, 0.5-1 s
+    for the Train form's model on the loaded test machine, once per DECODER_EVERY at
+    most). None if the page cannot run the decoder (not an MLP)."""
     import numpy as np
     import torch
 
@@ -445,7 +447,7 @@ def live_decoder(model: VAE, xy: np.ndarray, plane: tuple | None) -> dict | None
     if exported is None:
         return None
     blob, manifest = exported
-    p = check_points(np.asarray(xy, np.float32), n_grid=20, every=8).astype(np.float64)
+    p = check_points(np.asarray(xy, np.float32), n_grid=12, every=16).astype(np.float64)
     z = (p if plane is None else plane[0] + p @ plane[1]).astype(np.float32)
     with torch.no_grad():
         reference = model.decode(torch.from_numpy(z).to(device_of(model))).flatten(1).cpu()
