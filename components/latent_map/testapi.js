@@ -54,6 +54,12 @@
 //   latentExplorer.element(name?)      the map's root element (.lx-root), to find its parts
 //   latentExplorer.normals(seed, n)    the page's PRNG (core/prng.js), as an array
 //   latentExplorer.clearReports(name?) empties `reports`
+//   latentExplorer.replay              the "Watch it learn" map's (components/replay/replay.js):
+//     .snapshot()  {key, live, connected, epochs, shown, decoder {epoch, latentDim, floats,
+//                  float32, maxError, ms} or null, swaps [{epoch, ms, at}], rejected
+//                  [messages], hover and pin ({p, z, epoch (the decoder's), mapEpoch,
+//                  pixels}, or null)}, or null without a replay
+//     .clientPoint(p)  {x, y}: page coordinates of plane point p on its canvas
 
 import { normals } from "./core/prng.js";
 import { frame, clientPoint, visibleClasses } from "./plot.js";
@@ -126,7 +132,8 @@ export function snapshot(map) {
 }
 
 export function installTestApi() {
-  window.latentExplorer = {
+  // merged: the replay's bundle adds its own entry (replay), before or after this one
+  window.latentExplorer = Object.assign(window.latentExplorer || {}, {
     snapshot: (name) => { const map = find(name); return map ? snapshot(map) : null; },
     points: (name) => {
       const map = find(name);
@@ -145,5 +152,5 @@ export function installTestApi() {
     element: (name) => { const map = find(name); return map ? map.root : null; },
     normals: (seed, n) => Array.from(normals(seed, n)),
     clearReports: (name) => { const map = find(name); if (map) map.reports.length = 0; },
-  };
+  });
 }
