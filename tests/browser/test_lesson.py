@@ -122,7 +122,8 @@ def act_generative(page) -> None:
     )
 
 
-def act_digit(page) -> None:
+def act_digit(page) -> int:
+    """Click a test image: the numbers are its own; returns its index."""
     before = numbers(page)
     assert "#0" in before, before
     i = click_test_image(page)
@@ -130,6 +131,16 @@ def act_digit(page) -> None:
     assert f"#{i}" in after, (i, after)
     ellipses = page.evaluate("latentExplorer.snapshot().pinEllipses")
     assert ellipses and len(ellipses) == 2  # q(z|x)'s 1σ and 2σ, drawn by the map
+    return i
+
+
+def act_posterior(page) -> None:
+    i = act_digit(page)
+    page.wait_for_function(  # its draws: decoded in the map's panel, dots on the map
+        "i => { const s = latentExplorer.snapshot();"
+        " return s.samples && s.samples.index === i; }",
+        arg=i,
+    )
 
 
 def act_reparameterization(page) -> None:
@@ -153,7 +164,7 @@ def act_reparameterization(page) -> None:
 
 ACTIONS = {
     1: act_generative,
-    2: act_digit,
+    2: act_posterior,
     3: act_reparameterization,
     4: act_digit,
 }
