@@ -69,12 +69,17 @@ def click_plane(page, z) -> None:
     page.mouse.click(at["x"], at["y"])
 
 
-# The test image farthest from its nearest neighbour among the first 300: a click on it
-# cannot land on another one.
+# Of the first 300 test images in the map's view (the map may open zoomed in), other than
+# #0, the one farthest from its nearest neighbour: a click on it cannot land on another.
 LONELY = """() => {
   const p = latentExplorer.points();
-  let best = -1, far = -1;
-  for (let i = 1; i < 300; i++) {
+  const v = latentExplorer.snapshot().view;
+  const inside = (i) =>
+    p.xs[i] > v.x[0] && p.xs[i] < v.x[1] && p.ys[i] > v.y[0] && p.ys[i] < v.y[1];
+  let best = -1, far = -1, seen = 0;
+  for (let i = 1; i < p.xs.length && seen < 300; i++) {
+    if (!inside(i)) continue;
+    seen++;
     let near = Infinity;
     for (let j = 0; j < p.xs.length; j++) {
       if (j === i) continue;
@@ -89,7 +94,9 @@ LONELY = """() => {
 
 def click_test_image(page) -> int:
     """Click a test image on the lesson's map (not #0, the one steps 2-4 open on)."""
+    page.locator(".lx-root .lx-plot").scroll_into_view_if_needed()
     i = page.evaluate(LONELY)
+    assert i > 0, "no test image in the map's view"
     click_plane(page, page.evaluate("i => latentExplorer.point(i)", i))
     return i
 

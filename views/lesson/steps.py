@@ -108,13 +108,21 @@ def zoom_around(mu, logvar) -> list[float]:
 
 
 def digit_map(
-    path: str, key: str, index: int, marks: list[dict] | None = None, samples: bool = False
+    path: str,
+    key: str,
+    index: int,
+    marks: list[dict] | None = None,
+    samples: bool = False,
+    zoom_first: bool = False,
 ) -> None:
     """The map with the lesson's digit pinned: the map draws its q(z|x) ellipses itself.
-    A toggle above it opens the map zoomed in around the digit."""
+    A toggle above it (on at first if zoom_first) opens the map zoomed in around the digit."""
     mu, logvar = posterior(path, mtime(path), index)
     zoomed = st.toggle(
-        t("lesson.common.zoom"), key=f"{key}_zoomed", help=t("lesson.common.zoom_help")
+        t("lesson.common.zoom"),
+        value=zoom_first,
+        key=f"{key}_zoomed",
+        help=t("lesson.common.zoom_help"),
     )
     live.lesson_map(
         path,
@@ -290,7 +298,8 @@ def reparameterization_live(path: str) -> None:
         image(decoded_png(path, version, float(z[0]), float(z[1])), t("lesson.s3.decoded"))
         image(decoded_png(path, version, mu[0], mu[1]), t("lesson.s2.mean"))
     with left:
-        digit_map(path, "lesson_map_3", index, [live.mark(z, "z", "#e07000")])
+        # zoomed in at first: z moves within σ of μ, a few pixels on the whole map
+        digit_map(path, "lesson_map_3", index, [live.mark(z, "z", "#e07000")], zoom_first=True)
     with frame.numbers():
         st.markdown(t("lesson.s3.numbers", i=index, label=class_of(path, index)))
         rows = [
