@@ -91,3 +91,45 @@ def test_digit_loss_is_bce_at_mu_plus_kl():
 )
 def test_the_links_lesson_value(raw, want):
     assert frame.parse_step(raw) == want
+
+
+# ---- the page's wiring without a browser (AppTest; tests/browser/test_lesson.py has the rest)
+def lesson_app(params: dict):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP, TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def link(at, key: str) -> str | None:
+    value = at.query_params.get(key)
+    return value[-1] if isinstance(value, list) else value
+
+
+def test_a_lesson_link_opens_its_step_and_next_prev_and_leaving_follow_in_the_link():
+    at = lesson_app({"lesson": "4", "lang": "zh"})
+    assert at.header[0].value.startswith("4. 一个数字的损失")
+    assert any("BCE" in x.value and "KL" in x.value for x in at.latex)
+    assert not at.tabs  # the lesson instead of the explorer
+    at.button(key="lesson_next").click().run()
+    assert at.header[0].value.startswith("5.") and link(at, "lesson") == "5"
+    assert link(at, "lang") == "zh"
+    at.button(key="lesson_prev").click().run()
+    at.button(key="lesson_prev").click().run()
+    assert at.header[0].value.startswith("3.") and link(at, "lesson") == "3"
+    at.toggle(key="lesson_on").set_value(False).run()  # back to the explorer
+    assert not at.exception and at.tabs and "lesson" not in at.query_params
+    at.toggle(key="lesson_on").set_value(True).run()  # and in again, where the reader was
+    assert at.header[0].value.startswith("3.") and link(at, "lesson") == "3"
+
+
+def test_a_link_to_no_step_opens_step_1_with_a_notice():
+    at = lesson_app({"lesson": "12"})
+    assert at.header[0].value.startswith("1.")
+    assert "“12”" in at.warning[0].value and "1 to 7" in at.warning[0].value
+    assert link(at, "lesson") == "1"

@@ -14,26 +14,28 @@ step 1 with a notice saying so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from pathlib import Path
 
 import streamlit as st
 
 from .. import i18n
-from . import frame, models, steps
+from . import frame
 from .context import Ctx
 
 __all__ = ["Ctx", "active", "entry", "page"]
 
-# (title key, step) in the lecture's order; keys written out in full (tests/test_i18n.py)
-STEPS: tuple[tuple[str, Callable[[Ctx], None]], ...] = (
-    ("lesson.titles.s1", steps.step_generative),
-    ("lesson.titles.s2", steps.step_posterior),
-    ("lesson.titles.s3", steps.step_reparameterization),
-    ("lesson.titles.s4", steps.step_loss),
-    ("lesson.titles.s5", models.step_ae_vs_vae),
-    ("lesson.titles.s6", models.step_beta),
-    ("lesson.titles.s7", models.step_dimensions),
+# (title key, module, function) in the lecture's order; keys written out in full
+# (tests/test_i18n.py). The steps' modules are imported when a step is drawn: they need
+# torch, which the explorer's first page run never imports (app.py imports this package).
+STEPS: tuple[tuple[str, str, str], ...] = (
+    ("lesson.titles.s1", "steps", "step_generative"),
+    ("lesson.titles.s2", "steps", "step_posterior"),
+    ("lesson.titles.s3", "steps", "step_reparameterization"),
+    ("lesson.titles.s4", "steps", "step_loss"),
+    ("lesson.titles.s5", "models", "step_ae_vs_vae"),
+    ("lesson.titles.s6", "models", "step_beta"),
+    ("lesson.titles.s7", "models", "step_dimensions"),
 )
 assert len(STEPS) == frame.STEPS
 
@@ -94,6 +96,7 @@ def on_pick() -> None:
 def navigation(step: int) -> None:
     """Prev, the step picker and Next in one row, and how far the reader is."""
     st.session_state.lesson_pick = step
+    labels = {k: f"{k}. {i18n.t(STEPS[k - 1][0])}" for k in range(1, frame.STEPS + 1)}
     prev, pick, after = st.columns([1, 4, 1], vertical_alignment="bottom")
     prev.button(
         i18n.t("lesson.frame.prev"),
@@ -109,7 +112,7 @@ def navigation(step: int) -> None:
         range(1, frame.STEPS + 1),
         key="lesson_pick",
         on_change=on_pick,
-        format_func=lambda k: f"{k}. {i18n.t(STEPS[k - 1][0])}",
+        format_func=labels.get,
     )
     after.button(
         i18n.t("lesson.frame.next"),
@@ -143,7 +146,8 @@ def page(models_found: list[str], folder: Path) -> None:
     if st.session_state.get("lesson_notice"):
         st.warning(st.session_state.lesson_notice, icon=":material/link_off:")
     navigation(step)
-    title, draw = STEPS[step - 1]
+    title, module, function = STEPS[step - 1]
     st.header(f"{step}. {i18n.t(title)}", anchor=False)
+    draw = getattr(importlib.import_module(f"{__name__}.{module}"), function)
     draw(Ctx(models=list(models_found), folder=Path(folder), lang=i18n.lang(), step=step))
     write_link(step)

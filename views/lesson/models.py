@@ -1,6 +1,10 @@
 """Steps 5-7 of the lesson (autoencoder against VAE, β, more dimensions).
 
-Placeholder so the frame runs: the lesson2 branch replaces this module with the real steps.
+A placeholder so the frame runs: the lesson2 branch replaces this module with the real
+steps. Each is `def step_xxx(ctx: Ctx) -> None` (views/lesson/context.py) and draws, in
+order, its text, formula, live view, numbers in frame.numbers() and frame.try_this();
+live.lesson_map() gives a step the explorer's map. The steps' titles are the frame's
+(lesson.titles.s5-s7 in locales/*/lesson.toml).
 """
 
 from __future__ import annotations
