@@ -34,8 +34,13 @@ ZOOM_MIN = 0.6  # the zoomed map shows at least μ ± this
 
 
 def _num(v: float) -> str:
-    """A number for a formula: 3 decimals, a true minus sign."""
+    """A number for a formula: 3 decimals."""
     return f"{v:.3f}"
+
+
+def _sq(v: float) -> str:
+    """v² in a formula: a negative v in parentheses, (−2.368)², not −2.368²."""
+    return f"({_num(v)})^2" if _num(v).startswith("-") else f"{_num(v)}^2"
 
 
 # ---- the torch work, cached per model file version
@@ -224,7 +229,7 @@ def generative_live(path: str) -> None:
         st.markdown(f"**z = ({_num(z[0])}, {_num(z[1])})** · {where}")
         logp = lesson.log_prior(z)
         st.latex(
-            rf"\log p(z) = -\tfrac12\left({_num(z[0])}^2 + {_num(z[1])}^2\right) - \log 2\pi"
+            rf"\log p(z) = -\tfrac12\left({_sq(z[0])} + {_sq(z[1])}\right) - \log 2\pi"
             rf" = {_num(logp)}"
         )
         st.caption(t("lesson.s1.density", p=f"{np.exp(logp):.4f}"))
@@ -346,7 +351,7 @@ def loss_live(path: str) -> None:
         st.markdown(t("lesson.s4.numbers", i=index, label=class_of(path, index)))
         st.caption(t("lesson.s4.which_z"))
         terms = [
-            rf"-\tfrac12\left(1 + \log {_num(sigma[j])}^2 - {_num(mu[j])}^2 - {_num(sigma[j])}^2"
+            rf"-\tfrac12\left(1 + \log {_sq(sigma[j])} - {_sq(mu[j])} - {_sq(sigma[j])}"
             rf"\right) = {_num(parts.kl_terms[j])}"
             for j in range(len(mu))
         ]
