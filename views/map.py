@@ -61,6 +61,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "texts": i18n.browser_texts("map", "arith"),  # its labels in the session's language
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "arith")
+    keys += ("marks", "show_samples")  # the lesson's maps' (views/lesson/live.py)
     data.update({k: extra.get(k) for k in keys})
     return data
 
