@@ -60,7 +60,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "palette": state.palette(),  # the classes' colours (core/palette.js)
         "texts": i18n.browser_texts("map"),  # its labels in the session's language
     }
-    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "marks")
     data.update({k: extra.get(k) for k in keys})
     return data
 

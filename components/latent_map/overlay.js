@@ -1,8 +1,8 @@
 // The canvas over the plot: everything drawn on the map besides the points, so the 10,000-
 // point scene is never re-plotted. One function per layer, painted in this order by
 // drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the
-// clicked test image's posterior ellipses, the prior's ring and its label, the pointer of
-// a linked map, the clicked pin, the keyboard's probe. Layers read the map's state (map.js) and draw in plot
+// clicked test image's posterior ellipses, the prior's ring and its label, Python's marks,
+// the pointer of a linked map, the clicked pin, the keyboard's probe. Layers read the map's state (map.js) and draw in plot
 // pixels through `P` (plane -> pixels).
 
 import { interpolate } from "./core/decoder.js";
@@ -42,6 +42,7 @@ export function drawOverlay(map, ev) {
     const ring = drawPriorRing(ctx, P, map.data.prior_ring);
     map.ringLabelBox = drawRingLabel(ctx, map, f, ring, map.data.prior_ring.label);
   }
+  if (map.data.marks) drawMarks(ctx, P, map.data.marks);
   if (map.remoteZ) drawRemote(ctx, P, f, map.remoteZ);
   if (map.pin) drawPin(ctx, P, map.pin);
   if (map.probe) drawProbe(ctx, P, map.probe);
@@ -152,6 +153,23 @@ function ringLabelPlace(ctx, map, f, [cx, cy], r, text) {
   const box = { ...(best || { x: f.l + 6, y: f.t + 6 }), w, h };
   map.ringLabelCache = { key, box };
   return box;
+}
+
+// Labelled dots Python asks for (the lesson's z = μ + σ·ε, a prior sample): [{z, label, colour}].
+export function drawMarks(ctx, P, marks) {
+  ctx.font = "bold 12px sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  for (const m of marks) {
+    const [x, y] = P(m.z);
+    dot(ctx, [x, y], 6, m.colour || "#1c6dd0", "#fff");
+    if (!m.label) continue;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.strokeText(m.label, x + 9, y - 9);
+    ctx.fillStyle = m.colour || "#1c6dd0";
+    ctx.fillText(m.label, x + 9, y - 9);
+  }
 }
 
 // The pointer over a linked map (sync.js): a red crosshair and dot.
