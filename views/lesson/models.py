@@ -226,8 +226,11 @@ def ae_vs_vae_live(pair: tuple[str, str]) -> None:
 
 def ae_vs_vae_numbers(side: dict[str, dict]) -> None:
     inside = t("lesson_models.list_sep").join(
-        t("lesson_models.ae_vs_vae.inside_one", model=kind_label(s["path"]),
-          share=f"{s['figures']['inside']:.1%}")  # fmt: skip
+        t(
+            "lesson_models.ae_vs_vae.inside_one",
+            model=kind_label(s["path"]),
+            share=f"{s['figures']['inside']:.1%}",
+        )  # fmt: skip
         for s in side.values()
     )
     st.markdown(t("lesson_models.ae_vs_vae.inside", shares=inside))
@@ -445,8 +448,11 @@ def dims_numbers(path: str) -> None:
     )
     dim_col, kl_col = t("lesson_models.dims.col_dim"), t("lesson_models.dims.col_dim_kl")
     table = pd.DataFrame(
-        {dim_col: [f"z{j + 1}" for j in range(len(kl_dims))], kl_col: kl_dims,
-         "active": kl_dims > sizes.ACTIVE_KL_NATS}  # fmt: skip
+        {
+            dim_col: [f"z{j + 1}" for j in range(len(kl_dims))],
+            kl_col: kl_dims,
+            "active": kl_dims > sizes.ACTIVE_KL_NATS,
+        }  # fmt: skip
     )
     chart = (
         alt.Chart(table)
@@ -454,13 +460,14 @@ def dims_numbers(path: str) -> None:
         .encode(
             x=alt.X(f"{dim_col}:N", sort=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(f"{kl_col}:Q", title=t("lesson_models.dims.axis_kl")),
-            color=alt.Color("active:N", legend=None,
-                            scale=alt.Scale(domain=[True, False], range=["#d62728", "#bbbbbb"])),
+            color=alt.Color(
+                "active:N",
+                legend=None,
+                scale=alt.Scale(domain=[True, False], range=["#d62728", "#bbbbbb"]),
+            ),
             tooltip=[dim_col, alt.Tooltip(f"{kl_col}:Q", format=".3f")],
         )  # fmt: skip
         .properties(height=200)
     )
     st.altair_chart(chart, width="stretch")
-    st.caption(
-        t("lesson_models.dims.per_dim", values=", ".join(f"{v:.2f}" for v in kl_dims))
-    )
+    st.caption(t("lesson_models.dims.per_dim", values=", ".join(f"{v:.2f}" for v in kl_dims)))
