@@ -3,6 +3,8 @@ numpy computation of the same thing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -124,3 +126,93 @@ def test_bad_input_is_refused_with_a_message():
         lm.nearest_image(np.zeros((28, 28)), np.zeros((3, 27, 27)))
     with pytest.raises(ValueError, match="samples >= 1"):
         lm.image_loss(tiny(), an_image(), samples=0)
+
+
+# ---- the steps' wiring without a browser (streamlit.testing AppTest, small untrained models) --
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def save_model(folder: Path, name: str, kind: str = "vae", beta: float = 1.0, d: int = 2) -> None:
+    from vae.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=d, kind=kind, hidden=(32,)))
+    test = {"nelbo": 150.0 + beta, "recon": 140.0 + beta, "kl": 10.0 if kind == "vae" else 0.0}
+    meta = {"dataset": "mnist", "epochs": 0, "test": test}
+    save_checkpoint(folder / name, model, meta, train={"beta": beta})
+
+
+def lesson_step(folder: Path, step: int, monkeypatch, lang: str = "en"):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("LATENT_EXPLORER_CHECKPOINTS", str(folder))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.query_params["lesson"] = str(step)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def test_a_step_names_the_shipped_models_it_lacks(tmp_path, monkeypatch):
+    save_model(tmp_path, "mnist-vae-2d.pt")
+    for step, lacking in ((5, ["mnist-ae-2d.pt"]),
+                          (6, ["mnist-vae-2d-beta0.25.pt", "mnist-vae-2d-beta4.pt"]),
+                          (7, ["mnist-vae-8d.pt", "mnist-vae-16d.pt"])):  # fmt: skip
+        at = lesson_step(tmp_path, step, monkeypatch, "zh")
+        errors = " ".join(e.value for e in at.error)
+        assert all(name in errors for name in lacking), (step, errors)
+        assert at.latex, "the formula is drawn even without the models"
+
+
+def test_beta_step_shows_a_clicked_digits_own_terms_under_the_chosen_beta(tmp_path, monkeypatch):
+    from vae.checkpoint import load_checkpoint
+    from vae.data import load_splits
+
+    for name, beta in (("mnist-vae-2d-beta0.25.pt", 0.25), ("mnist-vae-2d.pt", 1.0),
+                       ("mnist-vae-2d-beta4.pt", 4.0)):  # fmt: skip
+        save_model(tmp_path, name, beta=beta)
+    at = lesson_step(tmp_path, 6, monkeypatch)
+    table = at.table[0].value
+    assert list(table.index) == ["0.25", "1 ◀", "4"]  # the three β, the chosen one marked
+    assert table.iloc[2]["BCE + β·KL (nats)"] == f"{144.0 + 4 * 10.0:.1f}"
+    assert "Click a digit" in shown(at)
+    at.session_state["lm_beta_digit"] = 7  # what a click on test digit #7 leaves
+    at.radio(key="lm_beta").set_value(str(tmp_path / "mnist-vae-2d-beta4.pt")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    image = load_splits("mnist").test.images[7].numpy() / 255.0
+    model = load_checkpoint(tmp_path / "mnist-vae-2d-beta4.pt").model
+    want = lm.image_loss(model, image)
+    text = shown(at)
+    assert "**Test digit #7**" in text and "β = 4" in text
+    assert f"BCE **{want['recon']:.1f}** nats, KL **{want['kl']:.2f}** nats" in text
+    assert f"β·KL = {4 * want['kl']:.2f}" in text
+
+
+def test_dimensions_step_lists_a_clicked_digits_kl_per_dimension(tmp_path, monkeypatch):
+    from vae.checkpoint import load_checkpoint
+    from vae.data import load_splits
+
+    save_model(tmp_path, "mnist-vae-8d.pt", d=8)
+    save_model(tmp_path, "mnist-vae-16d.pt", d=16)
+    # English: AppTest's second run formats the frame's step picker outside the session,
+    # in English, and would not find a Chinese option
+    at = lesson_step(tmp_path, 7, monkeypatch)
+    at.session_state["lm_dims_digit"] = 11
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    x = load_splits("mnist").test.images[11].numpy() / 255.0
+    with torch.no_grad():
+        mu, logvar = load_checkpoint(tmp_path / "mnist-vae-8d.pt").model.encode(
+            torch.from_numpy(x).reshape(1, 1, 28, 28).float()
+        )
+    mu, logvar = mu.numpy()[0].astype(np.float64), logvar.numpy()[0].astype(np.float64)
+    kl = -0.5 * (1 + logvar - mu**2 - np.exp(logvar))  # numpy's closed form, per dimension
+    text = shown(at)
+    assert ", ".join(f"{v:.2f}" for v in kl) in text
+    active = int((kl > ACTIVE_KL_NATS).sum())
+    assert f"**{active} of 8 dimensions**" in text
