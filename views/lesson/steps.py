@@ -12,6 +12,9 @@ clicked last in any of them, test image #0 until then, so each step opens with n
 
 from __future__ import annotations
 
+import base64
+import html
+
 import numpy as np
 import streamlit as st
 
@@ -124,8 +127,26 @@ def digit_map(path: str, key: str, index: int, marks: list[dict] | None = None) 
         st.caption(t("lesson.common.missed"))
 
 
+def figure(png: bytes, caption: str, width: int) -> str:
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    text = html.escape(caption)
+    return (
+        f'<figure style="margin:0 0 .6rem 0;text-align:center;width:{width}px">'
+        f'<img src="{src}" alt="{text}" width="{width}" style="image-rendering:pixelated">'
+        f'<figcaption style="font-size:.8rem;color:#5c5f6b">{text}</figcaption></figure>'
+    )
+
+
 def image(png: bytes, caption: str) -> None:
-    st.image(png, caption=caption, width=28 * SCALE)
+    """A decoded image in the page itself (a data URL): a slider moved fast reruns the step
+    many times, and st.image's media files of the runs in between are gone (404) by the
+    time the browser asks for them."""
+    st.html(figure(png, caption, 28 * SCALE))
+
+
+def image_row(pngs: list[bytes], captions: list[str], width: int = 56) -> None:
+    cells = "".join(figure(p, c, width) for p, c in zip(pngs, captions, strict=True))
+    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:.5rem">{cells}</div>')
 
 
 # ---- (1) the generative model -------------------------------------------------------------------
@@ -240,7 +261,7 @@ def posterior_live(path: str) -> None:
         )
         image(decoded_png(path, version, mu[0], mu[1]), t("lesson.s2.mean"))
     st.markdown(t("lesson.s2.samples", n=len(pngs), seed=seed))
-    st.image(pngs, caption=[str(k + 1) for k in range(len(pngs))], width=56)
+    image_row(pngs, [str(k + 1) for k in range(len(pngs))])
     st.button(t("lesson.s2.resample"), key="lesson_resample", on_click=next_posterior_seed)
     with frame.numbers():
         st.markdown(t("lesson.s2.numbers", i=index, label=class_of(path, index)))
