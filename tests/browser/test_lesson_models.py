@@ -36,6 +36,7 @@ def open_step(browser, url: str, step: int, lang: str, errors: list[str]):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{url}/?lesson={step}&lang={lang}")
     wait_map(page, MAP[step])
     return context, page
@@ -60,6 +61,7 @@ def numbers(page) -> str:
 
 def click_digit(page, name: str, which: int = 123) -> int:
     """Click test image `which` on map `name`; returns the test image the map pinned."""
+    page.wait_for_function(f"() => {SNAP}('{name}')?.ready && {SNAP}('{name}').connected")
     page.evaluate(
         f"latentExplorer.element('{name}').querySelector('.lx-plot')"
         ".scrollIntoView({block: 'center'})"
@@ -146,7 +148,13 @@ def test_step6_a_clicked_digit_keeps_its_numbers_under_each_beta(browser, app_ur
         after = changed(page, before)
         assert f"#{index}" in after and "β = 1" in after
         # another β: the same digit, weighed by another model (its own map, its own figures)
+        shown = page.evaluate(f"{SNAP}('beta').data.points_url")
         page.get_by_text("β = 4", exact=True).click()
+        page.wait_for_function(  # the β = 4 model's own map, drawn
+            f"u => {SNAP}('beta')?.ready && {SNAP}('beta').data.points_url !== u",
+            arg=shown,
+            timeout=120_000,
+        )
         wait_map(page, "beta")
         beta4 = changed(page, after)
         assert f"#{index}" in beta4 and "β = 4" in beta4
@@ -173,7 +181,11 @@ def test_step7_a_clicked_digit_shows_its_kl_per_dimension(browser, app_url, lang
         # the 16-D model on its t-SNE plane: a click there answers too
         page.get_by_text(i18n.text("lesson_models.dims.model", lang, d=16), exact=True).click()
         page.get_by_text("t-SNE", exact=True).click()
-        page.wait_for_function(f"() => {SNAP}('dims')?.data.method === 'tsne'", timeout=120_000)
+        page.wait_for_function(
+            f"() => {SNAP}('dims')?.ready && {SNAP}('dims').data.method === 'tsne'"
+            f" && {SNAP}('dims').data.latent_dim === 16",
+            timeout=120_000,
+        )
         wait_map(page, "dims")
         shown = numbers(page)  # the same digit, now in the 16-D model
         assert len(per_dimension(shown, lang)) == 16
