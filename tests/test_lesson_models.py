@@ -216,3 +216,5 @@ def test_dimensions_step_lists_a_clicked_digits_kl_per_dimension(tmp_path, monke
     assert ", ".join(f"{v:.2f}" for v in kl) in text
     active = int((kl > ACTIVE_KL_NATS).sum())
     assert f"**{active} of 8 dimensions**" in text
+    filled = " ".join(f.value for f in at.latex)  # the formula with this digit's numbers
+    assert f"= {kl.sum():.2f}" in filled and rf"\}} = {active}" in filled

@@ -85,6 +85,7 @@ def changed(page, before: str) -> str:
     )
     settle(page, page.evaluate("performance.now()"))  # the rerun drew all of the panel
     no_exception(page)
+    assert page.locator(f"{NUMBERS} .katex").count() >= 1, "no formula filled in"
     return numbers(page)
 
 

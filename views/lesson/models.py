@@ -240,10 +240,15 @@ def ae_vs_vae_numbers(side: dict[str, dict]) -> None:
         return
     x, y = float(pin["x"]), float(pin["y"])
     st.markdown(t("lesson_models.ae_vs_vae.clicked", z=f"({x:.3f}, {y:.3f})"))
-    rows = []
+    rows, filled = [], []
     classes = side["a"]["splits"].classes
     for s in side.values():
         f = point_figures(s["path"], mtime(s["path"]), x, y)
+        sign = ">" if f["in_gap"] else r"\le"
+        filled.append(
+            rf"\mathrm{{{kind_label(s['path'])}}}:\ \min_i \lVert z - \mu_i \rVert = "
+            rf"{f['code_distance']:.3f} {sign} {f['gap_distance']:.3f}"
+        )
         where = (
             t("lesson_models.ae_vs_vae.gap")
             if f["in_gap"]
@@ -264,6 +269,7 @@ def ae_vs_vae_numbers(side: dict[str, dict]) -> None:
             }
         )
     st.table(pd.DataFrame(rows).set_index(t("lesson_models.ae_vs_vae.col_model")))
+    st.latex(r"\qquad ".join(filled))  # the gap test, with this z's numbers
     st.caption(t("lesson_models.ae_vs_vae.caption"))
 
 
@@ -445,6 +451,10 @@ def dims_numbers(path: str) -> None:
             kl=fmt(loss["kl"], 2),
             bce=fmt(loss["recon"]),
         )
+    )
+    st.latex(
+        rf"\mathrm{{KL}} = \sum_{{j=1}}^{{{f['latent_dim']}}} \mathrm{{KL}}_j = {loss['kl']:.2f},"
+        rf"\qquad \#\{{j : \mathrm{{KL}}_j > {sizes.ACTIVE_KL_NATS:g}\}} = {loss['active']}"
     )
     dim_col, kl_col = t("lesson_models.dims.col_dim"), t("lesson_models.dims.col_dim_kl")
     table = pd.DataFrame(
