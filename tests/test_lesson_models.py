@@ -132,11 +132,13 @@ def test_bad_input_is_refused_with_a_message():
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
-def save_model(folder: Path, name: str, kind: str = "vae", beta: float = 1.0, d: int = 2) -> None:
+def save_model(
+    folder: Path, name: str, kind: str = "vae", beta: float = 1.0, d: int = 2, hidden=(32,)
+) -> None:
     from vae.checkpoint import save_checkpoint
 
     torch.manual_seed(0)
-    model = VAE(VAEConfig(latent_dim=d, kind=kind, hidden=(32,)))
+    model = VAE(VAEConfig(latent_dim=d, kind=kind, hidden=hidden))
     test = {"nelbo": 150.0 + beta, "recon": 140.0 + beta, "kl": 10.0 if kind == "vae" else 0.0}
     meta = {"dataset": "mnist", "epochs": 0, "test": test}
     save_checkpoint(folder / name, model, meta, train={"beta": beta})
@@ -218,3 +220,15 @@ def test_dimensions_step_lists_a_clicked_digits_kl_per_dimension(tmp_path, monke
     assert f"**{active} of 8 dimensions**" in text
     filled = " ".join(f.value for f in at.latex)  # the formula with this digit's numbers
     assert f"= {kl.sum():.2f}" in filled and rf"\}} = {active}" in filled
+
+
+def test_step5_says_whether_the_two_models_are_the_same_network(tmp_path):
+    from views.lesson.models import networks
+
+    save_model(tmp_path, "vae.pt", hidden=(64, 32))
+    save_model(tmp_path, "same-ae.pt", kind="ae", hidden=(64, 32))
+    save_model(tmp_path, "other-ae.pt", kind="ae", hidden=(32,))
+    vae = str(tmp_path / "vae.pt")
+    assert "same network (784-64-32-2" in networks(str(tmp_path / "same-ae.pt"), vae)
+    other = networks(str(tmp_path / "other-ae.pt"), vae)
+    assert "more than the KL term" in other and "784-32-2" in other and "784-64-32-2" in other

@@ -172,11 +172,27 @@ def digit_loss(path: str, mtime: float, index: int) -> dict:
 # ---- (5) autoencoder against VAE ---------------------------------------------------------------
 def step_ae_vs_vae(ctx: Ctx) -> None:
     frame.text(t("lesson_models.ae_vs_vae.text"))
-    frame.formula(FORMULA_AE_VS_VAE)
     paths = needed(ctx, (AE_FILE, VAE_FILE))
+    if paths is not None:
+        st.markdown(networks(*paths))
+    frame.formula(FORMULA_AE_VS_VAE)
     if paths is not None:
         ae_vs_vae_live(tuple(paths))
     frame.try_this(t("lesson_models.ae_vs_vae.try"))
+
+
+def network(facts: dict) -> str:
+    """The MLP's layer widths, input to code: "784-512-512-256-2"."""
+    return "-".join(str(n) for n in (784, *facts["hidden"], facts["latent_dim"]))
+
+
+def networks(ae: str, vae: str) -> str:
+    """Whether the two models are the same network (then the KL term is the only
+    difference), read from the checkpoints rather than promised."""
+    fa, fv = loaders.facts_of(ae), loaders.facts_of(vae)
+    if (fa["arch"], fa["hidden"], fa["latent_dim"]) == (fv["arch"], fv["hidden"], fv["latent_dim"]):
+        return t("lesson_models.ae_vs_vae.same_net", net=network(fv))
+    return t("lesson_models.ae_vs_vae.other_net", ae=network(fa), vae=network(fv))
 
 
 @st.fragment
