@@ -60,7 +60,8 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "palette": state.palette(),  # the classes' colours (core/palette.js)
         "texts": i18n.browser_texts("map"),  # its labels in the session's language
     }
-    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "marks")
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
+    keys += ("marks", "show_samples")  # the lesson's maps' (views/lesson/live.py)
     data.update({k: extra.get(k) for k in keys})
     return data
 

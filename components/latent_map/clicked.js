@@ -229,6 +229,7 @@ function posteriorParts(map, i) {
   const resample = h("button", "lx-btn lx-resample", "Resample");
   resample.addEventListener("click", () => { map.seed++; showDetails(map); });
   map.samplesShown = { index: i, seed: map.seed, eps: Array.from(eps) }; // for the test API
+  if (map.data.show_samples) drawOverlay(map); // the draws as dots on the map (overlay.js)
   return [
     h("div", "lx-detail-head", `q(z|x): σ = (${shown}); decodings of z = μ + σ·ε`),
     h("div", "lx-row lx-samples", tiles),

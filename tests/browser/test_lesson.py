@@ -69,12 +69,17 @@ def click_plane(page, z) -> None:
     page.mouse.click(at["x"], at["y"])
 
 
-# The test image farthest from its nearest neighbour among the first 300: a click on it
-# cannot land on another one.
+# Of the first 300 test images in the map's view (the map may open zoomed in), other than
+# #0, the one farthest from its nearest neighbour: a click on it cannot land on another.
 LONELY = """() => {
   const p = latentExplorer.points();
-  let best = -1, far = -1;
-  for (let i = 1; i < 300; i++) {
+  const v = latentExplorer.snapshot().view;
+  const inside = (i) =>
+    p.xs[i] > v.x[0] && p.xs[i] < v.x[1] && p.ys[i] > v.y[0] && p.ys[i] < v.y[1];
+  let best = -1, far = -1, seen = 0;
+  for (let i = 1; i < p.xs.length && seen < 300; i++) {
+    if (!inside(i)) continue;
+    seen++;
     let near = Infinity;
     for (let j = 0; j < p.xs.length; j++) {
       if (j === i) continue;
@@ -89,7 +94,9 @@ LONELY = """() => {
 
 def click_test_image(page) -> int:
     """Click a test image on the lesson's map (not #0, the one steps 2-4 open on)."""
+    page.locator(".lx-root .lx-plot").scroll_into_view_if_needed()
     i = page.evaluate(LONELY)
+    assert i > 0, "no test image in the map's view"
     click_plane(page, page.evaluate("i => latentExplorer.point(i)", i))
     return i
 
@@ -122,7 +129,8 @@ def act_generative(page) -> None:
     )
 
 
-def act_digit(page) -> None:
+def act_digit(page) -> int:
+    """Click a test image: the numbers are its own; returns its index."""
     before = numbers(page)
     assert "#0" in before, before
     i = click_test_image(page)
@@ -130,6 +138,16 @@ def act_digit(page) -> None:
     assert f"#{i}" in after, (i, after)
     ellipses = page.evaluate("latentExplorer.snapshot().pinEllipses")
     assert ellipses and len(ellipses) == 2  # q(z|x)'s 1σ and 2σ, drawn by the map
+    return i
+
+
+def act_posterior(page) -> None:
+    i = act_digit(page)
+    page.wait_for_function(  # its draws: decoded in the map's panel, dots on the map
+        "i => { const s = latentExplorer.snapshot();"
+        " return s.samples && s.samples.index === i; }",
+        arg=i,
+    )
 
 
 def act_reparameterization(page) -> None:
@@ -153,7 +171,7 @@ def act_reparameterization(page) -> None:
 
 ACTIONS = {
     1: act_generative,
-    2: act_digit,
+    2: act_posterior,
     3: act_reparameterization,
     4: act_digit,
 }

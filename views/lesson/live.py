@@ -8,8 +8,8 @@ session state by the component's click callback:
 
 A click on a test image snaps to it (index, label: the image's number and class); a click
 in empty space gives the point itself (index None). The map shows `pin` as its pin (with
-the clicked test image's q(z|x) ellipses, drawn by the map itself) and `marks` as labelled
-dots (overlay.js drawMarks).
+the clicked test image's q(z|x) ellipses, drawn by the map itself; with show_samples its
+posterior draws too) and `marks` as labelled dots (overlay.js drawMarks).
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ def click_key(key: str) -> str:
     return f"{key}_click"
 
 
-def remember_click(key: str, then: Callable[[dict | None], None] | None = None) -> None:
-    """The component's click callback: keep the click (or forget it on a double-click's
-    take-back, or Escape), then tell `then`."""
-    value = st.session_state.get(key)
+def remember_click(
+    instance: str, key: str, then: Callable[[dict | None], None] | None = None
+) -> None:
+    """The click callback of map instance `instance`: keep the click as map `key`'s (or
+    forget it on a double-click's take-back, or Escape), then tell `then`."""
+    value = st.session_state.get(instance)
     click = value.get("click") if hasattr(value, "get") else None
     if not click:
         return
@@ -79,12 +81,19 @@ def lesson_map(
     marks: list[dict] | None = None,
     prior_ring: dict | None = None,
     height: int = HEIGHT,
+    zoom: list[float] | None = None,
+    show_samples: bool = False,
     on_click: Callable[[dict | None], None] | None = None,
 ) -> dict | None:
     """Draw the model's map (one instance, key `key`) and return the latest click on it.
 
+    show_samples: the clicked test image's posterior draws, decoded in the map's panel,
+    also as dots z1, z2, ... on the map (overlay.js drawSamples).
+    zoom: the view [x0, x1, y0, y1] it opens on (None: all the data). The map takes a
+    view only when it is built, so another zoom is another instance of the component.
     on_click(click): called with each new click (None: taken back) before the rerun it
     causes, to keep what the step derives from it."""
+    instance = key if zoom is None else f"{key}_zoom_" + "_".join(f"{v:.3f}" for v in zoom)
     bundle = bundle_of(path)
     data = payload(
         bundle,
@@ -92,12 +101,14 @@ def lesson_map(
         pin=pin,
         marks=marks or None,
         prior_ring=prior_ring,
+        zoom=zoom,
+        show_samples=show_samples or None,
         model=Path(path).stem,
     )
     loaders.map_component()(
-        key=key,
+        key=instance,
         data=data,
-        on_click_change=lambda: remember_click(key, on_click),
+        on_click_change=lambda: remember_click(instance, key, on_click),
         on_morph_change=lambda: None,
         on_view_change=lambda: None,
         on_ready_change=lambda: None,

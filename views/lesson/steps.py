@@ -28,9 +28,9 @@ from .context import Ctx
 
 MODEL = "mnist-vae-2d.pt"  # the shipped 2-D VAE every step of this file shows
 DEFAULT_DIGIT = 0  # the test image steps 2-4 open on
-POSTERIOR_SAMPLES = 8
 PRIOR_MASS = 0.99
 SCALE = 5  # a 28x28 image drawn at 140 px
+ZOOM_MIN = 0.6  # the zoomed map shows at least μ ± this
 
 
 def _num(v: float) -> str:
@@ -62,18 +62,6 @@ def test_image(path: str, index: int) -> np.ndarray:
     ckpt = loaders.checkpoint_of(path)
     splits = loaders.splits(ckpt.meta.get("dataset", "mnist"))
     return splits.test.images[index].numpy() / 255.0
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def posterior_draws(path: str, mtime: float, index: int, seed: int) -> tuple[list, list[bytes]]:
-    """POSTERIOR_SAMPLES draws z ~ q(z|x) of test image `index` (seeded; vae.latent) and
-    their decodings as PNGs."""
-    from vae import latent
-
-    mu, logvar = posterior(path, mtime, index)
-    z = latent.posterior_samples(mu, logvar, POSTERIOR_SAMPLES, seed)
-    images = latent.decode(loaders.checkpoint(path, mtime).model, z)
-    return z.tolist(), [render.png_bytes(x, 2) for x in images]
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -113,14 +101,36 @@ def on_digit_click(click: dict | None) -> None:
     st.session_state.lesson_digit = click["index"]
 
 
-def digit_map(path: str, key: str, index: int, marks: list[dict] | None = None) -> None:
-    """The map with the lesson's digit pinned: the map draws its q(z|x) ellipses itself."""
-    mu, _ = posterior(path, mtime(path), index)
+def zoom_around(mu, logvar) -> list[float]:
+    """A view centred on μ, wide enough for q(z|x)'s 2σ ellipse several times over."""
+    half = max(ZOOM_MIN, 6 * float(lesson.sigma_of(logvar).max()))
+    return [mu[0] - half, mu[0] + half, mu[1] - half, mu[1] + half]
+
+
+def digit_map(
+    path: str,
+    key: str,
+    index: int,
+    marks: list[dict] | None = None,
+    samples: bool = False,
+    zoom_first: bool = False,
+) -> None:
+    """The map with the lesson's digit pinned: the map draws its q(z|x) ellipses itself.
+    A toggle above it (on at first if zoom_first) opens the map zoomed in around the digit."""
+    mu, logvar = posterior(path, mtime(path), index)
+    zoomed = st.toggle(
+        t("lesson.common.zoom"),
+        value=zoom_first,
+        key=f"{key}_zoomed",
+        help=t("lesson.common.zoom_help"),
+    )
     live.lesson_map(
         path,
         key,
         pin=live.pin_at(mu, index, class_of(path, index)),
         marks=marks,
+        zoom=zoom_around(mu, logvar) if zoomed else None,
+        show_samples=samples,
         on_click=on_digit_click,
     )
     if st.session_state.get("lesson_missed"):
@@ -142,11 +152,6 @@ def image(png: bytes, caption: str) -> None:
     many times, and st.image's media files of the runs in between are gone (404) by the
     time the browser asks for them."""
     st.html(figure(png, caption, 28 * SCALE))
-
-
-def image_row(pngs: list[bytes], captions: list[str], width: int = 56) -> None:
-    cells = "".join(figure(p, c, width) for p, c in zip(pngs, captions, strict=True))
-    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:.5rem">{cells}</div>')
 
 
 # ---- (1) the generative model -------------------------------------------------------------------
@@ -233,25 +238,18 @@ def step_posterior(ctx: Ctx) -> None:
     frame.text(t("lesson.s2.text"))
     frame.formula(
         r"q(z \mid x) = \mathcal{N}\!\left(\mu(x),\ \operatorname{diag}\sigma^2(x)\right),"
-        r"\qquad (\mu, \log\sigma^2) = \mathrm{encoder}(x)"
+        r"\qquad (\mu, \log\sigma^2) = \text{" + t("lesson.common.encoder") + "}(x)"
     )
     posterior_live(path)
     frame.try_this(t("lesson.s2.try"))
 
 
-def next_posterior_seed() -> None:
-    st.session_state.lesson_post_seed = st.session_state.get("lesson_post_seed", 0) + 1
-
-
 @st.fragment
 def posterior_live(path: str) -> None:
     index, version = digit(), mtime(path)
-    seed = st.session_state.setdefault("lesson_post_seed", 0)
-    z, pngs = posterior_draws(path, version, index, seed)
-    marks = [live.mark(p, str(k + 1), "#e07000") for k, p in enumerate(z)]
     left, right = st.columns([3, 1])
     with left:
-        digit_map(path, "lesson_map_2", index, marks)
+        digit_map(path, "lesson_map_2", index, samples=True)
     mu, logvar = posterior(path, version, index)
     sigma = lesson.sigma_of(logvar)
     with right:
@@ -260,9 +258,6 @@ def posterior_live(path: str) -> None:
             t("lesson.common.original", i=index, label=class_of(path, index)),
         )
         image(decoded_png(path, version, mu[0], mu[1]), t("lesson.s2.mean"))
-    st.markdown(t("lesson.s2.samples", n=len(pngs), seed=seed))
-    image_row(pngs, [str(k + 1) for k in range(len(pngs))])
-    st.button(t("lesson.s2.resample"), key="lesson_resample", on_click=next_posterior_seed)
     with frame.numbers():
         st.markdown(t("lesson.s2.numbers", i=index, label=class_of(path, index)))
         st.latex(
@@ -303,7 +298,8 @@ def reparameterization_live(path: str) -> None:
         image(decoded_png(path, version, float(z[0]), float(z[1])), t("lesson.s3.decoded"))
         image(decoded_png(path, version, mu[0], mu[1]), t("lesson.s2.mean"))
     with left:
-        digit_map(path, "lesson_map_3", index, [live.mark(z, "z", "#e07000")])
+        # zoomed in at first: z moves within σ of μ, a few pixels on the whole map
+        digit_map(path, "lesson_map_3", index, [live.mark(z, "z", "#e07000")], zoom_first=True)
     with frame.numbers():
         st.markdown(t("lesson.s3.numbers", i=index, label=class_of(path, index)))
         rows = [
