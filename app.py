@@ -22,6 +22,7 @@ from views import (
     clicked,
     digit,
     latent_size,
+    lesson,
     loaders,
     manifold,
     plane_status,
@@ -117,8 +118,11 @@ def main() -> None:
     st.html(PAGE_CSS)
     state.init()
     models = catalog.list_models(checkpoints())
+    lesson.entry()  # the sidebar's way into the guided lesson (reads ?lesson=N once)
     facts = sidebar.sidebar(models)
     training.training()
+    if lesson.active():
+        return lesson.page(models, checkpoints())
     if facts is None:
         st.title("Latent Explorer")
         st.info("Pick or train a model to start.")

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/warm_static.py
 
 The app builds these itself the first time it meets a model (torch import, encoding the
-test set, scoring it: several seconds on that first visit); running this after installing,
+test set, scoring it, measuring the test images' attributes for the latent arithmetic:
+several seconds on that first visit); running this after installing,
 or after replacing a checkpoint, makes every first page load as fast as later ones.
 A model of more than 2 latent dimensions also gets its t-SNE and UMAP maps, from the
 planes kept beside its checkpoint (vae/planes.py: shipped for the shipped models); a plane
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vae import bundle, catalog  # noqa: E402
+from vae import attributes, bundle, catalog  # noqa: E402
 from views.config import RECORDS, STATIC, checkpoints  # noqa: E402
 
 
@@ -54,6 +55,10 @@ def main() -> int:
                 found = bundle.build_bundle(ckpt, data, path, STATIC, method)
             if found.active_dims is not None:
                 catalog.set_active_dims(path, RECORDS, found.active_dims)
+            attributes.ensure_record(  # latent arithmetic's record, shared by the planes
+                STATIC, found.mu, found.images, found.points, found.sprite_columns,
+                len(found.classes),
+            )  # fmt: skip
             took = time.perf_counter() - started
             print(f"ready: {Path(path).name} ({method}, {took:.1f} s)")
     # what places a user's digit on a UMAP map, compiled once here rather than in a server

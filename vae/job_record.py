@@ -8,8 +8,9 @@ knows of it, and how two replicas never start two runs:
   its whole life. The kernel drops the lock when that process ends, however it ends, so a
   lock can never outlive its run, and "is a run going?" is one non-blocking flock away.
 - `<checkpoints>/.training/job.json` is the run's record (status, progress, losses), and
-  `snapshots.json` beside it the live map's points per epoch; the starting replica
-  rewrites both (atomically) as the run goes, and every replica reads them.
+  `snapshots.json` beside it the live map's points per epoch, and `decoder.json` the
+  latest decoder weights sent with them (vae/jobs.py live_decoder); the starting replica
+  rewrites them (atomically) as the run goes, and every replica reads them.
 
 No torch here: the first page of a replica reads this before torch is imported.
 """
@@ -70,8 +71,13 @@ def running(checkpoints: str | Path) -> bool:
     return False
 
 
-def write(checkpoints: str | Path, record: dict, snapshots: dict | None = None) -> None:
-    """The run's record (and, when given, its snapshots) for every replica to read.
+def write(
+    checkpoints: str | Path,
+    record: dict,
+    snapshots: dict | None = None,
+    decoder: dict | None = None,
+) -> None:
+    """The run's record (and, when given, its snapshots and decoder) for every replica to read.
 
     Failing to write it (a full disk, a read-only folder) never stops the run: the
     starting replica still shows it; only the others do not see it.
@@ -80,6 +86,8 @@ def write(checkpoints: str | Path, record: dict, snapshots: dict | None = None) 
         write_json(folder_of(checkpoints) / "job.json", record)
         if snapshots is not None:
             write_json(folder_of(checkpoints) / "snapshots.json", snapshots)
+        if decoder is not None:
+            write_json(folder_of(checkpoints) / "decoder.json", decoder)
 
 
 _READ: dict[Path, tuple[tuple[int, int], object]] = {}  # path -> ((mtime_ns, size), value)
@@ -108,6 +116,11 @@ def read(checkpoints: str | Path) -> dict | None:
 
 def read_snapshots(checkpoints: str | Path) -> dict:
     found = _read_cached(folder_of(checkpoints) / "snapshots.json")
+    return found if isinstance(found, dict) else {}
+
+
+def read_decoder(checkpoints: str | Path) -> dict:
+    found = _read_cached(folder_of(checkpoints) / "decoder.json")
     return found if isinstance(found, dict) else {}
 
 
@@ -159,6 +172,7 @@ class RemoteJob(RunProgress):
     recent: list[dict] = field(default_factory=list)
     snapshots: list[dict] = field(default_factory=list)
     snapshot_indices: list[int] = field(default_factory=list)
+    decoder: dict | None = None
     error: str | None = None
     path: Path | None = None
     remote: bool = True
@@ -198,6 +212,9 @@ def remote_job(checkpoints: str | Path) -> RemoteJob | None:
     if found.get("out") == job.config.out:  # not a previous run's
         job.snapshots = list(found.get("snapshots", []))
         job.snapshot_indices = list(found.get("indices", []))
+    found = read_decoder(checkpoints)
+    if found.get("out") == job.config.out and isinstance(found.get("decoder"), dict):
+        job.decoder = found["decoder"]  # checked by the replica that wrote it
     return job
 
 
@@ -223,3 +240,7 @@ def record_of(job) -> dict:
 
 def snapshots_of(job) -> dict:
     return {"out": str(job.config.out), "indices": job.snapshot_indices, "snapshots": job.snapshots}
+
+
+def decoder_of(job) -> dict:
+    return {"out": str(job.config.out), "decoder": job.decoder}

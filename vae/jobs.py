@@ -13,12 +13,14 @@ started from one session executes `vae.train.train` in a child process
 
 The child loads its data itself (only the config crosses the boundary, as
 JSON) and reports on its stdout, one JSON object a line: progress (throttled
-to a few a second, plus every epoch's test metrics), then how it ended. A
-reader thread in the server applies those lines to the `TrainingJob`, so the
-UI reads plain attributes and never blocks. Stop is a line on the child's
-stdin ("stop"); the child's callback then raises StopTraining and `train`
-saves a checkpoint. The child also stops and saves when its stdin closes,
-i.e. when the server is gone. Closing a browser tab does nothing to a run:
+to a few a second, plus every epoch's test metrics and map), then how it ended.
+An epoch's map carries the decoder's weights too (float16, packed as the exported page
+packs them: `live_decoder`), at most one set every DECODER_EVERY seconds, so hovering
+the live map decodes with the run's latest weights. A reader thread in the server
+applies those lines to the `TrainingJob`, so the UI reads plain attributes and never
+blocks. Stop is a line on the child's stdin ("stop"); the child's callback then raises
+StopTraining and `train` saves a checkpoint. The child also stops and saves when its
+stdin closes, i.e. when the server is gone. Closing a browser tab does nothing to a run:
 the job lives in the server, any session sees it, its owner may stop it.
 
 A global lock admits one run at a time, so two sessions never compete for the
@@ -41,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+from base64 import b64decode
+from binascii import Error as Base64Error
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,12 +56,18 @@ from vae.files import write_problem
 if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
     from collections.abc import Callable
 
+    import numpy as np
+
+    from vae.model import VAE
     from vae.train import Progress, TrainConfig
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # so the child runs this very code
 CHILD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 PROGRESS_EVERY = 0.25  # seconds between progress lines within an epoch, at most
 PUBLISH_EVERY = 1.0  # seconds between rewrites of the run's record for other replicas
+# seconds between the decoder weights sent with the epochs' maps, at least (~0.6 MB of
+# base64 for the default 2-D model; the last epoch's are always sent)
+DECODER_EVERY = 3.0
 
 _LOCK = threading.Lock()
 _CURRENT: TrainingJob | None = None
@@ -88,8 +98,11 @@ class TrainingJob(job_record.RunProgress):
     batches: int = 0
     history: list[dict] = field(default_factory=list)  # {epoch, train, test} per finished epoch
     recent: list[dict] = field(default_factory=list)  # running train loss, sampled during the epoch
-    # the map of a fixed test subset after each epoch (vae/replay.py): {epoch, xy, nelbo}
+    # the map of a fixed test subset after each epoch (vae/replay.py): {epoch, xy, nelbo,
+    # plane}; plane: {mean, components} of a latent space of more than 2 dimensions, or None
     snapshots: list[dict] = field(default_factory=list)
+    # the latest decoder weights sent with a map (live_decoder, and its epoch), or None
+    decoder: dict | None = None
     snapshot_indices: list[int] = field(default_factory=list)  # the test images they show
     # starting, running, stopping, planes (trained and saved, computing its t-SNE and UMAP
     # planes: vae/planes.py), done, stopped, failed
@@ -124,13 +137,62 @@ class TrainingJob(job_record.RunProgress):
         elif kind == "snapshot":
             if event.get("indices"):
                 self.snapshot_indices = event["indices"]
-            entry = {"epoch": event["epoch"], "xy": event["xy"], "nelbo": event.get("nelbo")}
+            entry = {"epoch": event["epoch"], "xy": event["xy"], "nelbo": event.get("nelbo"),
+                     "plane": event.get("plane")}  # fmt: skip
             self.snapshots = [*self.snapshots, entry]
+            if event.get("decoder") is not None:
+                problem = decoder_problem(event["decoder"])
+                if problem is None:
+                    self.decoder = {**event["decoder"], "epoch": event["epoch"]}
+                else:  # the live map keeps decoding with the weights it has
+                    print(f"vae.jobs: epoch {event['epoch']}'s decoder weights are ignored: "
+                          f"{problem}", file=sys.stderr)  # fmt: skip
         if kind in ("progress", "epoch") and not self.finished:
             self.status = "stopping" if self.stop_requested.is_set() else "running"
         elif kind == "planes" and not self.finished:  # trained and saved; planes to come
             self.status = "planes"
             self.path = Path(event["path"])
+
+
+def decoder_problem(record) -> str | None:
+    """What is wrong with a decoder record from the child (see `live_decoder`), or None.
+
+    Checked before the server keeps it and sends it on: the layers chain, lie inside the
+    weights, and the base64 holds exactly `float32` float32 then the rest as float16.
+    """
+    if not isinstance(record, dict):
+        return "not a record"
+    layers, floats, head = record.get("layers"), record.get("floats"), record.get("float32")
+    if not isinstance(floats, int) or not isinstance(head, int) or not 0 <= head <= floats:
+        return "no valid float counts"
+    keys = ("in", "out", "weight", "bias")
+    if (
+        not isinstance(layers, list)
+        or not layers
+        or not all(
+            isinstance(layer, dict) and all(isinstance(layer.get(k), int) for k in keys)
+            for layer in layers
+        )
+    ):
+        return "no valid layers"
+    for i, layer in enumerate(layers):
+        if (
+            min(layer[k] for k in keys) < 0
+            or max(layer["weight"] + layer["in"] * layer["out"], layer["bias"] + layer["out"])
+            > floats
+        ):
+            return f"layer {i} lies outside the weights"
+        if i and layer["in"] != layers[i - 1]["out"]:
+            return f"layer {i} takes {layer['in']} inputs from {layers[i - 1]['out']} outputs"
+    if record.get("latent_dim") != layers[0]["in"]:
+        return f"latent_dim {record.get('latent_dim')!r} is not the first layer's input size"
+    try:
+        sizes = [len(b64decode(record[k], validate=True)) for k in ("data32", "data16")]
+    except (KeyError, TypeError, ValueError, Base64Error):
+        return "no valid base64 weights"
+    if sizes != [4 * head, 2 * (floats - head)]:
+        return f"{sizes[0]} + {sizes[1]} bytes of weights for {head} + {floats - head} floats"
+    return None
 
 
 def new_checkpoint_path(folder: str | Path, cfg: TrainConfig) -> Path:
@@ -192,19 +254,21 @@ def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> Trai
             except OSError as e:  # e.g. no memory to fork: reported like any failure
                 job.error = f"could not start the training process: {e}"
                 job.status = "failed"
-            _publish(job, snapshots=True)
+            _publish(job, snapshots=True, decoder=True)
         finally:
             os.close(lock)  # ours; the child's copy keeps the lock
     return job
 
 
-def _publish(job: TrainingJob, snapshots: bool = False) -> None:
-    """The run's record for the other replicas (vae/job_record.py)."""
+def _publish(job: TrainingJob, snapshots: bool = False, decoder: bool = False) -> None:
+    """The run's record for the other replicas (vae/job_record.py); with its snapshots,
+    and its latest decoder weights, if asked (they change once an epoch, at most)."""
     if job.folder is not None:
         job_record.write(
             job.folder,
             job_record.record_of(job),
             job_record.snapshots_of(job) if snapshots else None,
+            job_record.decoder_of(job) if decoder else None,
         )
 
 
@@ -268,12 +332,13 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
                 if event.get("path"):
                     job.path = Path(event["path"])
             else:
+                decoder = job.decoder
                 job.apply(event)
                 kind = event.get("event")
                 now = kind in ("epoch", "snapshot", "planes")  # all replicas: at once
                 if now or time.monotonic() - published > PUBLISH_EVERY:
                     published = time.monotonic()
-                    _publish(job, snapshots=kind == "snapshot")
+                    _publish(job, snapshots=kind == "snapshot", decoder=job.decoder is not decoder)
     except (OSError, ValueError):
         pass  # the pipe broke: the exit code below says why
     job.returncode = rc = proc.wait()
@@ -361,23 +426,70 @@ class _Channel:
         self.stop.set()  # stdin closed: the server is gone, so save and stop
 
 
+def live_decoder(model: VAE, xy: np.ndarray, plane: tuple | None) -> dict | None:
+    """The decoder weights for the live map (components/replay/), packed as the exported
+    page's (vae/export.py pack_weights: float16, leading layers float32 only where float16
+    would miss): {latent_dim, layers, floats, activation, output, float32, data32, data16,
+    max_error}. It decodes latent points; the page takes a point p of a plane to
+    mean + p @ components itself (`plane`, None for a 2-D latent space). The precision is
+    checked on every 16th of the map's points `xy` (n, 2) and a 12 x 12 grid over them
+    (~270 points: numpy's float64 decoding of them is most of what this costs, 0.5-1 s
+    for the Train form's model on the loaded test machine, once per DECODER_EVERY at
+    most). None if the page cannot run the decoder (not an MLP)."""
+    import numpy as np
+    import torch
+
+    from vae.device import device_of
+    from vae.export import check_points, pack_weights
+    from vae.web import export_decoder
+
+    exported = export_decoder(model)
+    if exported is None:
+        return None
+    blob, manifest = exported
+    p = check_points(np.asarray(xy, np.float32), n_grid=12, every=16).astype(np.float64)
+    z = (p if plane is None else plane[0] + p @ plane[1]).astype(np.float32)
+    with torch.no_grad():
+        reference = model.decode(torch.from_numpy(z).to(device_of(model))).flatten(1).cpu()
+    packed = pack_weights(blob, manifest["layers"], z, reference.numpy())
+    keys = ("latent_dim", "layers", "floats", "activation", "output")
+    return {**{k: manifest[k] for k in keys}, **packed}
+
+
 def _progress_callback(channel: _Channel) -> Callable[[Progress], None]:
-    """The trainer's callback: stops on request, and sends snapshots, epochs and (at most
-    every PROGRESS_EVERY seconds, and at each tenth of an epoch) batch progress."""
+    """The trainer's callback: stops on request, and sends snapshots (with the decoder's
+    weights, at most every DECODER_EVERY seconds and after the last epoch), epochs and (at
+    most every PROGRESS_EVERY seconds, and at each tenth of an epoch) batch progress."""
     last = 0.0
+    decoder_sent = -float("inf")
     indices_sent = False
     send = channel.send
 
-    def send_snapshot(snapshot: dict) -> None:
-        """The epoch's map for the live view: the subset's points on a plane (vae/replay.py)."""
-        nonlocal indices_sent
-        from vae.replay import snapshot_indices, to_point
+    def send_snapshot(p: Progress) -> None:
+        """The epoch's map for the live view: the subset's points on a plane (vae/replay.py),
+        that plane, and when due the decoder's weights."""
+        nonlocal indices_sent, decoder_sent
+        import numpy as np
 
+        from vae.replay import plane_of, snapshot_indices, to_point
+
+        snapshot = p.snapshot
         indices = None if indices_sent else snapshot_indices([snapshot]).tolist()
         indices_sent = True
+        mu = np.asarray(snapshot["mu"], dtype=np.float64)
+        plane = plane_of(mu) if mu.shape[1] > 2 else None
+        xy = to_point(snapshot, plane)
+        decoder = None
+        due = p.epoch == p.epochs or time.monotonic() - decoder_sent >= DECODER_EVERY
+        if p.model is not None and due:
+            decoder = live_decoder(p.model, np.reshape(xy, (-1, 2)), plane)
+            decoder_sent = time.monotonic()
         nelbo = snapshot.get("nelbo")
-        send(event="snapshot", epoch=int(snapshot["epoch"]), xy=to_point(snapshot),
-             nelbo=None if nelbo is None else float(nelbo), indices=indices)  # fmt: skip
+        send(event="snapshot", epoch=int(snapshot["epoch"]), xy=xy,
+             nelbo=None if nelbo is None else float(nelbo), indices=indices,
+             plane=None if plane is None else {"mean": plane[0].tolist(),
+                                               "components": plane[1].tolist()},
+             decoder=decoder)  # fmt: skip
 
     def callback(p: Progress) -> None:
         nonlocal last
@@ -386,7 +498,7 @@ def _progress_callback(channel: _Channel) -> Callable[[Progress], None]:
 
             raise StopTraining
         if getattr(p, "snapshot", None) is not None:  # the encoder's map after this epoch
-            send_snapshot(p.snapshot)
+            send_snapshot(p)
         if p.test is not None:
             send(event="epoch", epoch=p.epoch, epochs=p.epochs, batches=p.batches,
                  train=p.train, test=p.test)  # fmt: skip

@@ -61,6 +61,7 @@ class Progress:
     test: dict | None = None  # nelbo, recon, kl at epoch end
     seconds: float = 0.0
     snapshot: dict | None = None  # at epoch end: this epoch's entry of meta["snapshots"]
+    model: VAE | None = None  # at epoch end: the model evaluated and saved (read, do not train)
 
 
 class StopTraining(Exception):
@@ -474,7 +475,7 @@ def train(
                 )
             if callback is not None:
                 callback(Progress(run.done.epochs, cfg.epochs, steps, steps, running, test,
-                                  run.seconds, snapshot))  # fmt: skip
+                                  run.seconds, snapshot, run.averaged))  # fmt: skip
     except (KeyboardInterrupt, StopTraining) as stop:
         # Weights are consistent between optimizer steps: save the latest ones to look at,
         # with the last epoch's end for --resume, then stop.

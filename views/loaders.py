@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae import blobs, bundle, catalog, jsbundle
+from vae import attributes, blobs, bundle, catalog, jsbundle
 from vae.files import mtime
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
@@ -118,6 +118,18 @@ def map_bundle(path: str, mtime: float, method: str) -> bundle.MapBundle:
 
 def bundle_of(path: str, method: str) -> bundle.MapBundle:
     return map_bundle(path, mtime(path), method)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def arith(mu: str, images: str, points: str, columns: int, n_classes: int) -> dict:
+    """Latent arithmetic's record of a model (vae/attributes.py: class means, attribute
+    directions), from its bundle's files: read, or built once (a second or two, no torch)."""
+    return attributes.ensure_record(STATIC, mu, images, points, columns, n_classes)
+
+
+def arith_of(map_bundle: bundle.MapBundle) -> dict:
+    b = map_bundle
+    return arith(b.mu, b.images, b.points, b.sprite_columns, len(b.classes))
 
 
 @st.cache_resource(show_spinner="Encoding the test set…", max_entries=4)

@@ -76,10 +76,11 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "active_kl_nats": ACTIVE_KL_NATS,
         "height": height,
         "palette": state.palette(),  # the classes' colours (core/palette.js)
-        "texts": i18n.browser_texts("map"),  # its labels in the session's language
+        "texts": i18n.browser_texts("map", "arith"),  # its labels in the session's language
         "lang": i18n.lang(),  # a new one relabels the map (without drawing it again)
     }
-    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model")
+    keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "arith")
+    keys += ("marks", "show_samples")  # the lesson's maps' (views/lesson/live.py)
     data.update({k: extra.get(k) for k in keys})
     return data
 
@@ -128,6 +129,7 @@ def explorer_map(path: str, bundle: MapBundle) -> None:
         upload=digit.marker(path, bundle),
         zoom=st.session_state.zoom,  # the view a link names: the map opens on it
         model=Path(path).stem,  # names the morph's downloads
+        arith=loaders.arith_of(bundle),  # class means and attribute directions (arith.js)
     )
     loaders.map_component()(
         key="latent_map",

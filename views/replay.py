@@ -1,7 +1,9 @@
 """Watch it learn: the latent space forming, epoch by epoch.
 
 While a run started from the app is going, its map is drawn live from the snapshots the
-trainer sends after every epoch (a fragment polls once a second, only while it runs).
+trainer sends after every epoch (a fragment polls once a second, only while it runs), and
+hovering it decodes with the latest decoder weights the trainer sent (vae/jobs.py
+live_decoder), sent to each session once per new set.
 Otherwise the chosen model's own snapshots (meta["snapshots"], written by vae-train) are
 replayed with a slider from epoch 0. The drawing is components/replay/.
 """
@@ -27,6 +29,7 @@ def watch(path: str, bundle: MapBundle, facts: dict) -> None:
     if job is not None and not job.finished:
         # a full page run: the component is drawn anew, so it gets every snapshot again
         st.session_state.setdefault("replay_sent", {})[job.config.out] = set()
+        st.session_state.setdefault("replay_decoder_sent", {})[job.config.out] = None
         live()
         return
     if job is not None and job.path is not None and training.mine(job):
@@ -79,11 +82,19 @@ def live() -> None:
     sent = st.session_state.setdefault("replay_sent", {}).setdefault(run, set())
     new = [s for s in snapshots if s["epoch"] not in sent]
     sent.update(s["epoch"] for s in snapshots)
+    # the weights (~0.6 MB of base64 for a 2-D model) only when they are new to this session
+    decoders = st.session_state.setdefault("replay_decoder_sent", {})
+    decoder = job.decoder
+    if decoder is not None and decoders.get(run) == decoder["epoch"]:
+        decoder = None
+    elif decoder is not None:
+        decoders[run] = decoder["epoch"]
     loaders.replay_component()(
         key="replay_live",
         data={
             "run": run,
             "new": new,
+            "decoder": decoder,
             "labels": labels_of(job.config.dataset, job.snapshot_indices),
             "classes": loaders.splits(job.config.dataset).classes,
             "palette": state.palette(),

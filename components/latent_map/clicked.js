@@ -13,6 +13,7 @@ import { drawOverlay } from "./overlay.js";
 import { peers } from "./sync.js";
 import { changeMorph } from "./morph.js";
 import { showWalk } from "./walk.js";
+import { arithButtons, showArith } from "./arith.js";
 import { prompts } from "./template.js";
 import { stats } from "./stats.js";
 import { t, itemName } from "./core/i18n.js";
@@ -171,6 +172,7 @@ export function showDetails(map) {
   const p = map.pin;
   if (!p || p.peer || map.data.sync) {
     showWalk(map, null);
+    showArith(map, null);
     return box.replaceChildren();
   }
   const d = map.data;
@@ -207,8 +209,10 @@ export function showDetails(map) {
     };
     parts.push(h("div", "lx-row lx-use", [use("a"), use("b")]));
   }
+  parts.push(...arithButtons(map, zLatent)); // "use as A/B/C" (arith.js)
   box.replaceChildren(...parts);
   showWalk(map, zLatent);
+  showArith(map, zLatent);
 }
 
 // z ~ q(z|x) for test image i: SAMPLES draws z = mu + sigma * eps, eps from the shared PRNG.
@@ -231,6 +235,7 @@ function posteriorParts(map, i) {
   const resample = h("button", "lx-btn lx-resample", t("map.details.resample"));
   resample.addEventListener("click", () => { map.seed++; showDetails(map); });
   map.samplesShown = { index: i, seed: map.seed, eps: Array.from(eps) }; // for the test API
+  if (map.data.show_samples) drawOverlay(map); // the draws as dots on the map (overlay.js)
   return [
     h("div", "lx-detail-head", t("map.details.samples", { sigma: shown })),
     h("div", "lx-row lx-samples", tiles),

@@ -15,6 +15,7 @@
 //   overlay.js   the canvas over the plot, one function per layer
 //   clicked.js   the click and the clicked point's panel     walk.js  walk every dimension
 //   morph.js     morph controls, strip, downloads, and the order of morph changes
+//   arith.js     latent arithmetic (A - B + C) and the walk along an attribute
 //   sync.js      linked maps (Compare)   testapi.js  window.latentExplorer, for tests
 //   touch.js     fingers: a tap pins, one finger pans a zoomed map only, a pinch zooms
 //   keys.js      the keyboard (probe, Enter pins, legend buttons, the morph slider by frames)
@@ -42,6 +43,7 @@ import { relabel } from "./labels.js";
 import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
+import { bindArith, resetArith, showArith } from "./arith.js";
 
 const INSTANCES = new WeakMap();
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
@@ -89,6 +91,7 @@ class LatentMap {
     this.failure = null; // why the map could not load, if it could not
     watchWalk(this);
     bindMorph(this);
+    bindArith(this);
     bindKeys(this);
     bindTouch(this);
     this.bindEvents();
@@ -141,6 +144,7 @@ class LatentMap {
     this.el(".lx-hover-coords").textContent = this.idleHoverText();
     this.el(".lx-details").replaceChildren();
     showWalk(this, null);
+    resetArith(this);
   }
 
   fail(err) {
@@ -224,6 +228,7 @@ class LatentMap {
     this.sprite = sprite;
     mark("extras");
     this.drawOverlay();
+    showArith(this); // the latent decoder is here now
     if (this.pin) {
       paintPin(this); // a test image's own mu can be decoded now
       showDetails(this);
@@ -349,6 +354,7 @@ class LatentMap {
     receivePin(this, this.data);
     receiveMorph(this, this.data.morph);
     this.el(".lx-morph").style.display = this.morph ? "" : "none";
+    showArith(this);
     this.drawOverlay();
   }
 

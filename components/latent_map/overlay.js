@@ -1,14 +1,17 @@
 // The canvas over the plot: everything drawn on the map besides the points, so the 10,000-
 // point scene is never re-plotted. One function per layer, painted in this order by
-// drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the
-// clicked test image's posterior ellipses, the prior's ring and its label, the pointer of
-// a linked map, the clicked pin, the keyboard's probe. Layers read the map's state (map.js) and draw in plot
+// drawOverlay: the morph path (with A, B and t), your digit's star and ellipses, the latent
+// arithmetic's inputs, result and walked point (drawn by arith.js), the clicked test image's
+// posterior ellipses (and its draws, if asked), the prior's ring and its label, Python's
+// marks, the pointer of a linked map, the clicked pin, the keyboard's probe. Layers read the
+// map's state (map.js) and draw in plot
 // pixels through `P` (plane -> pixels).
 
 import { interpolate } from "./core/decoder.js";
 import { dot } from "./core/dom.js";
 import { ellipsePoints } from "./core/geometry.js";
 import { frame, toPixel, visibleClasses } from "./plot.js";
+import { drawArithMarks } from "./arith.js";
 
 // The overlay canvas follows the plot element's size (in device pixels).
 export function resizeOverlay(map) {
@@ -36,12 +39,15 @@ export function drawOverlay(map, ev) {
   const P = (z) => toPixel(z, f);
   if (map.morph) drawMorphPath(ctx, P, map.morph, map.morphT);
   if (map.upload) drawUpload(ctx, P, map.upload);
+  drawArithMarks(ctx, P, map.arithMarks); // latent arithmetic (arith.js)
   map.pinEllipses = pinPosterior(map); // kept for the test API
   if (map.pinEllipses) strokeEllipses(ctx, P, map.pinEllipses, "190,0,90");
+  if (map.pinEllipses && map.data.show_samples) drawSamples(ctx, P, map);
   if (map.data.prior_ring) {
     const ring = drawPriorRing(ctx, P, map.data.prior_ring);
     map.ringLabelBox = drawRingLabel(ctx, map, f, ring, map.data.prior_ring.label);
   }
+  if (map.data.marks) drawMarks(ctx, P, map.data.marks);
   if (map.remoteZ) drawRemote(ctx, P, f, map.remoteZ);
   if (map.pin) drawPin(ctx, P, map.pin);
   if (map.probe) drawProbe(ctx, P, map.probe);
@@ -81,6 +87,22 @@ export function pinPosterior(map) {
   if (!p || !s || s.d !== 2 || map.data.method !== "latent" || !(p.index >= 0) || p.index >= map.points.n) return null;
   const mu = [map.points.xs[p.index], map.points.ys[p.index]];
   return [1, 2].map((k) => ellipsePoints(mu, [s.values[2 * p.index], s.values[2 * p.index + 1]], k));
+}
+
+// The clicked test image's posterior draws z1, z2, ... (clicked.js, the panel's decodings)
+// as labelled dots, on a 2-D latent map whose Python asks for them (data.show_samples).
+export function drawSamples(ctx, P, map) {
+  const shown = map.samplesShown;
+  if (!shown || shown.index !== map.pin.index || !map.sigma) return;
+  const i = shown.index;
+  const mu = [map.points.xs[i], map.points.ys[i]];
+  const sigma = [map.sigma.values[2 * i], map.sigma.values[2 * i + 1]];
+  const marks = [];
+  for (let k = 0; 2 * k + 1 < shown.eps.length; k++) {
+    const z = [0, 1].map((j) => mu[j] + sigma[j] * shown.eps[2 * k + j]);
+    marks.push({ z, label: `z${k + 1}`, colour: "#e07000", r: 4 });
+  }
+  drawMarks(ctx, P, marks);
 }
 
 // The disc that holds a given mass of N(0, I): where a VAE's codes are pulled to.
@@ -152,6 +174,23 @@ function ringLabelPlace(ctx, map, f, [cx, cy], r, text) {
   const box = { ...(best || { x: f.l + 6, y: f.t + 6 }), w, h };
   map.ringLabelCache = { key, box };
   return box;
+}
+
+// Labelled dots Python asks for (the lesson's z = μ + σ·ε): [{z, label, colour, r?}].
+export function drawMarks(ctx, P, marks) {
+  ctx.font = "bold 12px sans-serif";
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  for (const m of marks) {
+    const [x, y] = P(m.z);
+    dot(ctx, [x, y], m.r || 6, m.colour || "#1c6dd0", "#fff");
+    if (!m.label) continue;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.strokeText(m.label, x + 9, y - 9);
+    ctx.fillStyle = m.colour || "#1c6dd0";
+    ctx.fillText(m.label, x + 9, y - 9);
+  }
 }
 
 // The pointer over a linked map (sync.js): a red crosshair and dot.

@@ -13,7 +13,8 @@
 //     data         the small part of what Python sent: points_url, method, decode_mode,
 //                  latent_dim, kind, item, classes, axes, legend_title, height, sync, pca,
 //                  model, active_kl_nats, pin (Python's {x, y, index, label, nonce, peer}),
-//                  lang (the language of its texts: "en" or "zh")
+//                  marks (Python's labelled dots [{z, label, colour}], or null), lang (the
+//                  language of its texts: "en" or "zh")
 //     n            number of points on the map
 //     traces       [{name, type, visible, colour}] as Plotly holds them (visible: true or
 //                  "legendonly"; colour: the marker's)
@@ -34,6 +35,11 @@
 //                  label}), the slider's t, the page's own sequence number, the last
 //                  request id from Python applied (morph.js), the strip's width (px); or null
 //     upload       your digit on this plane ({mu, ellipses}), or null
+//     arith        latent arithmetic (arith.js), or null without data.arith: {slots: {a, b, c}
+//                  ({z, kind: "point"|"place"|"mean", index, cls} or null), z (z_A - z_B +
+//                  z_C, full latent) and pixels (its decoding) or null, plane (its place on
+//                  the map or null), from (the walk's start), walk {attr, s, z, pixels,
+//                  measured {ink, thickness, slant}, start, plane} or null}
 //     digitMarker  bool: the "Your digit" fragment's marker (marker.js) is for this plane
 //     ringLabel    {x, y, w, h} of the prior ring's label (plot px), or null
 //     reports      keys of the state the map sent Python (setStateValue), oldest first
@@ -50,11 +56,18 @@
 //   latentExplorer.element(name?)      the map's root element (.lx-root), to find its parts
 //   latentExplorer.normals(seed, n)    the page's PRNG (core/prng.js), as an array
 //   latentExplorer.clearReports(name?) empties `reports`
+//   latentExplorer.replay              the "Watch it learn" map's (components/replay/replay.js):
+//     .snapshot()  {key, live, connected, epochs, shown, decoder {epoch, latentDim, floats,
+//                  float32, maxError, ms} or null, swaps [{epoch, ms, at}], rejected
+//                  [messages], hover and pin ({p, z, epoch (the decoder's), mapEpoch,
+//                  pixels}, or null)}, or null without a replay
+//     .clientPoint(p)  {x, y}: page coordinates of plane point p on its canvas
 
 import { normals } from "./core/prng.js";
 import { frame, clientPoint, visibleClasses } from "./plot.js";
 import { linkedMaps } from "./sync.js";
 import { stats } from "./stats.js";
+import { arithSnapshot } from "./arith.js";
 
 let main = null; // the explorer's map
 
@@ -75,7 +88,7 @@ function find(name) {
 
 const copy = (v) => (v === undefined || v === null ? null : JSON.parse(JSON.stringify(v)));
 const DATA_KEYS = ["points_url", "method", "decode_mode", "latent_dim", "kind", "item", "classes", "axes",
-  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "lang"];
+  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "marks", "lang"];
 
 function view(map) {
   const f = map.plot && frame(map);
@@ -112,6 +125,7 @@ export function snapshot(map) {
     morph: m && { a: m.a, b: m.b, method: m.method, frames: m.frames, t: map.morphT, seq: map.morphSeq,
                   request: map.morphRequest, stripWidth: map.strip.width },
     upload: map.upload,
+    arith: arithSnapshot(map),
     digitMarker: Boolean(window.__lxDigit && d.points_url && d.points_url.endsWith(window.__lxDigit.points_url)),
     ringLabel: map.ringLabelBox,
     reports: map.reports,
@@ -120,7 +134,8 @@ export function snapshot(map) {
 }
 
 export function installTestApi() {
-  window.latentExplorer = {
+  // merged: the replay's bundle adds its own entry (replay), before or after this one
+  window.latentExplorer = Object.assign(window.latentExplorer || {}, {
     snapshot: (name) => { const map = find(name); return map ? snapshot(map) : null; },
     points: (name) => {
       const map = find(name);
@@ -139,5 +154,5 @@ export function installTestApi() {
     element: (name) => { const map = find(name); return map ? map.root : null; },
     normals: (seed, n) => Array.from(normals(seed, n)),
     clearReports: (name) => { const map = find(name); if (map) map.reports.length = 0; },
-  };
+  });
 }

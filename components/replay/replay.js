@@ -8,8 +8,16 @@
 // ▶ plays from where the slider is (from epoch 0 at the end) and pauses; touching the
 // slider stops it. An epoch lasts STEP_MS, less for a long run, so that a whole replay
 // takes at most REPLAY_MS: 10 epochs in 6 s, 60 epochs in 6 s too.
+//
+// Live, the trainer also sends its decoder's weights now and then (live_decoder.js): the
+// map then decodes under the pointer, and a click pins a point, whose decoding follows
+// each new set of weights. A new set replaces the decoder only; the map is not redrawn
+// from scratch and the pin stays. A set that cannot decode is skipped (the decoder in use
+// stays; `rejected` in the test API says why).
 
 import { classColour } from "../latent_map/core/palette.js";
+import { dot, fmt, paint } from "../latent_map/core/dom.js";
+import { latentOf, liveDecoder, onPlane } from "./live_decoder.js";
 
 const ANIMATE_MS = 450;
 const STEP_MS = 600; // an epoch's time on screen in a short replay
@@ -18,7 +26,13 @@ const INSTANCES = new WeakMap();
 
 const HTML = `
 <div class="rp-head"><span class="rp-title"></span><span class="rp-figure"></span></div>
-<canvas class="rp-canvas"></canvas>
+<div class="rp-stage">
+  <canvas class="rp-canvas"></canvas>
+  <figure class="rp-decode" hidden>
+    <canvas class="rp-digit" width="28" height="28"></canvas>
+    <figcaption class="rp-decode-caption"></figcaption>
+  </figure>
+</div>
 <div class="rp-controls">
   <button class="rp-play" aria-label="play">▶</button>
   <input class="rp-slider" type="range" min="0" max="0" value="0" aria-label="epoch" />
@@ -43,6 +57,88 @@ class Replay {
     });
     this.playButton.addEventListener("click", () => (this.timer ? this.pause() : this.play()));
     new ResizeObserver(() => this.draw(this.shown)).observe(this.canvas);
+    this.forgetDecoder();
+    this.canvas.addEventListener("mousemove", (e) => {
+      this.hover = this.decodeAt(this.toData(e.offsetX, e.offsetY));
+      this.paintDecoded();
+    });
+    this.canvas.addEventListener("mouseleave", () => {
+      this.hover = null;
+      this.paintDecoded();
+    });
+    this.canvas.addEventListener("click", (e) => {
+      const at = this.decodeAt(this.toData(e.offsetX, e.offsetY));
+      if (!at) return;
+      this.pin = at;
+      this.paintDecoded();
+      this.draw(this.shown);
+    });
+  }
+
+  // No decoder, nothing under the pointer or pinned (another run, or a replay).
+  forgetDecoder() {
+    this.decoder = null; // {decode, epoch, latentDim, floats, float32, maxError, ms}
+    this.hover = null; // {p, z, epoch, mapEpoch, pixels}
+    this.pin = null; // the same, for the clicked point
+    this.swaps = []; // {epoch, ms, at}: every decoder taken, for the test API
+    this.rejected = []; // why a decoder record was skipped
+    this.root.querySelector(".rp-decode").hidden = true;
+  }
+
+  // A new set of weights: the decoder is replaced, what is hovered and pinned is decoded
+  // again; nothing else changes. A record that cannot decode leaves the decoder as it was.
+  takeDecoder(record) {
+    if (this.decoder && record && record.epoch === this.decoder.epoch) return;
+    let next;
+    try {
+      next = liveDecoder(record);
+    } catch (e) {
+      this.rejected.push(e.message);
+      console.warn(`latent explorer: the live map keeps its decoder: ${e.message}`);
+      return;
+    }
+    this.decoder = next;
+    this.swaps.push({ epoch: next.epoch, ms: next.ms, at: Date.now() });
+    for (const which of ["hover", "pin"]) {
+      if (this[which]) this[which] = this.decodeLatent(this[which].p, this[which].z, this[which].mapEpoch);
+    }
+    this.root.querySelector(".rp-decode").hidden = false;
+    this.paintDecoded();
+  }
+
+  // The map's point under canvas pixel (px, py), in the plane's coordinates, or null.
+  toData(px, py) {
+    const f = this.geometry();
+    return f ? [f.x0 + (px - f.ox) / f.scale, f.y1 - (py - f.oy) / f.scale] : null;
+  }
+
+  // The epoch shown now: its entry (points, plane).
+  shownEntry() {
+    return this.epochs[Number(this.slider.value)] || null;
+  }
+
+  // Decode the map's point p of the epoch shown with the decoder in use, or null.
+  decodeAt(p) {
+    const entry = this.shownEntry();
+    if (!p || !entry || !this.decoder) return null;
+    return this.decodeLatent(p, latentOf(p, entry.plane), entry.epoch);
+  }
+
+  decodeLatent(p, z, mapEpoch) {
+    if (z.length !== this.decoder.latentDim) return null; // another run's plane
+    return { p, z, mapEpoch, epoch: this.decoder.epoch, pixels: this.decoder.decode(z) };
+  }
+
+  paintDecoded() {
+    const figure = this.root.querySelector(".rp-decode");
+    if (!this.decoder) return;
+    const shown = this.hover || this.pin;
+    const caption = figure.querySelector(".rp-decode-caption");
+    paint(figure.querySelector(".rp-digit"), shown ? shown.pixels : new Float32Array(784));
+    const weights = `epoch ${this.decoder.epoch}'s weights`;
+    caption.textContent = shown
+      ? `${shown === this.pin ? "Pinned" : "Under the pointer"}: (${fmt(shown.p[0])}, ${fmt(shown.p[1])}), decoded with ${weights}`
+      : `Hover over the map to decode with ${weights}; click to pin a point`;
   }
 
   async update(data) {
@@ -52,6 +148,7 @@ class Replay {
       this.key = key;
       this.epochs = [];
       this.bounds = null;
+      this.forgetDecoder();
       if (data.url) {
         const buffer = await (await fetch(data.url)).arrayBuffer();
         const floats = new Float32Array(buffer);
@@ -68,7 +165,7 @@ class Replay {
     }
     for (const s of data.new || []) { // live: the epochs Python has seen so far
       if (!this.epochs.some((e) => e.epoch === s.epoch)) {
-        this.epochs.push({ epoch: s.epoch, nelbo: s.nelbo, xy: Float32Array.from(s.xy) });
+        this.epochs.push({ epoch: s.epoch, nelbo: s.nelbo, xy: Float32Array.from(s.xy), plane: s.plane || null });
       }
     }
     this.epochs.sort((a, b) => a.epoch - b.epoch);
@@ -81,6 +178,7 @@ class Replay {
       this.slider.value = String(last);
       this.show(last, this.shown !== null);
     }
+    if (data.decoder) this.takeDecoder(data.decoder);
     window.__lxReplay = this; // for tests
   }
 
@@ -161,6 +259,17 @@ class Replay {
     this.playButton.setAttribute("aria-label", "play");
   }
 
+  // The drawing's geometry: plane point (x, y) is at canvas pixel
+  // (ox + (x - x0) * scale, oy + (y1 - y) * scale); null before the first epoch.
+  geometry() {
+    if (!this.bounds) return null;
+    const width = this.canvas.clientWidth;
+    const height = Math.round(width * 0.72);
+    const [x0, x1, y0, y1] = this.bounds;
+    const scale = Math.min(width / (x1 - x0), height / (y1 - y0)); // equal aspect
+    return { width, height, x0, y1, scale, ox: (width - scale * (x1 - x0)) / 2, oy: (height - scale * (y1 - y0)) / 2 };
+  }
+
   draw(xy) {
     const canvas = this.canvas;
     const width = canvas.clientWidth;
@@ -174,9 +283,7 @@ class Replay {
     ctx.fillStyle = "#fbfbfd";
     ctx.fillRect(0, 0, width, height);
     if (!xy || !this.bounds) return;
-    const [x0, x1, y0, y1] = this.bounds;
-    const scale = Math.min(width / (x1 - x0), height / (y1 - y0)); // equal aspect
-    const ox = (width - scale * (x1 - x0)) / 2, oy = (height - scale * (y1 - y0)) / 2;
+    const { x0, y1, scale, ox, oy } = this.geometry();
     const labels = this.data.labels;
     for (let i = 0; i < labels.length; i++) {
       ctx.fillStyle = classColour(this.data.palette, labels[i]);
@@ -184,8 +291,49 @@ class Replay {
       ctx.fillRect(ox + (xy[2 * i] - x0) * scale - 1.5, oy + (y1 - xy[2 * i + 1]) * scale - 1.5, 3, 3);
     }
     ctx.globalAlpha = 1;
+    const entry = this.shownEntry();
+    if (this.pin && entry) { // where the pinned latent point lies on the plane shown
+      const [x, y] = onPlane(this.pin.z, entry.plane);
+      dot(ctx, [ox + (x - x0) * scale, oy + (y1 - y) * scale], 5, "rgba(255,255,255,0.6)", "#262730");
+    }
+  }
+
+  // Page coordinates of plane point p on the canvas (where a test moves the pointer).
+  clientPoint(p) {
+    const f = this.geometry();
+    const rect = this.canvas.getBoundingClientRect();
+    return f && {
+      x: rect.left + this.canvas.clientLeft + f.ox + (p[0] - f.x0) * f.scale,
+      y: rect.top + this.canvas.clientTop + f.oy + (f.y1 - p[1]) * f.scale,
+    };
+  }
+
+  // The test API's view of this replay (plain JSON).
+  snapshot() {
+    const decoded = (d) => d && { p: d.p, z: Array.from(d.z), epoch: d.epoch, mapEpoch: d.mapEpoch, pixels: Array.from(d.pixels) };
+    const dec = this.decoder;
+    return JSON.parse(JSON.stringify({
+      key: this.key,
+      live: Boolean(this.data && this.data.live),
+      connected: this.root.isConnected,
+      epochs: this.epochs.map((e) => e.epoch),
+      shown: this.shownEntry() ? this.shownEntry().epoch : null,
+      decoder: dec && { epoch: dec.epoch, latentDim: dec.latentDim, floats: dec.floats, float32: dec.float32, maxError: dec.maxError, ms: dec.ms },
+      swaps: this.swaps,
+      rejected: this.rejected,
+      hover: decoded(this.hover),
+      pin: decoded(this.pin),
+    }));
   }
 }
+
+// The test API (see components/latent_map/testapi.js): latentExplorer.replay, for the
+// replay drawn last (window.__lxReplay).
+const replayApi = {
+  snapshot: () => (window.__lxReplay ? window.__lxReplay.snapshot() : null),
+  clientPoint: (p) => (window.__lxReplay ? window.__lxReplay.clientPoint(p) : null),
+};
+window.latentExplorer = Object.assign(window.latentExplorer || {}, { replay: replayApi });
 
 export default function (component) {
   const { data, parentElement } = component;

@@ -16,6 +16,10 @@ vae/web.py: points and matrix blobs, float32 decoder weights):
                16-D matrix blob with numpy's k nearest rows
   ellipse      vae.latent.ellipse contours; kl: vae.latent_size.kl_per_dimension of a
                matrix blob pair (mu, sigma); pca: vae.projection's plane -> latent points
+  arith        latent arithmetic on the shipped 8-D VAE: its float32 latent decoder, three
+               codes A, B, C, a direction w and torch's decodings of z_A - z_B + z_C and of
+               z_A + s w; attributes: vae.attributes.measure of torch's decodings and of
+               drawn bars (images as a matrix blob)
   page         page.html: the exported page (vae.export.export_html) of the shipped VAE on
                300 images it decodes itself (no dataset needed); page_zh.html: the same
                page in Chinese (lang="zh")
@@ -31,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae import prng
+from vae import attributes, prng
 from vae.blobs import matrix_blob, points_blob
 from vae.checkpoint import load_checkpoint
 from vae.data import Split, Splits
@@ -170,6 +174,34 @@ def geometry_fixtures(out: Path, rng: np.random.Generator) -> dict:
     }  # fmt: skip
 
 
+def arith_fixture(out: Path, rng: np.random.Generator) -> dict:
+    """z_A - z_B + z_C and z + s w decoded by torch in the shipped 8-D VAE's latent space,
+    and the attributes Python measures on images the JS measures too."""
+    model = load_checkpoint(CHECKPOINTS / "mnist-vae-8d.pt").model
+    blob, manifest = export_decoder(model)
+    (out / "arith8_f32.bin").write_bytes(blob)
+    a, b, c, w = rng.normal(size=(4, 8)) * np.array([[1.2], [1.2], [1.2], [0.4]])
+    combined = a - b + c
+    s = np.array([-3.0, -1.2, 0.0, 0.7, 3.0])
+    walked = a + s[:, None] * w
+    decoded = decode_reference(model, np.concatenate([combined[None], walked]))
+    (out / "arith8_torch.bin").write_bytes(matrix_blob(decoded))
+    # images to measure: torch's decodings of prior samples and of the cases above, a bar
+    # drawn upright and one leaning, and an empty image
+    samples = decode_reference(model, rng.normal(size=(24, 8)).astype(np.float32))
+    bars = np.zeros((3, 28, 28), np.float32)
+    bars[0, 5:23, 12:15] = 1.0
+    for r in range(5, 23):
+        bars[1, r, 8 + (23 - r) // 2 : 11 + (23 - r) // 2] = 0.8
+    images = np.concatenate([samples, decoded, bars.reshape(3, 784)]).astype(np.float32)
+    (out / "arith_images.bin").write_bytes(matrix_blob(images))
+    measured = attributes.measure(images.astype(np.float64))
+    return {"manifest": manifest, "weights": "arith8_f32.bin", "a": floats(a), "b": floats(b),
+            "c": floats(c), "w": floats(w), "s": floats(s), "torch": "arith8_torch.bin",
+            "images": "arith_images.bin", "attributes": list(attributes.ATTRIBUTES),
+            "measured": {k: floats(v) for k, v in measured.items()}}  # fmt: skip
+
+
 def page_fixture(out: Path, rng: np.random.Generator) -> dict:
     """The exported page of the shipped VAE on 300 of its own prior decodings."""
     ckpt = load_checkpoint(CHECKPOINTS / "mnist-vae-2d.pt")
@@ -203,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "interpolate": interpolate_cases(rng),
         "nearest": nearest_fixture(out, rng),
         **geometry_fixtures(out, rng),
+        "arith": arith_fixture(out, rng),
         "page": page_fixture(out, rng),
     }
     (out / "fixtures.json").write_text(json.dumps(fixtures), encoding="utf-8")
