@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tests.conftest import current_umask
-from vae import blobs, bundle, export, projection
+from vae import blobs, bundle, export, i18n, projection
 from vae.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from vae.export import ExportError, build_data, export_html, main
 from vae.latent import encode_images
@@ -292,3 +292,52 @@ def test_cli_exit_codes(tmp_path, capsys):
 def test_an_unknown_palette_is_refused_before_anything_is_loaded():
     with pytest.raises(export.ExportError, match="palette 'rainbow' is not one of default, cb"):
         export.export_html("no-such-model.pt", palette="rainbow")
+
+
+def test_the_page_speaks_the_language_asked_for(tmp_path, small_mnist):
+    """lang="zh": the page's <html lang> and the texts its script reads (map.* and export.*
+    in Chinese); English by default; the page's data is otherwise the same."""
+    ckpt = load_checkpoint(tiny(tmp_path / "t.pt"))
+    en, zh = export_html(ckpt, small_mnist), export_html(ckpt, small_mnist, lang="zh")
+    assert en.startswith('<!doctype html>\n<html lang="en">')
+    assert zh.startswith('<!doctype html>\n<html lang="zh">')
+    en_data, zh_data = page_data(en), page_data(zh)
+    assert (en_data["lang"], zh_data["lang"]) == ("en", "zh")
+    assert en_data["texts"] == i18n.texts("en", "map", "export")
+    assert zh_data["texts"] == i18n.texts("zh", "map", "export")
+    assert zh_data["texts"]["export.legend.title"] == "类别："
+    assert {k.split(".")[0] for k in zh_data["texts"]} == {"map", "export"}
+    for data in (en_data, zh_data):
+        del data["texts"], data["lang"], data["exported"]
+    assert en_data == zh_data
+    # the words are the page's: the notice of a partial test set is numbers and a source
+    assert zh_data["notice"] == {"images": len(small_mnist.test), "source": small_mnist.source}
+
+
+def test_an_unknown_language_is_refused_before_anything_is_loaded():
+    with pytest.raises(ExportError, match="language “fr” is not one of en, zh") as e:
+        export_html("no-such-model.pt", lang="fr")
+    assert i18n.localize(e.value, "zh") == "语言“fr”不是 en, zh 之一"
+    with pytest.raises(ExportError, match="language “fr”"):
+        export.render({"model": {"name": "x"}, "lang": "fr"})  # nor written into <html lang>
+
+
+def test_cli_writes_a_chinese_page(tmp_path, capsys):
+    out = tmp_path / "explorer.html"
+    assert main(["--checkpoint", str(SHIPPED), "--out", str(out), "--lang", "zh"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html
+    assert page_data(html)["texts"]["map.template.morph_title"] == "插值变形"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["--checkpoint", str(SHIPPED), "--out", str(out), "--lang", "fr"])
+    assert e.value.code == 2 and "invalid choice: 'fr'" in capsys.readouterr().err
+
+
+def test_a_pca_page_names_its_axes_by_their_share_of_the_variance(tmp_path, small_mnist):
+    """The page draws "PC 1 (…% var)" from the shares in its data, in its own language."""
+    path = tiny(tmp_path / "8d.pt", latent_dim=8)
+    data, _ = build_data(load_checkpoint(path), small_mnist, "8d", pca=True)
+    shares = data["plane"]["axis_variance"]
+    assert sum(shares) == pytest.approx(data["plane"]["variance"])
+    assert data["axes"][0] == f"PC 1 ({100 * shares[0]:.0f}% var)"

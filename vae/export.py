@@ -1,6 +1,6 @@
 """Take the explorer with you: the latent map of a model as ONE self-contained HTML file.
 
-    python -m vae.export --checkpoint checkpoints/mnist-vae-2d.pt --out explorer.html
+    python -m vae.export --checkpoint checkpoints/mnist-vae-2d.pt --out explorer.html [--lang zh]
 
 The file holds the encoded test set (every test image's mu and label), the decoder's
 weights and a decoder in plain JavaScript, so it works from file:// in any browser with
@@ -20,6 +20,10 @@ The page is vae/export_template.html (layout and a few lines of start-up); this 
 fills in one JSON blob (the page's data, read from a <script type="application/json">
 element, never executed) and the page's script: the bundle of components/export_page/page.js
 and the core modules it shares with the app's map (vae/jsbundle.py).
+
+The page speaks one language, English or Chinese (`lang`, vae/i18n.py's LANGS): its data
+holds the catalog's texts for it (keys map.* and export.*, which the script reads with
+core/i18n.js) and the page's <html lang> says it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from vae.bundle import EncodedMap, encode_map
 from vae.checkpoint import Checkpoint, CheckpointError, atomic_write, load_checkpoint
 from vae.data import DatasetError, Splits, load_splits
 from vae.datasets import dataset_credit, dataset_item, dataset_title
+from vae.i18n import LANGS, msg, texts
 from vae.jsbundle import bundle
 from vae.model import VAE
 from vae.web import decode_reference, export_decoder, mlp_decoder_layers
@@ -47,6 +52,7 @@ from vae.web import decode_reference, export_decoder, mlp_decoder_layers
 TEMPLATE = "export_template.html"
 PLACEHOLDER = "__LX_DATA__"
 SCRIPT_PLACEHOLDER = "__LX_SCRIPT__"
+LANG_PLACEHOLDER = "__LX_LANG__"
 # The page's script: this ES module and the modules it imports, bundled when a page is written.
 PAGE_ENTRY = Path(__file__).resolve().parents[1] / "components" / "export_page" / "page.js"
 # What would end or confuse the HTML parser's <script> element if it were in the script.
@@ -195,13 +201,15 @@ def packed_decoder(model: VAE, encoded: EncodedMap, blob: bytes, manifest: dict)
 def page_data(encoded: EncodedMap, facts: dict, decoder: dict, splits: Splits) -> dict:
     """The JSON the page reads (vae/export_template.html), from the app's encoded map.
 
-    Keys: format, version, model (model_facts), classes, item, credit, notice, axes, plane
-    ({method, variance} on a PCA plane, else None), decoder (packed_decoder), points
-    (base64 of vae/blobs.py points_blob), morph ({a, b}: {z, index (-1: none), label}),
-    exported (the date).
+    Keys: format, version, model (model_facts), classes, item, credit, notice ({images,
+    source} when the test set is shown in part, else None), axes, plane ({method, variance,
+    axis_variance} on a PCA plane, else None), decoder (packed_decoder), points (base64 of
+    vae/blobs.py points_blob), morph ({a, b}: {z, index (-1: none), label}), exported (the
+    date). The words are the page's own (localized adds the texts).
     """
     plane, n = encoded.plane, len(encoded.labels)
     variance = None if plane.pca is None else float(plane.pca.variance_ratio[:2].sum())
+    shares = None if plane.pca is None else [float(v) for v in plane.pca.variance_ratio[:2]]
     return {
         "format": EXPORT_FORMAT,
         "version": 1,
@@ -211,13 +219,11 @@ def page_data(encoded: EncodedMap, facts: dict, decoder: dict, splits: Splits) -
         "credit": dataset_credit(splits.name),
         # splits.notice speaks of the exporting machine's training files; the page only
         # needs to say when its test set is not the whole one
-        "notice": (
-            f"This map shows {n:,} test images ({splits.source}), not the full test set."
-            if n < FULL_TEST_SIZE
-            else None
-        ),
+        "notice": {"images": n, "source": splits.source} if n < FULL_TEST_SIZE else None,
         "axes": plane.axis_titles(),
-        "plane": None if variance is None else {"method": "PCA", "variance": variance},
+        "plane": None
+        if variance is None
+        else {"method": "PCA", "variance": variance, "axis_variance": shares},
         "decoder": decoder,
         "points": base64.b64encode(points_blob(plane.xy, encoded.labels)).decode("ascii"),
         "morph": page_morph(encoded),
@@ -263,20 +269,36 @@ def page_script(entry: Path | None = None) -> str:
     return script
 
 
+def check_lang(lang: str) -> None:
+    """Raise ExportError unless the page can speak `lang` (vae/i18n.py LANGS)."""
+    if lang not in LANGS:
+        raise ExportError(msg("export.errors.lang", lang=str(lang), langs=", ".join(LANGS)))
+
+
+def localized(data: dict, lang: str) -> dict:
+    """The page's data with the texts its script shows, in `lang`: the catalog's map.*
+    (shared with the app's map) and export.* entries (core/i18n.js reads them)."""
+    check_lang(lang)
+    return {**data, "lang": lang, "texts": texts(lang, "map", "export")}
+
+
 def render(data: dict) -> str:
-    """The template with `data` in its JSON script element, safe against `</script>`, and the
-    page's script (page_script) in the other."""
+    """The template with `data` in its JSON script element, safe against `</script>`, the
+    page's script (page_script) in the other, and data["lang"] (else English) as the
+    page's <html lang>."""
     template = resources.files("vae").joinpath(TEMPLATE).read_text(encoding="utf-8")
-    for placeholder in (PLACEHOLDER, SCRIPT_PLACEHOLDER):
+    for placeholder in (PLACEHOLDER, SCRIPT_PLACEHOLDER, LANG_PLACEHOLDER):
         if template.count(placeholder) != 1:
             raise RuntimeError(f"{TEMPLATE} must hold {placeholder} exactly once")
+    lang = data.get("lang", "en")
+    check_lang(lang)  # never anything but a known code in the attribute
     payload = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     # Inside a JSON string these escapes mean the same characters, and the HTML parser
     # then never sees "</script>" or "<!--" in the data, whatever a model's name holds.
     payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    fill = {PLACEHOLDER: payload, SCRIPT_PLACEHOLDER: page_script()}
-    # one pass, so neither filling is searched for the other's placeholder
-    return re.sub(f"{PLACEHOLDER}|{SCRIPT_PLACEHOLDER}", lambda m: fill[m.group(0)], template)
+    fill = {PLACEHOLDER: payload, SCRIPT_PLACEHOLDER: page_script(), LANG_PLACEHOLDER: lang}
+    # one pass, so no filling is searched for another's placeholder
+    return re.sub("|".join(fill), lambda m: fill[m.group(0)], template)
 
 
 def _load(source: str | Path | Checkpoint) -> tuple[Checkpoint, str]:
@@ -293,6 +315,7 @@ def export_html(
     pca: bool = False,
     name: str | None = None,
     palette: str = "default",
+    lang: str = "en",
 ) -> str:
     """The standalone explorer page of a checkpoint (a path or a loaded Checkpoint).
 
@@ -301,9 +324,11 @@ def export_html(
     for an unreadable checkpoint, ExportError for a model the page cannot run, and
     DatasetError if the data cannot be found. palette: the classes' colours, "default" or
     "cb" (colour-blind-safe; components/latent_map/core/palette.js), as the app shows them.
+    lang: the page's language, one of vae/i18n.py's LANGS ("en", "zh").
     """
     if palette not in ("default", "cb"):
         raise ExportError(f"palette {palette!r} is not one of default, cb")
+    check_lang(lang)
     ckpt, default_name = _load(checkpoint)
     check_exportable(ckpt.model, pca)  # before loading any data
     dataset = (ckpt.meta or {}).get("dataset", "mnist")
@@ -313,7 +338,7 @@ def export_html(
         raise ExportError(f"the model was trained on {dataset} but the data given is {splits.name}")
     data, _ = build_data(ckpt, splits, name or default_name, pca)
     data["palette"] = palette
-    return render(data)
+    return render(localized(data, lang))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,13 +360,14 @@ def main(argv: list[str] | None = None) -> int:
         help="for latent_dim > 2: map the test set on its PCA plane (decodes on that plane)",
     )
     p.add_argument("--name", help="the model's name on the page (default: the file's stem)")
+    p.add_argument("--lang", choices=LANGS, default="en", help="the page's language")
     args = p.parse_args(argv)
     try:
         ckpt, default_name = _load(args.checkpoint)
         check_exportable(ckpt.model, args.pca)
         splits = load_splits((ckpt.meta or {}).get("dataset", "mnist"))
         data, summary = build_data(ckpt, splits, args.name or default_name, args.pca)
-        html = render(data).encode("utf-8")
+        html = render(localized(data, args.lang)).encode("utf-8")
         atomic_write(args.out, lambda f: f.write(html))  # mode: 0666 less the umask
     except ExportError as e:
         print(f"error: {args.checkpoint}: {e}", file=sys.stderr)

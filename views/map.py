@@ -27,6 +27,24 @@ def url(name: str | None) -> str | None:
     return f"{STATIC_URL}/{name}" if name else None
 
 
+# What one image is called (vae/datasets.py dataset_item) -> its catalog key.
+ITEM_KEYS = {"digit": "map.item.digit", "item": "map.item.item", "image": "map.item.image"}
+
+
+def item_name(item: str) -> str:
+    """What one image is called, in the session's language (as core/i18n.js itemName)."""
+    return i18n.t(ITEM_KEYS[item]) if item in ITEM_KEYS else item
+
+
+def axis_titles(bundle: MapBundle) -> list[str]:
+    """The map's axes in the session's language: a PCA plane's name its share of the
+    variance; z1, z2 and t-SNE's or UMAP's axes are names in any language."""
+    if bundle.pca is None:
+        return bundle.axes
+    ratio = bundle.pca["variance_ratio"]
+    return [i18n.t("map.plot.pc_axis", k=k + 1, share=f"{100 * ratio[k]:.0f}") for k in range(2)]
+
+
 def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
     """Everything the component needs for one model's map; small (big arrays go by URL).
 
@@ -47,8 +65,8 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
         "classes": class_names(bundle.classes, i18n.lang()),  # in the page's language
         "item": bundle.item,
-        "legend_title": f"{bundle.item}:",
-        "axes": bundle.axes,
+        "legend_title": i18n.t("map.plot.legend_title", item=item_name(bundle.item)),
+        "axes": axis_titles(bundle),
         "method": bundle.method,
         "decode_mode": "plane" if bundle.invertible else "nearest",
         "pca": bundle.pca,
@@ -60,6 +78,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "height": height,
         "palette": state.palette(),  # the classes' colours (core/palette.js)
         "texts": i18n.browser_texts("map", "arith"),  # its labels in the session's language
+        "lang": i18n.lang(),  # a new one relabels the map (without drawing it again)
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "arith")
     keys += ("marks", "show_samples")  # the lesson's maps' (views/lesson/live.py)

@@ -147,9 +147,11 @@ def share_view(path: str, bundle: MapBundle) -> None:
         help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
     )
     if bundle.decoder is not None:
+        # read now: Streamlit runs the download's callable later, outside this session
+        palette, lang = state.palette(), i18n.lang()
         st.sidebar.download_button(
             "The explorer as one HTML file",
-            lambda: explorer_page(path, bundle),
+            lambda: explorer_page(path, bundle, palette, lang),
             f"{Path(path).stem}-explorer.html",
             "text/html",
             key="dl_explorer",
@@ -159,10 +161,11 @@ def share_view(path: str, bundle: MapBundle) -> None:
         )
 
 
-def explorer_page(path: str, bundle: MapBundle) -> bytes:
+def explorer_page(path: str, bundle: MapBundle, palette: str, lang: str) -> bytes:
     from vae.export import export_html
 
-    return export_html(path, pca=bundle.method != "latent", palette=state.palette()).encode()
+    pca = bundle.method != "latent"
+    return export_html(path, pca=pca, palette=palette, lang=lang).encode()
 
 
 def latent_csv(bundle: MapBundle) -> bytes:

@@ -1,7 +1,8 @@
 // The exported page's entry: its state (hover, pin, morph), the wiring of its parts, and
 // its test API. vae/export.py inlines this module's bundle (vae/jsbundle.py, a classic
 // script) into vae/export_template.html, whose start-up calls start(data) with the page's
-// JSON data. Parts: view.js (the canvas map), pointer.js (gestures), morph.js (the morph
+// JSON data, whose `texts` (the catalog's map.* and export.* in the page's language,
+// core/i18n.js) every word of the page comes from. Parts: view.js (the canvas map), pointer.js (gestures), morph.js (the morph
 // panel), header.js (texts and legend); the core (decoder, interpolation, blobs, nearest
 // point, painting) is components/latent_map/core/, shared with the app's map.
 //
@@ -22,15 +23,17 @@ import { paint, fmt } from "../latent_map/core/dom.js";
 import { MapView } from "./view.js";
 import { wirePointer } from "./pointer.js";
 import { MorphPanel, endsOf } from "./morph.js";
-import { fillHeader, fillLegend } from "./header.js";
+import { fillHeader, fillLegend, axisNames, pageTexts } from "./header.js";
+import { setTexts, t, itemName } from "../latent_map/core/i18n.js";
 
 const HIT_RADIUS_PX = 6; // a click this close to a visible point selects that test image
 
 // What the page computes from its data before it touches the DOM (node runs this part):
-// the points, the decoder (counting its decodings), the classes shown, the morph's ends.
+// the points, the decoder (counting its decodings), the classes shown, the morph's ends,
+// the axes' names (in the language of the texts set).
 export function pageModel(data) {
   const points = parsePoints(bytesOf(data.points));
-  const model = { data, points, classes: data.classes, decodes: 0 };
+  const model = { data, points, classes: data.classes, decodes: 0, axes: axisNames(data) };
   model.decode = makeDecoder(data.decoder, unpackWeights(data.decoder), () => model.decodes++);
   model.visible = data.classes.map(() => true);
   model.morph = endsOf(data.morph);
@@ -47,13 +50,15 @@ export function nearestVisible(model, z) {
 // The text under a decoding: where it is, and the test image there or nearest to it.
 export function describe(model, z, index, near) {
   const { data, points } = model;
-  const where = `${data.plane ? "plane (" : "z = ("}${fmt(z[0])}, ${fmt(z[1])})`;
+  const x = fmt(z[0]), y = fmt(z[1]);
+  const where = data.plane ? t("export.describe.plane", { x, y }) : `z = (${x}, ${y})`;
   if (index < 0) return where;
-  const which = near ? `\ntest ${data.item} #` : `\nnearest test ${data.item}: #`;
-  return `${where}${which}${index} (\u201c${model.classes[points.labels[index]]}\u201d)`;
+  const found = { item: itemName(data.item), index, label: model.classes[points.labels[index]] };
+  return `${where}\n${near ? t("export.describe.test", found) : t("export.describe.nearest", found)}`;
 }
 
 export function start(data) {
+  setTexts(data.texts);
   const model = pageModel(data);
   const $ = (id) => document.getElementById(id);
   const state = { hover: null, pin: null, morph: model.morph, ready: false };
@@ -63,7 +68,7 @@ export function start(data) {
     canvas.classList.remove("empty");
   };
 
-  fillHeader($, data, model.points.n);
+  fillHeader($, data, pageTexts(data, model.points.n));
   const mapView = new MapView(
     { wrap: $("map-wrap"), map: $("map"), overlay: $("overlay"), note: $("axes-note") }, model, state,
   );
@@ -81,7 +86,7 @@ export function start(data) {
       $("pin").getContext("2d").clearRect(0, 0, 28, 28);
       $("pin").classList.add("empty");
     }
-    $("pin-text").textContent = pin ? pin.text : "click anywhere on the map";
+    $("pin-text").textContent = pin ? pin.text : t("map.prompt.pin_mouse");
     $("use-a").disabled = $("use-b").disabled = !pin;
     mapView.drawOverlay();
   }
@@ -101,7 +106,7 @@ export function start(data) {
       const nn = nearestVisible(model, z);
       const hit = nn.index >= 0 && nn.distance * mapView.view.s <= HIT_RADIUS_PX;
       if (!hit) {
-        const text = `${describe(model, z, -1, false)}\nempty space`;
+        const text = `${describe(model, z, -1, false)}\n${t("map.details.empty")}`;
         return setPin({ z, index: -1, label: `(${fmt(z[0])}, ${fmt(z[1])})`, text });
       }
       const { points, classes } = model;

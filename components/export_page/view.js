@@ -1,11 +1,13 @@
 // The exported page's map: a 2-D canvas (no Plotly) with its view (centre and scale, fitted
 // to the points until the user zooms or pans), the coordinate maps between latent units
-// and CSS pixels, and the drawing: grid, points by class, tick labels, axis names, and an
+// and CSS pixels, and the drawing: grid, points by class, tick labels, axis names (the
+// model's, page.js pageModel), the count of points in view, and an
 // overlay canvas with the morph path, its ends, the pin and the point under the pointer.
 
 import { interpolate } from "../latent_map/core/decoder.js";
 import { dot } from "../latent_map/core/dom.js";
 import { classColour } from "../latent_map/core/palette.js";
+import { t } from "../latent_map/core/i18n.js";
 
 export const STRIP_FRAMES = 10; // frames of the morph strip, marked on the path too
 const FIT_PAD = 0.06;
@@ -154,7 +156,7 @@ export class MapView {
   }
 
   drawAxisNames(ctx) {
-    const { w, h } = this.size, axes = this.model.data.axes;
+    const { w, h } = this.size, axes = this.model.axes;
     ctx.fillStyle = "#6b7080";
     ctx.font = "12px system-ui, sans-serif";
     ctx.textAlign = "right";
@@ -197,7 +199,8 @@ export class MapView {
     this.drawTicks(ctx, ticks);
     this.drawAxisNames(ctx);
     const n = this.model.points.n;
-    this.els.note.textContent = `${this.drawn.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} points in view`;
+    this.els.note.textContent = t("export.map.in_view",
+      { drawn: this.drawn.toLocaleString("en-US"), n: n.toLocaleString("en-US") });
     this.drawOverlay();
   }
 

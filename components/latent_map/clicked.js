@@ -16,6 +16,7 @@ import { showWalk } from "./walk.js";
 import { arithButtons, showArith } from "./arith.js";
 import { prompts } from "./template.js";
 import { stats } from "./stats.js";
+import { t, itemName } from "./core/i18n.js";
 
 const SAMPLES = 8; // posterior samples shown for a clicked test image
 const NEIGHBOURS = 8; // nearest test images shown for a clicked point
@@ -130,7 +131,7 @@ export function receivePin(map, d) {
   if (!map.pin) clearPinCard(map);
 }
 
-function clearPinCard(map) {
+export function clearPinCard(map) {
   map.pinCanvas.getContext("2d").clearRect(0, 0, 28, 28);
   map.el(".lx-pin-coords").textContent = prompts().pin;
 }
@@ -152,16 +153,17 @@ export function paintPin(map) {
   map.pinCanvas.classList.toggle("lx-empty", !map.pin);
 }
 
-function showPinText(map) {
+export function showPinText(map) {
   const p = map.pin;
-  const item = map.data.item || "digit";
+  const item = itemName(map.data.item);
   const where = coordText(map.data, p.z);
-  const label = p.label ? ` (“${p.label}”)` : ""; // a pin from a link has its class a moment later
+  // a pin from a link has its class a moment later
+  const label = p.label ? t("map.pin.label", { label: p.label }) : "";
   map.el(".lx-pin-coords").textContent = p.peer
-    ? `${where} · clicked on the other map`
+    ? t("map.pin.peer", { where })
     : map.nearestMode && p.index >= 0
-    ? `test ${item} #${p.index}${label}, the nearest to the click: its μ decoded`
-    : p.index >= 0 ? `${where} · test ${item} #${p.index}${label}: decode(μ)` : `${where} · empty space`;
+    ? t("map.pin.nearest", { item, index: p.index, label })
+    : p.index >= 0 ? t("map.pin.test", { where, item, index: p.index, label }) : t("map.pin.empty", { where });
 }
 
 // ---- what a click shows, beside the map --------------------------------------------------
@@ -174,30 +176,30 @@ export function showDetails(map) {
     return box.replaceChildren();
   }
   const d = map.data;
-  const item = d.item || "digit";
+  const item = itemName(d.item);
   const parts = [];
   const zLatent = p.index >= 0 && map.mu ? Array.from(row(map.mu, p.index))
     : d.method === "pca" ? planeToLatent(d.pca, p.z) : d.method === "latent" ? p.z : null;
   if (p.index >= 0) {
-    const images = [figure(thumbnail(map.sprite, d.sprite_columns, p.index, 56), "original")];
+    const images = [figure(thumbnail(map.sprite, d.sprite_columns, p.index, 56), t("map.details.original"))];
     const own = pinPixels(map);
-    if (own) images.push(figure(digitCanvas(own, 56), "decode(μ)"));
+    if (own) images.push(figure(digitCanvas(own, 56), t("map.details.decode_mu")));
     if (d.method === "pca" && map.decode) {
-      images.push(figure(digitCanvas(map.decode(p.z, new Float32Array(784)), 56), "on the plane",
-        "decode of the point where the map shows it: μ flattened onto the PCA plane"));
+      images.push(figure(digitCanvas(map.decode(p.z, new Float32Array(784)), 56), t("map.details.on_plane"),
+        t("map.details.on_plane_title")));
     }
-    parts.push(h("div", "lx-detail-head", d.method === "latent" ? `test ${item} #${p.index}`
-      : `test ${item} #${p.index}: its own ${d.latent_dim}-D μ, not its shadow on the map`));
+    parts.push(h("div", "lx-detail-head", d.method === "latent" ? t("map.details.test", { item, index: p.index })
+      : t("map.details.test_projected", { item, index: p.index, dim: d.latent_dim })));
     parts.push(h("div", "lx-row", images));
     parts.push(...posteriorParts(map, p.index));
   } else {
     parts.push(h("div", "lx-detail-head", d.method === "pca"
-      ? "empty space: the latent point mean + p · components" : "empty space"));
+      ? t("map.details.empty_pca") : t("map.details.empty")));
   }
   if (zLatent && map.mu) parts.push(...neighbourParts(map, zLatent, p.index));
   if (d.decode_mode === "plane") {
     const use = (which) => {
-      const b = h("button", "lx-btn", `Use as morph ${which.toUpperCase()}`);
+      const b = h("button", "lx-btn", t("map.details.use", { end: which.toUpperCase() }));
       b.classList.add(`lx-use-${which}`);
       b.addEventListener("click", () => changeMorph(map, {
         [which]: { z: [...p.z], index: p.index >= 0 ? p.index : null,
@@ -216,9 +218,9 @@ export function showDetails(map) {
 // z ~ q(z|x) for test image i: SAMPLES draws z = mu + sigma * eps, eps from the shared PRNG.
 function posteriorParts(map, i) {
   if (map.data.kind === "ae") {
-    return [h("div", "lx-note", "A plain autoencoder has no posterior q(z|x): its code of an image is one point, nothing to sample.")];
+    return [h("div", "lx-note", t("map.details.ae_note"))];
   }
-  if (!map.sigma || !map.mu || !map.decodeLatent) return [h("div", "lx-note", "loading the posteriors…")];
+  if (!map.sigma || !map.mu || !map.decodeLatent) return [h("div", "lx-note", t("map.details.loading"))];
   const mu = row(map.mu, i);
   const sigma = row(map.sigma, i);
   const dim = mu.length;
@@ -230,14 +232,14 @@ function posteriorParts(map, i) {
     tiles.push(figure(digitCanvas(map.decodeLatent(z, new Float32Array(784)), 36), `z${k + 1}`));
   }
   const shown = Array.from(sigma.subarray(0, 4), (v) => v.toFixed(3)).join(", ") + (dim > 4 ? ", …" : "");
-  const resample = h("button", "lx-btn lx-resample", "Resample");
+  const resample = h("button", "lx-btn lx-resample", t("map.details.resample"));
   resample.addEventListener("click", () => { map.seed++; showDetails(map); });
   map.samplesShown = { index: i, seed: map.seed, eps: Array.from(eps) }; // for the test API
   if (map.data.show_samples) drawOverlay(map); // the draws as dots on the map (overlay.js)
   return [
-    h("div", "lx-detail-head", `q(z|x): σ = (${shown}); decodings of z = μ + σ·ε`),
+    h("div", "lx-detail-head", t("map.details.samples", { sigma: shown })),
     h("div", "lx-row lx-samples", tiles),
-    h("div", "lx-row", [resample, h("span", "lx-seed", `seed ${map.seed}`)]),
+    h("div", "lx-row", [resample, h("span", "lx-seed", t("map.details.seed", { seed: map.seed }))]),
   ];
 }
 
@@ -248,10 +250,14 @@ function neighbourParts(map, z, exclude) {
   const keep = hidden ? (i) => visible[map.points.labels[i]] : null; // as the legend shows
   const near = nearestRows(map.mu, z, NEIGHBOURS, exclude >= 0 ? exclude : -1, keep);
   map.neighboursShown = near; // for the test API
-  const tiles = near.map(({ i, d: dist }) => figure(thumbnail(map.sprite, d.sprite_columns, i, 36),
-    `${d.classes[map.points.labels[i]]}`, `test #${i} (“${d.classes[map.points.labels[i]]}”), distance ${dist.toFixed(2)}`));
+  const tiles = near.map(({ i, d: dist }) => {
+    const label = d.classes[map.points.labels[i]];
+    return figure(thumbnail(map.sprite, d.sprite_columns, i, 36), `${label}`,
+      t("map.details.neighbour", { index: i, label, distance: dist.toFixed(2) }));
+  });
+  const notes = (exclude >= 0 ? t("map.details.left_out") : "") + (hidden ? t("map.details.hidden_left_out") : "");
   return [
-    h("div", "lx-detail-head", `nearest test images (in the ${d.latent_dim}-D latent space${exclude >= 0 ? ", this one left out" : ""}${hidden ? "; classes hidden in the legend left out" : ""})`),
+    h("div", "lx-detail-head", t("map.details.neighbours", { dim: d.latent_dim, notes })),
     h("div", "lx-row lx-neighbours", tiles),
   ];
 }

@@ -4,14 +4,13 @@
 // Plotly's legend items become buttons (Enter or Space shows or hides the class), and the
 // morph slider moves by one frame of the strip per arrow key.
 
-import { frame } from "./plot.js";
+import { frame, legendTitle } from "./plot.js";
 import { pinAt, clearPin } from "./clicked.js";
 import { paintMorph } from "./morph.js";
+import { t } from "./core/i18n.js";
 
 export const STEP = 1 / 50; // of the visible range, per arrow key
 export const FAST = 5; // with Shift
-export const HELP = "Latent map. Arrow keys move a probe and decode it (Shift: faster), "
-  + "Enter pins the probe, Escape clears the probe, a second Escape the pin.";
 
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 
@@ -19,7 +18,7 @@ export function bindKeys(map) {
   const wrap = map.el(".lx-plot-wrap");
   wrap.tabIndex = 0;
   wrap.setAttribute("role", "application");
-  wrap.setAttribute("aria-label", HELP);
+  labelKeys(map);
   wrap.addEventListener("keydown", (e) => {
     if (e.target !== wrap || e.altKey || e.ctrlKey || e.metaKey) return; // a legend item's own
     if (ARROWS[e.key]) {
@@ -37,6 +36,11 @@ export function bindKeys(map) {
   // Clicking the map elsewhere ends the keyboard's probe: the pointer has the card again.
   wrap.addEventListener("pointerdown", () => { if (map.probe) setProbe(map, null); });
   map.slider.addEventListener("keydown", (e) => morphKey(map, e));
+}
+
+// The map's help for screen readers, in the current language (again on a change of it).
+export function labelKeys(map) {
+  map.el(".lx-plot-wrap").setAttribute("aria-label", t("map.keys.help"));
 }
 
 // One step of the probe (from the pin, or the view's centre, the first time), kept inside
@@ -84,7 +88,9 @@ export function legendButtons(map, Plotly) {
     item.setAttribute("tabindex", "0");
     item.setAttribute("role", "button");
     item.setAttribute("aria-pressed", String(shown));
-    item.setAttribute("aria-label", `${map.data.legend_title || "digit:"} ${trace.name}, ${shown ? "shown" : "hidden"}`);
+    const title = legendTitle(map.data), name = trace.name;
+    item.setAttribute("aria-label", shown ? t("map.keys.legend_shown", { title, name })
+      : t("map.keys.legend_hidden", { title, name }));
     if (item.dataset.lxKeys) return;
     item.dataset.lxKeys = "1";
     item.addEventListener("keydown", (e) => {

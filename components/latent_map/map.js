@@ -19,6 +19,7 @@
 //   sync.js      linked maps (Compare)   testapi.js  window.latentExplorer, for tests
 //   touch.js     fingers: a tap pins, one finger pans a zoomed map only, a pinch zooms
 //   keys.js      the keyboard (probe, Enter pins, legend buttons, the morph slider by frames)
+//   labels.js    every text anew in another language (core/i18n.js: the catalog's texts)
 //   stats.js     measurements            core/       PRNG, decoder, blobs, geometry, GIF, DOM
 //
 // The data from Python changes on reruns; Streamlit then calls this module again without
@@ -30,7 +31,7 @@ import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 import { nearestIndex } from "./core/geometry.js";
 import { paint } from "./core/dom.js";
 import { HTML, prompts } from "./template.js";
-import { newPlot, followPalette, toolbarClearOfLegend, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
+import { newPlot, followPalette, followTitles, labelModebar, toolbarClearOfLegend, frame, toLatent, coordText, visibleClasses, CHROME, DOUBLE_CLICK_MS } from "./plot.js";
 import { drawOverlay, resizeOverlay } from "./overlay.js";
 import { onClick, undoClick, receivePin, paintPin, showDetails } from "./clicked.js";
 import { watchWalk, showWalk } from "./walk.js";
@@ -38,9 +39,10 @@ import { bindMorph, receiveMorph, applyRequest, showMorphControls } from "./morp
 import { register, peers, placeOf, showRemote } from "./sync.js";
 import { installTestApi, setMainMap } from "./testapi.js";
 import { bindKeys, legendButtons } from "./keys.js";
+import { relabel } from "./labels.js";
 import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
-import { setTexts } from "./core/i18n.js";
+import { setTexts, t } from "./core/i18n.js";
 import { bindArith, resetArith, showArith } from "./arith.js";
 
 const INSTANCES = new WeakMap();
@@ -85,8 +87,8 @@ class LatentMap {
     this.press = null;
     this.ready = null;
     this.reports = []; // keys of the state sent to Python, for the test API
-    this.el(".lx-hover-coords").textContent = prompts().hover;
-    this.el(".lx-pin-coords").textContent = prompts().pin;
+    this.lang = null; // the language the markup is labelled in (labels.js)
+    this.failure = null; // why the map could not load, if it could not
     watchWalk(this);
     bindMorph(this);
     bindArith(this);
@@ -116,6 +118,10 @@ class LatentMap {
       const marker = window.__lxDigit;
       if (marker && data.points_url.endsWith(marker.points_url)) this.upload = marker.upload;
     }
+    if ((data.lang || "") !== this.lang) { // the first data, or another language: every word anew
+      this.lang = data.lang || "";
+      relabel(this);
+    }
     this.ready.then(() => this.applyOverlays());
   }
 
@@ -135,16 +141,22 @@ class LatentMap {
     this.probe = null;
     this.hoverCanvas.getContext("2d").clearRect(0, 0, 28, 28);
     this.hoverCanvas.classList.add("lx-empty");
-    this.el(".lx-hover-coords").textContent = prompts().hover;
+    this.el(".lx-hover-coords").textContent = this.idleHoverText();
     this.el(".lx-details").replaceChildren();
     showWalk(this, null);
     resetArith(this);
   }
 
   fail(err) {
-    console.error("latent map:", err);
-    this.el(".lx-loading").textContent = `The map could not load: ${err.message}`;
+    if (this.failure !== err) console.error("latent map:", err);
+    this.failure = err;
+    this.el(".lx-loading").textContent = t("map.failed", { error: err.message });
     this.el(".lx-loading").style.display = "flex";
+  }
+
+  // What "Under the pointer" says with nothing under the pointer.
+  idleHoverText() {
+    return this.points && !this.decode ? t("map.hover.no_decoder") : prompts().hover;
   }
 
   async build(data) {
@@ -180,9 +192,7 @@ class LatentMap {
       };
     }
     this.el(".lx-card-hover").classList.toggle("lx-disabled", !this.decode);
-    if (!this.decode) {
-      this.el(".lx-hover-coords").textContent = "live preview needs an MLP decoder; click to decode";
-    }
+    if (!this.decode) this.el(".lx-hover-coords").textContent = this.idleHoverText();
     this.pin = null;
     this.lastNonce = null;
     await newPlot(this, Plotly, data);
@@ -234,6 +244,7 @@ class LatentMap {
 // finger does (touch.js) and the toolbar's place follow.
   afterPlot() {
     followZoom(this);
+    labelModebar(this);
     toolbarClearOfLegend(this);
     this.drawOverlay();
     legendButtons(this, this.Plotly);
@@ -299,13 +310,17 @@ class LatentMap {
     paint(this.hoverCanvas, this.pixels);
     stats.lastDecodeMs = performance.now() - started;
     stats.hoverFrames++;
-    this.el(".lx-hover-coords").textContent = this.nearestMode && this.nearest >= 0
-      ? `nearest: test #${this.nearest} (“${this.data.classes[this.points.labels[this.nearest]]}”)`
+    this.el(".lx-hover-coords").textContent = this.hoverText(z);
+    if (this.data.sync) for (const peer of peers(this)) showRemote(peer, z);
+  }
+
+  // The card's text for z, just decoded: the nearest test image (t-SNE, UMAP) or the
+  // coordinates, and on linked maps where z falls.
+  hoverText(z) {
+    const text = this.nearestMode && this.nearest >= 0
+      ? t("map.hover.nearest", { index: this.nearest, label: this.data.classes[this.points.labels[this.nearest]] })
       : coordText(this.data, z);
-    if (this.data.sync) {
-      this.el(".lx-hover-coords").textContent += ` · ${placeOf(this, z)}`;
-      for (const peer of peers(this)) showRemote(peer, z);
-    }
+    return this.data.sync ? `${text} · ${placeOf(this, z)}` : text;
   }
 
   // The view (ranges) to Python, for the link.
@@ -335,6 +350,7 @@ class LatentMap {
   // ---- state from Python -----------------------------------------------------------------------
   applyOverlays() {
     followPalette(this);
+    followTitles(this);
     receivePin(this, this.data);
     receiveMorph(this, this.data.morph);
     this.el(".lx-morph").style.display = this.morph ? "" : "none";

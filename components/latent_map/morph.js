@@ -16,6 +16,7 @@ import { paint, h, saveBlob } from "./core/dom.js";
 import { coordText, visibleClasses } from "./plot.js";
 import { drawOverlay } from "./overlay.js";
 import { STRIP_SCALE } from "./template.js";
+import { t } from "./core/i18n.js";
 
 const REPORT_MS = 300; // the slider's t is told to Python (the link) once it rests
 
@@ -128,8 +129,9 @@ export function showMorphControls(map) {
   const classes = map.data.classes;
   for (const which of ["a", "b"]) {
     const select = map.el(`.lx-pick-${which}`);
+    if (select.options[0]) select.options[0].textContent = t("map.morph.a_point"); // another language
     if (select.dataset.classes !== classes.join("|")) { // another model's classes
-      select.replaceChildren(h("option", "", "a point"), ...classes.map((c, k) => {
+      select.replaceChildren(h("option", "", t("map.morph.a_point")), ...classes.map((c, k) => {
         const o = h("option", "", c);
         o.value = String(k);
         return o;
@@ -146,11 +148,13 @@ export function showMorphControls(map) {
     const other = map.el(`.lx-other-${which}`);
     other.disabled = select.value === "" || Boolean(visible && !visible[Number(select.value)]);
     other.title = other.disabled && select.value !== ""
-      ? `“${classes[Number(select.value)]}” is hidden in the legend` : "another example of this class for " + which.toUpperCase();
+      ? t("map.morph.hidden", { label: classes[Number(select.value)] })
+      : t("map.morph.another", { end: which.toUpperCase() });
   }
   map.el(".lx-method").value = m.method;
   map.el(".lx-frames").value = m.frames;
-  map.el(".lx-morph-ends").textContent = `A ${m.a.label} → B ${m.b.label} · ${m.method}`;
+  const method = m.method === "spherical" ? t("map.morph.spherical") : t("map.morph.linear");
+  map.el(".lx-morph-ends").textContent = t("map.morph.ends", { a: m.a.label, b: m.b.label, method });
 }
 
 function morphZ(map, t) {
@@ -178,7 +182,8 @@ export function paintMorph(map) {
   }
   map.el(".lx-morph-t").textContent = `t = ${map.morphT.toFixed(2)} · ${coordText(map.data, z)}`;
   const k = Math.round(map.morphT * (m.frames - 1));
-  map.slider.setAttribute("aria-valuetext", `t = ${map.morphT.toFixed(2)}, near frame ${k + 1} of ${m.frames}`);
+  map.slider.setAttribute("aria-valuetext",
+    t("map.morph.valuetext", { t: map.morphT.toFixed(2), frame: k + 1, frames: m.frames }));
   markStripFrame(map);
   drawOverlay(map);
 }

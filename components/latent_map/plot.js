@@ -6,6 +6,7 @@
 
 import { fmt } from "./core/dom.js";
 import { classColour } from "./core/palette.js";
+import { t, itemName } from "./core/i18n.js";
 
 export const DOUBLE_CLICK_MS = 300; // Plotly's doubleClickDelay (set in the config): a second press
 // this soon after a click makes a double-click, which resets the zoom and pins nothing
@@ -72,17 +73,21 @@ function layoutOf(data, xRange, yRange) {
     uirevision: "keep",
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#fbfbfd",
-    xaxis: { title: { text: data.axes ? data.axes[0] : "z\u2081" }, ...axis,
+    xaxis: { title: { text: axisTitles(data)[0] }, ...axis,
              range: xRange, constraintoward: "center" },
-    yaxis: { title: { text: data.axes ? data.axes[1] : "z\u2082" }, ...axis,
+    yaxis: { title: { text: axisTitles(data)[1] }, ...axis,
              range: yRange, constraintoward: "middle",
              scaleanchor: "x", scaleratio: 1 },
     legend: { itemsizing: "constant", orientation: "h", x: 0, xanchor: "left", y: 1.0, yanchor: "bottom",
-              bgcolor: "rgba(0,0,0,0)", title: { text: data.legend_title || "digit:" }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
+              bgcolor: "rgba(0,0,0,0)", title: { text: legendTitle(data) }, itemclick: "toggle", itemdoubleclick: "toggleothers" },
     font: { family: "Source Sans Pro, sans-serif", size: 12 },
     modebar: { orientation: "v", bgcolor: "rgba(255,255,255,0.7)", color: "#8a8f9c" },
   };
 }
+
+// The titles Python sends in the session's language (views/map.py), or their defaults.
+const axisTitles = (data) => data.axes || ["z\u2081", "z\u2082"];
+export const legendTitle = (data) => data.legend_title || t("map.plot.legend_title", { item: itemName(data.item) });
 
 // Draw map.points on map.plot and keep the overlay and the legend's buttons (map.afterPlot,
 // map.drawOverlay, map.resizeOverlay),
@@ -138,6 +143,32 @@ export function followPalette(map) {
   const n = map.plot._fullData.length;
   const colours = Array.from({ length: n }, (_, c) => classColour(name, c));
   map.Plotly.restyle(map.plot, { "marker.color": colours }, [...Array(n).keys()]);
+}
+
+// The legend's and the axes' titles follow the data (another language), without a new plot.
+export function followTitles(map) {
+  const full = map.plot._fullLayout;
+  if (!map.Plotly || !full || !full.legend) return;
+  const [x, y] = axisTitles(map.data), legend = legendTitle(map.data);
+  const now = [full.xaxis.title.text, full.yaxis.title.text, full.legend.title.text];
+  if (now[0] === x && now[1] === y && now[2] === legend) return;
+  map.Plotly.relayout(map.plot, { "xaxis.title.text": x, "yaxis.title.text": y, "legend.title.text": legend });
+}
+
+// Plotly's toolbar in the page's language: its buttons' tooltips (data-title) and names,
+// by the button's action (Plotly builds them once, in English).
+export function labelModebar(map) {
+  const names = {
+    "dragmode/zoom": t("map.plotly.zoom"), "dragmode/pan": t("map.plotly.pan"),
+    "zoom/in": t("map.plotly.zoom_in"), "zoom/out": t("map.plotly.zoom_out"),
+    "zoom/auto": t("map.plotly.autoscale"), "zoom/reset": t("map.plotly.reset"),
+  };
+  for (const button of map.plot.querySelectorAll(".modebar-btn[data-attr]")) {
+    const name = names[`${button.dataset.attr}/${button.dataset.val}`];
+    if (!name || button.dataset.title === name) continue;
+    button.setAttribute("data-title", name);
+    button.setAttribute("aria-label", name);
+  }
 }
 
 // On a narrow plot the legend wraps into the right margin, under Plotly's toolbar (it hid

@@ -8,6 +8,7 @@ import { paint, fmt } from "./core/dom.js";
 import { frame, visibleClasses, HIT_RADIUS_PX } from "./plot.js";
 import { drawOverlay } from "./overlay.js";
 import { stats } from "./stats.js";
+import { t, itemName } from "./core/i18n.js";
 
 export function register(map, sync) {
   const group = ((window.__lxSync = window.__lxSync || {})[sync.group] ||= {});
@@ -31,7 +32,7 @@ export function placeOf(map, z) {
   if (!f) return "";
   const inX = z[0] >= Math.min(...f.xr) && z[0] <= Math.max(...f.xr);
   const inY = z[1] >= Math.min(...f.yr) && z[1] <= Math.max(...f.yr);
-  if (!inX || !inY) return "outside this map's view";
+  if (!inX || !inY) return t("map.sync.outside");
   const sx = f.w / (f.xr[1] - f.xr[0]);
   const sy = f.h / (f.yr[1] - f.yr[0]);
   const { xs, ys, labels, n } = map.points;
@@ -42,11 +43,11 @@ export function placeOf(map, z) {
     const d = ((xs[i] - z[0]) * sx) ** 2 + ((ys[i] - z[1]) * sy) ** 2;
     if (d < bestD) { bestD = d; best = i; }
   }
-  if (best < 0) return "every class is hidden in the legend";
+  if (best < 0) return t("map.sync.all_hidden");
   const px = Math.sqrt(bestD);
   return px <= 2 * HIT_RADIUS_PX
-    ? `among the “${map.data.classes[labels[best]]}”s`
-    : `in a gap: nearest test digit ${Math.round(px)} px away`;
+    ? t("map.sync.among", { label: map.data.classes[labels[best]] })
+    : t("map.sync.gap", { item: itemName(map.data.item), px: Math.round(px) });
 }
 
 // The pointer is over a linked map at z (null: it left): decode z here and mark it.
@@ -58,7 +59,7 @@ export function showRemote(map, z) {
     paint(map.hoverCanvas, map.pixels);
     stats.hoverFrames++;
     map.el(".lx-hover-coords").textContent =
-      `z = (${fmt(z[0])}, ${fmt(z[1])}) · from the other map, ${placeOf(map, z)}`;
+      t("map.sync.remote", { where: `z = (${fmt(z[0])}, ${fmt(z[1])})`, place: placeOf(map, z) });
   }
   drawOverlay(map);
 }

@@ -13,7 +13,8 @@
 //     data         the small part of what Python sent: points_url, method, decode_mode,
 //                  latent_dim, kind, item, classes, axes, legend_title, height, sync, pca,
 //                  model, active_kl_nats, pin (Python's {x, y, index, label, nonce, peer}),
-//                  marks (Python's labelled dots [{z, label, colour}], or null)
+//                  marks (Python's labelled dots [{z, label, colour}], or null), lang (the
+//                  language of its texts: "en" or "zh")
 //     n            number of points on the map
 //     traces       [{name, type, visible, colour}] as Plotly holds them (visible: true or
 //                  "legendonly"; colour: the marker's)
@@ -87,7 +88,7 @@ function find(name) {
 
 const copy = (v) => (v === undefined || v === null ? null : JSON.parse(JSON.stringify(v)));
 const DATA_KEYS = ["points_url", "method", "decode_mode", "latent_dim", "kind", "item", "classes", "axes",
-  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "marks"];
+  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "marks", "lang"];
 
 function view(map) {
   const f = map.plot && frame(map);

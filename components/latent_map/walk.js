@@ -6,6 +6,7 @@
 
 import { klPerDimension } from "./core/geometry.js";
 import { paint, digitCanvas, figure, h } from "./core/dom.js";
+import { t, itemName } from "./core/i18n.js";
 
 const WALK_STEPS = 7; // frames per dimension in the traversal, from -3 to +3
 const WALK_RANGE = 3; // the prior's sd times this: the traversal's ends
@@ -41,8 +42,8 @@ export function showWalk(map, z) {
   const d = map.data;
   const p = map.pin;
   map.el(".lx-walk-from").textContent = p.index >= 0
-    ? `from test ${d.item || "digit"} #${p.index}'s μ: each row sets one z_j from −${WALK_RANGE} to +${WALK_RANGE}, the others kept`
-    : `from the clicked point: each row sets one z_j from −${WALK_RANGE} to +${WALK_RANGE}, the others kept`;
+    ? t("map.walk.from_test", { item: itemName(d.item), index: p.index, range: WALK_RANGE })
+    : t("map.walk.from_point", { range: WALK_RANGE });
   if (map.walkVisible) renderWalk(map);
 }
 
@@ -67,7 +68,7 @@ function renderWalk(map) {
     live.dataset.dim = String(j);
     const inactive = Boolean(kl && Number.isFinite(threshold) && kl[j] <= threshold);
     const name = h("div", "lx-walk-name", kl
-      ? `z${j + 1} · KL ${kl[j].toFixed(2)}${inactive ? " · inactive" : ""}`
+      ? `z${j + 1} · KL ${kl[j].toFixed(2)}${inactive ? ` · ${t("map.walk.inactive")}` : ""}`
       : `z${j + 1}`);
     const row = h("div", "lx-row lx-walk-row", [name, live, ...frames]);
     if (inactive) row.classList.add("lx-inactive");

@@ -21,7 +21,8 @@ vae/web.py: points and matrix blobs, float32 decoder weights):
                z_A + s w; attributes: vae.attributes.measure of torch's decodings and of
                drawn bars (images as a matrix blob)
   page         page.html: the exported page (vae.export.export_html) of the shipped VAE on
-               300 images it decodes itself (no dataset needed)
+               300 images it decodes itself (no dataset needed); page_zh.html: the same
+               page in Chinese (lang="zh")
 Every array is written from float32 or float64 values as the page will read them.
 """
 
@@ -209,7 +210,14 @@ def page_fixture(out: Path, rng: np.random.Generator) -> dict:
     split = Split(images.reshape(-1, 28, 28), torch.from_numpy(rng.integers(0, 10, 300)))
     splits = Splits("mnist", split, split, source="decoded prior samples (tests/js)")
     (out / "page.html").write_text(export_html(ckpt, splits, name="fixture"), encoding="utf-8")
-    return {"html": "page.html", "n": 300, "checkpoint": "mnist-vae-2d.pt"}
+    zh = export_html(ckpt, splits, name="fixture", lang="zh")
+    (out / "page_zh.html").write_text(zh, encoding="utf-8")
+    return {
+        "html": "page.html",
+        "html_zh": "page_zh.html",
+        "n": 300,
+        "checkpoint": "mnist-vae-2d.pt",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,11 +10,13 @@ import { fittedView, niceStep, tickText } from "../../components/export_page/vie
 import { endsOf, frameOf, frameT } from "../../components/export_page/morph.js";
 import { wheelFactor } from "../../components/export_page/pointer.js";
 import { factsText, leadText } from "../../components/export_page/header.js";
+import { setTexts } from "../../components/latent_map/core/i18n.js";
 import { fixtures, text, bytes, maxDiff } from "./fixtures.mjs";
 
 const html = text(fixtures.page.html);
 const data = JSON.parse(html.match(/<script type="application\/json" id="lx-data">([\s\S]*?)<\/script>/)[1]);
 const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+setTexts(data.texts); // the modules' words, as start(data) sets them (English: the default page)
 
 class DomReached extends Error {}
 

@@ -16,3 +16,10 @@ export function t(key, params) {
   return template.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
 }
+
+// What one image of the dataset is called ("digit", "item", "image": vae/datasets.py's
+// dataset_item), in the current language; a name the catalog does not know stays as it is.
+export function itemName(item) {
+  const names = { digit: t("map.item.digit"), item: t("map.item.item"), image: t("map.item.image") };
+  return Object.prototype.hasOwnProperty.call(names, item) ? names[item] : item || names.digit;
+}
