@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vae.datasets import DATASETS, dataset_title
 from vae.files import file_key, read_json, write_json
+from vae.i18n import msg
 
 RECORD_VERSION = 2
 KIND_ORDER = {"vae": 0, "ae": 1}
@@ -112,7 +113,7 @@ def sort_key(f: dict) -> tuple:
 def short_label(f: dict) -> str:
     """A label that tells models apart at sidebar width: "VAE 2-D β 4 · mnist-vae-2d-beta4"."""
     if f.get("broken"):
-        return f"⚠ {f['name']} (broken)"
+        return msg("app.label.broken", name=f["name"])
     kind = "AE" if f["kind"] == "ae" else "VAE"
     beta = f" β {f['beta']:g}" if f["kind"] == "vae" and f["beta"] != 1.0 else ""
     conv = " conv" if f["arch"] != "mlp" else ""
@@ -120,13 +121,16 @@ def short_label(f: dict) -> str:
 
 
 def loss_line(f: dict) -> str:
-    """The model's test loss in words that fit it: an AE has no ELBO, only a reconstruction."""
+    """The model's test loss in words that fit it: an AE has no ELBO, only a reconstruction.
+    English, remembering its key (vae.i18n.msg): the app shows it in the reader's language."""
     test = f.get("test") or {}
     if "recon" not in test:
-        return "test loss: not recorded"
+        return msg("app.label.loss_unknown")
     if f["kind"] == "ae":
-        return f"test reconstruction loss: {test['recon']:.2f} nats (no KL: an AE has no ELBO)"
-    return (
-        f"test −ELBO: {test['nelbo']:.2f} = {test['recon']:.2f} recon + {test['kl']:.2f} KL "
-        "(nats per image)"
+        return msg("app.label.loss_ae", recon=f"{test['recon']:.2f}")
+    return msg(
+        "app.label.loss_vae",
+        nelbo=f"{test['nelbo']:.2f}",
+        recon=f"{test['recon']:.2f}",
+        kl=f"{test['kl']:.2f}",
     )

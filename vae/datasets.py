@@ -13,13 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from vae import i18n
+
 DATASETS = {
     "mnist": {
         "title": "MNIST",
-        "item": "digit",  # what one image is, for the UI ("click a digit"): see item_words
-        "a_item": "a digit",
-        "items": "digits",
-        "picture": "one handwritten digit, with clear dark ink on light paper (or light on dark)",
         "credit": "MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0",
         "torchvision": "MNIST",
         "classes": [str(i) for i in range(10)],
@@ -27,10 +25,6 @@ DATASETS = {
     },
     "fashion-mnist": {
         "title": "Fashion-MNIST",
-        "item": "item",
-        "a_item": "an item",
-        "items": "items",
-        "picture": "one piece of clothing, a shoe or a bag, on a plain background",
         "credit": "Fashion-MNIST by Zalando Research (Xiao, Rasul and Vollgraf 2017), MIT licence",
         "torchvision": "FashionMNIST",
         "classes": [
@@ -51,13 +45,17 @@ DATASETS = {
 
 
 CUSTOM_KINDS = {"folder": "folder", "npz": ".npz file"}  # prefix -> what the path is, for people
-CUSTOM_ITEM = "image"  # what one image of a custom dataset is called in the UI
-CUSTOM_WORDS = {
-    "item": CUSTOM_ITEM,
-    "a_item": "an image",
-    "items": "images",
-    "picture": "one thing like the images the model was trained on, on a plain background",
-}
+# What one image of a dataset is called in the UI ("click a digit"), in the catalogs
+# (locales/*/app.toml, [item.*]): one, a, many, picture (see ItemWords); custom data's last.
+ITEM_KEYS = {
+    "mnist": ("app.item.mnist.one", "app.item.mnist.a", "app.item.mnist.many",
+              "app.item.mnist.picture"),
+    "fashion-mnist": ("app.item.fashion.one", "app.item.fashion.a", "app.item.fashion.many",
+                      "app.item.fashion.picture"),
+    "custom": ("app.item.custom.one", "app.item.custom.a", "app.item.custom.many",
+               "app.item.custom.picture"),
+}  # fmt: skip
+CUSTOM_ITEM = i18n.text(ITEM_KEYS["custom"][0])  # "image", in English
 CUSTOM_CLASS = "image"  # the one class of a dataset without labels
 
 
@@ -97,7 +95,7 @@ def dataset_title(name: str) -> str:
 
 def dataset_item(name: str) -> str:
     """What one image is, for the UI: "digit" for MNIST, "image" for the user's own data."""
-    return DATASETS[name]["item"] if name in DATASETS else CUSTOM_ITEM
+    return item_words(name).one
 
 
 @dataclass(frozen=True)
@@ -111,10 +109,11 @@ class ItemWords:
     picture: str
 
 
-def item_words(name: str) -> ItemWords:
-    """The one place the UI's words for a dataset's images come from (any name; never raises)."""
-    words = DATASETS.get(name, CUSTOM_WORDS)
-    return ItemWords(words["item"], words["a_item"], words["items"], words["picture"])
+def item_words(name: str, lang: str = i18n.DEFAULT) -> ItemWords:
+    """The one place the UI's words for a dataset's images come from (any name; never raises),
+    in `lang` ("zh": 数字 for MNIST's digits)."""
+    keys = ITEM_KEYS.get(name if name in DATASETS else "custom")
+    return ItemWords(*(i18n.text(key, lang) for key in keys))
 
 
 def dataset_credit(name: str) -> str:
