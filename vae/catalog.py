@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vae.datasets import DATASETS, dataset_title
 from vae.files import file_key, read_json, write_json
-from vae.i18n import msg
+from vae.i18n import Msg, msg
 
 RECORD_VERSION = 2
 KIND_ORDER = {"vae": 0, "ae": 1}
@@ -55,7 +55,7 @@ def read_facts(path: str | Path) -> dict:
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError as e:
-        return broken(path, str(e))
+        return broken(path, e.reason)
     c, meta = ckpt.config, ckpt.meta
     return {
         "version": RECORD_VERSION,
@@ -80,10 +80,39 @@ def read_facts(path: str | Path) -> dict:
 
 
 def broken(path: str | Path, message: str) -> dict:
-    """The record of an unreadable checkpoint: its reason, with the server's path cut out."""
+    """The record of an unreadable checkpoint: its reason, with the server's path cut out,
+    in English ("broken") and, for a reason that remembers its key (vae.i18n.msg), as that
+    key and its parameters ("broken_msg"), so the app can say it in the reader's language."""
+    record = {"version": RECORD_VERSION, "name": Path(path).stem}
+    if isinstance(message, Msg):
+        record["broken_msg"] = msg_record(message)
     for prefix in (f"{path}: ", f"{Path(path).resolve()}: "):
-        message = message.removeprefix(prefix)
-    return {"version": RECORD_VERSION, "name": Path(path).stem, "broken": message}
+        message = str(message).removeprefix(prefix)
+    return {**record, "broken": message}
+
+
+def msg_record(m: Msg) -> dict:
+    """A Msg as JSON: {key, params}, a parameter that is a Msg itself as such a dict."""
+    params = {k: msg_record(v) if isinstance(v, Msg) else str(v) for k, v in m.params.items()}
+    return {"key": m.key, "params": params}
+
+
+def msg_of(record: dict) -> Msg:
+    """The Msg a msg_record() stored."""
+    params = {k: msg_of(v) if isinstance(v, dict) else v for k, v in record["params"].items()}
+    return msg(record["key"], **params)
+
+
+def broken_reason(f: dict) -> str:
+    """Why a model cannot be read: its Msg if the record keeps one (the app shows it in
+    the reader's language), else the English text."""
+    found = f.get("broken_msg")
+    if isinstance(found, dict):
+        try:
+            return msg_of(found)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            pass  # a record of another version of the catalogs: its English words
+    return f["broken"]
 
 
 def set_active_dims(path: str | Path, records: str | Path, active: int) -> None:

@@ -32,7 +32,7 @@ def grouped(models: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     broken = {}
     for path in sorted(models, key=lambda p: catalog.sort_key(facts[p])):
         if facts[path]["broken"]:
-            broken[Path(path).name] = facts[path]["broken"]
+            broken[Path(path).name] = catalog.broken_reason(facts[path])
         else:
             groups.setdefault(facts[path]["dataset"], []).append(path)
     return groups, broken
