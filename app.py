@@ -17,7 +17,7 @@ import streamlit as st
 
 from vae import catalog
 from vae.bundle import MapBundle
-from vae.datasets import item_words
+from vae.datasets import dataset_credit, item_words
 from views import (
     clicked,
     digit,
@@ -164,7 +164,8 @@ def main() -> None:
     with tab_size:
         if tab_size.open:
             latent_size.latent_size_tab(models, facts["dataset"])
-    st.caption(t("app.page.data", data=bundle.data, credit=bundle.credit))
+    data = i18n.shown(catalog.msg_of(bundle.data))
+    st.caption(t("app.page.data", data=data, credit=i18n.shown(dataset_credit(facts["dataset"]))))
 
 
 main()

