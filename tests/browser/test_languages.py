@@ -28,16 +28,19 @@ ALLOWED = {
     "vae", "ae", "kl", "bce", "elbo", "pca", "t-sne", "umap", "mnist", "fashion-mnist",
     "mlp", "cnn", "conv", "csv", "html", "png", "gif", "python", "nats", "mb", "kb", "px",
     "english", "μ", "σ", "β", "x", "y", "z", "p", "q", "d", "n", "i", "t", "b", "a", "ok",
-    "vae-train", "cc", "by-sa", "mit", "zalando", "mlxtend", "idx", "torchvision",
+    "vae-train", "cc", "by-sa", "mit", "zalando", "mlxtend", "idx", "torchvision", "utc",
 }  # fmt: skip
 # Model and file names (mnist-vae-2d.pt, mnist-vae-2d-beta4, checkpoints/): as they are
 NAME = re.compile(r"\b[\w.+-]*(?:vae|ae|untrained)[\w.+-]*\b|\b\w+\.(?:pt|csv|html|npz)\b|\w+/")
+# Streamlit's own words, not the app's: the skip link for screen readers and the names of
+# the Material icons it draws as ligatures (keyboard_arrow_right)
+CHROME = re.compile(r"Skip to main content|\b[a-z]+(?:_[a-z]+)+\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 
 
 def english_words(text: str) -> list[str]:
     """The Latin words of text that are not names, units or allowed terms, each once."""
-    plain = NAME.sub(" ", text)
+    plain = NAME.sub(" ", CHROME.sub(" ", text))
     found = {w for w in WORD.findall(plain) if w.lower() not in ALLOWED}
     return sorted(found, key=str.lower)
 
