@@ -17,10 +17,11 @@ import streamlit as st
 
 from vae import catalog
 from vae.bundle import MapBundle
-from vae.datasets import dataset_item, item_words
+from vae.datasets import dataset_credit, item_words
 from views import (
     clicked,
     digit,
+    i18n,
     latent_size,
     lesson,
     loaders,
@@ -31,9 +32,17 @@ from views import (
     training,
 )
 from views.config import checkpoints
+from views.i18n import t
 from views.map import explorer_map
 
-TABS = ["Your {item}", "Manifold", "Watch it learn", "Compare", "Latent size"]
+# The tabs' labels, in order (their texts are catalog keys: locales/*/app.toml)
+TABS = (
+    "app.tabs.yours",
+    "app.tabs.manifold",
+    "app.tabs.learn",
+    "app.tabs.compare",
+    "app.tabs.size",
+)
 # Less empty space above the title, so the map and the clicked point's panel fit a laptop's
 # screen; the uploader's own "50MB per file" line is hidden, since the label says the real
 # limit and formats (vae/image.py owns them). Captions get a darker grey (axe-core, in
@@ -49,16 +58,13 @@ PAGE_CSS = """<style>
 
 def intro(facts: dict) -> None:
     """The title and one line on what the map is, in words that fit this model."""
-    st.title("Latent Explorer")
-    d, item = facts["latent_dim"], dataset_item(facts["dataset"])
-    squeezed = "two numbers" if d == 2 else f"{d} numbers (the map shows them on a plane)"
-    kind = "A plain autoencoder" if facts["kind"] == "ae" else "A variational autoencoder"
-    at = "its code" if facts["kind"] == "ae" else "its posterior mean μ"
-    st.caption(
-        f"{kind} squeezed every test {item} into {squeezed}. Each dot is one {item} at {at}; "
-        "move over the map to decode any point live, click to pin it, scroll to zoom, drag "
-        "to pan, click the legend to hide a class."
-    )
+    st.title(t("app.page.title"))
+    d, item = facts["latent_dim"], item_words(facts["dataset"], i18n.lang()).one
+    squeezed = t("app.intro.two") if d == 2 else t("app.intro.more", d=d)
+    ae = facts["kind"] == "ae"
+    kind = t("app.intro.kind_ae") if ae else t("app.intro.kind_vae")
+    at = t("app.intro.at_ae") if ae else t("app.intro.at_vae")
+    st.caption(t("app.intro.text", kind=kind, item=item, squeezed=squeezed, at=at))
 
 
 def projection_choice(facts: dict) -> str:
@@ -69,43 +75,33 @@ def projection_choice(facts: dict) -> str:
     from vae.projection import METHODS, TITLES  # numpy and scikit-learn, no torch
 
     return st.radio(
-        f"This model's latent space has {facts['latent_dim']} dimensions. The map shows it through",
+        t("app.projection.label", d=facts["latent_dim"]),
         METHODS,
         format_func=TITLES.get,
         key="projection",
         on_change=state.forget_points,
         horizontal=True,
-        help="PCA is linear, so every point of its plane decodes. t-SNE and UMAP keep "
-        "neighbours together better but have no inverse: clicks snap to the nearest image.",
+        help=t("app.projection.help"),
     )
 
 
 def plane_caption(facts: dict, bundle: MapBundle) -> None:
     if bundle.method == "pca":
         kept = 100 * sum(bundle.pca["variance_ratio"][:2])
-        st.caption(
-            f"PCA of the test images' μ: the plane through their mean along the two directions "
-            f"of most variance, which hold {kept:.0f}% of it. A point p of the plane is the "
-            f"latent point mean + p · components, so the map decodes anywhere on it; the other "
-            f"{facts['latent_dim'] - 2} directions stay at the mean. A click on a test image "
-            "uses its own full μ."
-        )
+        st.caption(t("app.plane.pca", kept=f"{kept:.0f}", rest=facts["latent_dim"] - 2))
     elif bundle.method != "latent":
-        st.info(
-            "**This map has no inverse: the preview under the pointer and a click decode the "
-            f"nearest test image's μ** ({facts['latent_dim']}-D). Clusters are meaningful "
-            "here; distances between them and empty space are not. Morph and manifold need PCA.",
-            icon=":material/info:",
-        )
+        st.info(t("app.plane.no_inverse", d=facts["latent_dim"]), icon=":material/info:")
 
 
 def tab_labels(dataset: str) -> list[str]:
-    """The tabs' labels in the words of the model's dataset ("Your digit", "Your item").
+    """The tabs' labels in the words of the model's dataset ("Your digit", "Your item") and
+    the session's language.
 
     Streamlit takes tabs with other labels for another widget, which would open the first
     tab: the tab the user had open stays open when another dataset renames the first.
     """
-    labels = [t.format(item=item_words(dataset).one) for t in TABS]
+    item = item_words(dataset, i18n.lang()).one
+    labels = [t(key, item=item) for key in TABS]
     before, opened = st.session_state.get("tab_labels"), st.session_state.get("tab")
     if before and before != labels and opened in before:
         st.session_state.tab = labels[before.index(opened)]
@@ -114,9 +110,9 @@ def tab_labels(dataset: str) -> list[str]:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Latent Explorer", page_icon="🔢", layout="wide")
+    state.init()  # the session's language first: the page title speaks it too
+    st.set_page_config(page_title=t("app.page.title"), page_icon="🔢", layout="wide")
     st.html(PAGE_CSS)
-    state.init()
     models = catalog.list_models(checkpoints())
     lesson.entry()  # the sidebar's way into the guided lesson (reads ?lesson=N once)
     facts = sidebar.sidebar(models)
@@ -124,8 +120,8 @@ def main() -> None:
     if lesson.active():
         return lesson.page(models, checkpoints())
     if facts is None:
-        st.title("Latent Explorer")
-        st.info("Pick or train a model to start.")
+        st.title(t("app.page.title"))
+        st.info(t("app.page.no_model"))
         return
     path = st.session_state.model_path
     replaced = state.model_replaced(path)
@@ -135,20 +131,12 @@ def main() -> None:
         state.forget_points()
         st.session_state.link_notice = None
     if facts["latent_dim"] < 2:
-        st.title("Latent Explorer")
-        st.info(
-            f"{facts['name']} has a 1-dimensional latent space: the map needs at least 2. "
-            "Pick another model, or train one with a latent size of 2 or more."
-        )
+        st.title(t("app.page.title"))
+        st.info(t("app.page.one_dim", name=facts["name"]))
         return
     intro(facts)
     if replaced:
-        st.info(
-            f"{facts['name']} was replaced on disk (retrained or copied over) while you had "
-            "it open: the map now shows the new file, and the points picked on the old one "
-            "were cleared.",
-            icon=":material/autorenew:",
-        )
+        st.info(t("app.page.replaced", name=facts["name"]), icon=":material/autorenew:")
     method = projection_choice(facts)
     if method in ("tsne", "umap") and not plane_status.ready(path, method):
         plane_status.pending(path, method)  # computed off the page; drawn when ready
@@ -156,7 +144,7 @@ def main() -> None:
     bundle = loaders.bundle_of(path, method)
     clicked.resolve_linked_pin(bundle)  # a test image named in a link: check it, place it
     if bundle.fallback:
-        st.warning(bundle.fallback)
+        st.warning(i18n.shown(bundle.fallback))
     plane_caption(facts, bundle)
     explorer_map(path, bundle)
     sidebar.share_view(path, bundle)
@@ -180,7 +168,8 @@ def main() -> None:
     with tab_size:
         if tab_size.open:
             latent_size.latent_size_tab(models, facts["dataset"])
-    st.caption(f"Data: {bundle.data}. {bundle.credit}.")
+    data = i18n.shown(catalog.msg_of(bundle.data))
+    st.caption(t("app.page.data", data=data, credit=i18n.shown(dataset_credit(facts["dataset"]))))
 
 
 main()

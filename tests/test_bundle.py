@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from vae import bundle, latent, projection
+from vae import bundle, catalog, i18n, latent, projection
 from vae.checkpoint import Checkpoint, save_checkpoint
 from vae.data import Split, Splits
 from vae.model import VAE, VAEConfig
@@ -50,7 +50,9 @@ def test_a_2d_bundle_holds_the_map_posteriors_decoder_and_sprite(tmp_path, split
     assert len(b.test_elbo) == 300 and b.test_elbo == sorted(b.test_elbo)
     assert b.typical[1] is not None and labels[b.typical[1]] == 1
     assert b.defaults["a"]["index"] == b.typical[1]
-    assert "/" not in b.data and b.data.startswith("MNIST test set, 300 images")
+    data = catalog.msg_of(b.data)  # kept with its catalog key: the footer speaks zh too
+    assert "/" not in data and data.startswith("MNIST test set, 300 images")
+    assert i18n.localize(data, "zh").startswith("MNIST 测试集，300 张图像")
     assert bundle.read_bundle(static, path, "latent") == b
 
 

@@ -226,8 +226,9 @@ def test_train_on_a_folder_then_catalog_bundle_and_app(folder, tmp_path, monkeyp
     bundle = build_bundle(ckpt, load_splits(name), out, tmp_path / "static")
     assert bundle.classes == ["one", "seven", "zero"]
     assert bundle.item == "image" and bundle.fallback is None
-    assert bundle.data.startswith("my-digits (folder) test set, 6 images")
-    assert str(folder) not in bundle.data + bundle.credit
+    data = catalog.msg_of(bundle.data)  # the data's line keeps its catalog key
+    assert data.startswith("my-digits (folder) test set, 6 images")
+    assert str(folder) not in data + bundle.credit
 
     page = export_html(ckpt, load_splits(name))
     assert "my-digits (folder)" in page and '"seven"' in page

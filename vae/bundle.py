@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from vae import blobs, projection
+from vae.catalog import msg_record
 from vae.datasets import custom_source, dataset_credit, dataset_item, describe_source
 from vae.files import file_key, read_json, write_asset, write_json
 
-BUNDLE_VERSION = 3
+BUNDLE_VERSION = 4  # 4: `data` keeps its catalog key (the page's footer in zh too)
 SPRITE_COLUMNS = 100  # thumbnails per row of the sprite (10,000 test images: 100 x 100)
 ELBO_REFERENCE = 2000  # test images scored to place a user's ELBO (enough for a percentile)
 ELBO_SAMPLES = 8
@@ -60,7 +61,7 @@ class MapBundle:
     pca: dict | None  # {mean, components, variance_ratio} on a PCA plane
     defaults: dict  # the first morph: projection.morph_defaults
     typical: list[int | None]  # each class's most typical member
-    data: str  # the data's description
+    data: dict  # the data's description: a vae.i18n.msg as catalog.msg_record keeps it
     credit: str
     fallback: str | None  # the notice of MNIST's offline subset
     test_elbo: list[float] | None  # sorted ELBO of ELBO_REFERENCE test images (VAE only)
@@ -187,7 +188,7 @@ def build_bundle(
         pca=pca_record(encoded.plane.pca),
         defaults=encoded.morph_defaults(),
         typical=encoded.typical(),
-        data=describe_source(splits.name, splits.source, len(encoded.labels)),
+        data=msg_record(describe_source(splits.name, splits.source, len(encoded.labels))),
         credit=dataset_credit(splits.name),
         fallback=splits.notice if is_fallback(splits) else None,
         test_elbo=test_elbo,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vae.datasets import DATASETS, dataset_title
 from vae.files import file_key, read_json, write_json
+from vae.i18n import Msg, msg
 
 RECORD_VERSION = 2
 KIND_ORDER = {"vae": 0, "ae": 1}
@@ -54,7 +55,7 @@ def read_facts(path: str | Path) -> dict:
     try:
         ckpt = load_checkpoint(path)
     except CheckpointError as e:
-        return broken(path, str(e))
+        return broken(path, e.reason)
     c, meta = ckpt.config, ckpt.meta
     return {
         "version": RECORD_VERSION,
@@ -79,10 +80,39 @@ def read_facts(path: str | Path) -> dict:
 
 
 def broken(path: str | Path, message: str) -> dict:
-    """The record of an unreadable checkpoint: its reason, with the server's path cut out."""
+    """The record of an unreadable checkpoint: its reason, with the server's path cut out,
+    in English ("broken") and, for a reason that remembers its key (vae.i18n.msg), as that
+    key and its parameters ("broken_msg"), so the app can say it in the reader's language."""
+    record = {"version": RECORD_VERSION, "name": Path(path).stem}
+    if isinstance(message, Msg):
+        record["broken_msg"] = msg_record(message)
     for prefix in (f"{path}: ", f"{Path(path).resolve()}: "):
-        message = message.removeprefix(prefix)
-    return {"version": RECORD_VERSION, "name": Path(path).stem, "broken": message}
+        message = str(message).removeprefix(prefix)
+    return {**record, "broken": message}
+
+
+def msg_record(m: Msg) -> dict:
+    """A Msg as JSON: {key, params}, a parameter that is a Msg itself as such a dict."""
+    params = {k: msg_record(v) if isinstance(v, Msg) else str(v) for k, v in m.params.items()}
+    return {"key": m.key, "params": params}
+
+
+def msg_of(record: dict) -> Msg:
+    """The Msg a msg_record() stored."""
+    params = {k: msg_of(v) if isinstance(v, dict) else v for k, v in record["params"].items()}
+    return msg(record["key"], **params)
+
+
+def broken_reason(f: dict) -> str:
+    """Why a model cannot be read: its Msg if the record keeps one (the app shows it in
+    the reader's language), else the English text."""
+    found = f.get("broken_msg")
+    if isinstance(found, dict):
+        try:
+            return msg_of(found)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            pass  # a record of another version of the catalogs: its English words
+    return f["broken"]
 
 
 def set_active_dims(path: str | Path, records: str | Path, active: int) -> None:
@@ -112,7 +142,7 @@ def sort_key(f: dict) -> tuple:
 def short_label(f: dict) -> str:
     """A label that tells models apart at sidebar width: "VAE 2-D β 4 · mnist-vae-2d-beta4"."""
     if f.get("broken"):
-        return f"⚠ {f['name']} (broken)"
+        return msg("app.label.broken", name=f["name"])
     kind = "AE" if f["kind"] == "ae" else "VAE"
     beta = f" β {f['beta']:g}" if f["kind"] == "vae" and f["beta"] != 1.0 else ""
     conv = " conv" if f["arch"] != "mlp" else ""
@@ -120,13 +150,16 @@ def short_label(f: dict) -> str:
 
 
 def loss_line(f: dict) -> str:
-    """The model's test loss in words that fit it: an AE has no ELBO, only a reconstruction."""
+    """The model's test loss in words that fit it: an AE has no ELBO, only a reconstruction.
+    English, remembering its key (vae.i18n.msg): the app shows it in the reader's language."""
     test = f.get("test") or {}
     if "recon" not in test:
-        return "test loss: not recorded"
+        return msg("app.label.loss_unknown")
     if f["kind"] == "ae":
-        return f"test reconstruction loss: {test['recon']:.2f} nats (no KL: an AE has no ELBO)"
-    return (
-        f"test −ELBO: {test['nelbo']:.2f} = {test['recon']:.2f} recon + {test['kl']:.2f} KL "
-        "(nats per image)"
+        return msg("app.label.loss_ae", recon=f"{test['recon']:.2f}")
+    return msg(
+        "app.label.loss_vae",
+        nelbo=f"{test['nelbo']:.2f}",
+        recon=f"{test['recon']:.2f}",
+        kl=f"{test['kl']:.2f}",
     )

@@ -48,6 +48,7 @@ from pathlib import Path
 import torch
 
 from vae.files import atomic_write, write_problem
+from vae.i18n import Msg, msg
 from vae.model import VAE, VAEConfig
 
 FORMAT = "latent-explorer-checkpoint"
@@ -55,7 +56,23 @@ FORMAT_VERSION = 1
 
 
 class CheckpointError(ValueError):
-    """A checkpoint could not be read or written; the message says which file and why."""
+    """A checkpoint could not be read or written; the message says which file and why.
+
+    Raised with `at(path, reason)`: English text ("<path>: <why>") that remembers its key,
+    so the app shows the reason in the reader's language (vae.i18n)."""
+
+    @property
+    def reason(self) -> str:
+        """Why, without the file's path (a vae.i18n.Msg when raised with at())."""
+        first = self.args[0] if self.args else ""
+        if isinstance(first, Msg) and first.key == "errors.checkpoint.at":
+            return first.params["reason"]
+        return str(first)
+
+
+def at(path: str | Path, reason: str) -> Msg:
+    """A CheckpointError's message: the file, then why."""
+    return msg("errors.checkpoint.at", path=str(path), reason=reason)
 
 
 @dataclass
@@ -132,7 +149,9 @@ def save_checkpoint(
     try:
         atomic_write(path, lambda f: f.write(data))  # no temp file left, the old file kept
     except OSError as e:
-        raise CheckpointError(f"{path}: could not write the checkpoint: {write_problem(e)}") from e
+        raise CheckpointError(
+            at(path, msg("errors.checkpoint.write", problem=write_problem(e)))
+        ) from e
     return Path(path)
 
 
@@ -146,14 +165,16 @@ def check_writable(path: str | Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise CheckpointError(f"{path}: cannot write a checkpoint there: {write_problem(e)}") from e
+        raise CheckpointError(
+            at(path, msg("errors.checkpoint.not_writable", problem=write_problem(e)))
+        ) from e
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Load a checkpoint into an eval-mode VAE on the CPU; raise CheckpointError on any problem."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint file")
+        raise CheckpointError(at(path, msg("errors.checkpoint.missing")))
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
@@ -163,28 +184,26 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
         if found:
             raise CheckpointError(
-                f"{path}: refused: the file holds pickled Python objects ({found.group(1)}), "
-                "not plain data; nothing in it was executed"
+                at(path, msg("errors.checkpoint.pickled", found=found.group(1)))
             ) from e
-        raise CheckpointError(f"{path}: corrupt or not a checkpoint (unreadable pickle)") from e
+        raise CheckpointError(at(path, msg("errors.checkpoint.unreadable_pickle"))) from e
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
         raise CheckpointError(
-            f"{path}: corrupt or not a checkpoint ({type(e).__name__}: {e})"
+            at(path, msg("errors.checkpoint.corrupt", error=f"{type(e).__name__}: {e}"))
         ) from e
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a Latent Explorer checkpoint (no '{FORMAT}' marker)")
+        raise CheckpointError(at(path, msg("errors.checkpoint.not_ours", marker=FORMAT)))
     version = payload.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise CheckpointError(
-            f"{path}: checkpoint format version {version!r} is newer than this program "
-            f"reads ({FORMAT_VERSION}); upgrade latent-explorer"
+            at(path, msg("errors.checkpoint.newer", version=repr(version), reads=FORMAT_VERSION))
         )
     try:
         config = VAEConfig.from_dict(payload["config"])
         model = VAE(config)
         model.load_state_dict(payload["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
-        raise CheckpointError(f"{path}: checkpoint does not match its config ({e})") from e
+        raise CheckpointError(at(path, msg("errors.checkpoint.mismatch", error=str(e)))) from e
     model.eval()
     return Checkpoint(
         model=model,

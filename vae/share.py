@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vae.i18n import msg
+
 # Every query key this module owns: the app writes these and only these.
 KEYS = ("model", "plane", "x", "y", "i", "a", "b", "path", "frames", "t", "zoom", "palette", "lang")
 PATHS = ("linear", "spherical")  # = vae.latent.INTERPOLATIONS (not imported: that needs torch)
@@ -81,7 +83,7 @@ def parse_link(
     raw, too_long = _read_params(params, notices)
     model = raw.get("model")
     if model is not None and model not in set(models):
-        notices.append(f"model {_preview(model)} is not one of the models here")
+        notices.append(msg("app.link.model", value=_preview(model)))
         model = None
     pin, index = _read_pin(raw, too_long, notices)
     ends = {}
@@ -89,7 +91,7 @@ def parse_link(
         if key in raw:
             ends[key], error = _pair(raw[key])
             if error:
-                notices.append(f"morph {key.upper()}: {error}")
+                notices.append(msg("app.link.morph_end", end=key.upper(), error=error))
     path = _read_choice(raw, "path", PATHS, notices)
     plane = _read_choice(raw, "plane", PLANES, notices)
     frames, t = _read_frames(raw, notices), _read_t(raw, notices)
@@ -97,7 +99,7 @@ def parse_link(
     if "zoom" in raw:
         zoom, error = _range(raw["zoom"])
         if error:
-            notices.append(f"zoom: {error}")
+            notices.append(msg("app.link.zoom", error=error))
     palette = _read_palette(raw, notices)
     lang = _read_choice(raw, "lang", LANGS, notices)
     view = LinkView(
@@ -121,7 +123,7 @@ def _read_params(
         if not isinstance(value, str):
             value = value[-1] if len(value) else ""
         if len(value) > MAX_CHARS:
-            notices.append(f"{key} is too long ({len(value):,} characters)")
+            notices.append(msg("app.link.too_long", key=key, n=f"{len(value):,}"))
             too_long.add(key)
             continue
         raw[key] = value
@@ -138,15 +140,15 @@ def _read_pin(
         x, x_error = _coordinate(raw.get("x"))
         y, y_error = _coordinate(raw.get("y"))
         if x_error or y_error:
-            notices.append(f"the clicked point: {x_error or y_error}")
+            notices.append(msg("app.link.pin", error=x_error or y_error))
         else:
             pin = (x, y)
     if "i" in raw:
         if pin is None:
             if not pin_given:  # else the pin's own notice says enough
-                notices.append("i (a test digit) needs x and y")
+                notices.append(msg("app.link.index_alone"))
         elif not _INDEX.fullmatch(raw["i"]) or int(raw["i"]) >= MAX_INDEX:
-            notices.append(f"i = {_preview(raw['i'])} is not a test-digit number")
+            notices.append(msg("app.link.index", value=_preview(raw["i"])))
         else:
             index = int(raw["i"])
     return pin, index
@@ -157,7 +159,9 @@ def _read_choice(
 ) -> str | None:
     value = raw.get(key)
     if value is not None and value not in allowed:
-        notices.append(f"{key} {_preview(value)} is not one of {', '.join(allowed)}")
+        notices.append(
+            msg("app.link.choice", key=key, value=_preview(value), allowed=", ".join(allowed))
+        )
         return None
     return value
 
@@ -169,7 +173,7 @@ def _read_frames(raw: dict[str, str], notices: list[str]) -> int | None:
     text = raw["frames"].strip()
     if _INDEX.fullmatch(text) and low <= int(text) <= high:
         return int(text)
-    notices.append(f"frames = {_preview(raw['frames'])} is not a whole number {low}–{high}")
+    notices.append(msg("app.link.frames", value=_preview(raw["frames"]), low=low, high=high))
     return None
 
 
@@ -179,14 +183,17 @@ def _read_t(raw: dict[str, str], notices: list[str]) -> float | None:
     value, error = _coordinate(raw["t"])
     if error is None and 0.0 <= value <= 1.0:
         return value
-    notices.append(f"t = {_preview(raw['t'])} is not a number from 0 to 1")
+    notices.append(msg("app.link.t", value=_preview(raw["t"])))
     return None
 
 
 def _read_palette(raw: dict[str, str], notices: list[str]) -> str | None:
     palette = raw.get("palette")
     if palette is not None and palette not in PALETTES:
-        notices.append(f"palette {_preview(palette)} is not one of {', '.join(PALETTES)}")
+        notices.append(
+            msg("app.link.choice", key="palette", value=_preview(palette),
+                allowed=", ".join(PALETTES))
+        )  # fmt: skip
         return None
     return palette
 
@@ -229,19 +236,19 @@ def format_number(value: float) -> str:
 def _coordinate(text: str | None) -> tuple[float | None, str | None]:
     """(value, None) or (None, why not)."""
     if text is None:
-        return None, "x and y must both be given"
+        return None, msg("app.link.xy_both")
     if not _NUMBER.fullmatch(text.strip()):
-        return None, f"{_preview(text)} is not a number"
+        return None, msg("app.link.not_number", value=_preview(text))
     value = float(text)
     if not math.isfinite(value) or abs(value) > LATENT_LIMIT:
-        return None, f"{_preview(text)} is out of range (|z| ≤ {LATENT_LIMIT:g})"
+        return None, msg("app.link.out_of_range", value=_preview(text), limit=f"{LATENT_LIMIT:g}")
     return value, None
 
 
 def _pair(text: str) -> tuple[tuple[float, float] | None, str | None]:
     parts = text.split(",")
     if len(parts) != 2:
-        return None, f"{_preview(text)} is not two numbers “x,y”"
+        return None, msg("app.link.not_pair", value=_preview(text))
     (x, x_error), (y, y_error) = _coordinate(parts[0]), _coordinate(parts[1])
     if x_error or y_error:
         return None, x_error or y_error
@@ -252,7 +259,7 @@ def _range(text: str) -> tuple[tuple[float, float, float, float] | None, str | N
     """A visible range "x0,x1,y0,y1" -> ((x0, x1, y0, y1), None) or (None, why not)."""
     parts = text.split(",")
     if len(parts) != 4:
-        return None, f"{_preview(text)} is not four numbers “x0,x1,y0,y1”"
+        return None, msg("app.link.not_range", value=_preview(text))
     values = []
     for part in parts:
         value, error = _coordinate(part)
@@ -261,7 +268,7 @@ def _range(text: str) -> tuple[tuple[float, float, float, float] | None, str | N
         values.append(value)
     x0, x1, y0, y1 = values
     if not (x0 < x1 and y0 < y1):
-        return None, f"{_preview(text)} is an empty range (it needs x0 < x1 and y0 < y1)"
+        return None, msg("app.link.empty_range", value=_preview(text))
     return (x0, x1, y0, y1), None
 
 

@@ -13,6 +13,7 @@ import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from vae.datasets import is_known_dataset, known_datasets_text
+from vae.i18n import msg
 
 ARCHS = ("mlp", "conv")
 KINDS = ("vae", "ae")
@@ -48,7 +49,8 @@ class Limit:
 
 
 def setting(default, help: str | None = None, limit: Limit | None = None, **more):
-    """A TrainConfig field with what its flag and form need: help, limit, choices, type."""
+    """A TrainConfig field with what its flag and form need: help (a vae.i18n.msg: English
+    for the CLI, the app shows it in the reader's language), limit, choices, type."""
     return field(default=default, metadata={"help": help, "limit": limit, **more})
 
 
@@ -56,66 +58,54 @@ def setting(default, help: str | None = None, limit: Limit | None = None, **more
 class TrainConfig:
     """One field per CLI flag (`--latent-dim` is `latent_dim`)."""
 
-    dataset: str = setting(
-        "mnist", "mnist, fashion-mnist, folder:PATH (images, a subfolder per class) or npz:PATH"
-    )
-    data_root: str | None = setting(None, "folder with the IDX files (or torchvision's layout)",
+    dataset: str = setting("mnist", msg("training.field.dataset.help"))
+    data_root: str | None = setting(None, msg("training.field.data_root.help"),
                                     type=str)  # fmt: skip
-    download: bool = setting(False, "download with torchvision if missing")
-    latent_dim: int = setting(2, "size of the latent space z", Limit(1, 128))
-    arch: str = setting("mlp", "mlp: fully connected; conv: a small CNN", choices=ARCHS)
-    kind: str = setting(
-        "vae", "vae, or ae: a plain autoencoder, no KL term, for comparison", choices=KINDS
-    )
-    hidden: tuple[int, ...] = setting((256, 256, 128), "MLP hidden widths, input side first")
-    dropout: float = setting(
-        0.0, "dropout on the encoder's hidden layers", Limit(0, 1, hi_open=True)
-    )
-    beta: float = setting(1.0, "weight on the KL term (0: no KL; 1: the ELBO)", Limit(0, 20))
-    epochs: int = setting(12, "passes over the training set", Limit(1, 500))
-    batch_size: int = setting(128, "images per step", Limit(1, 65_536))
-    lr: float = setting(5e-3, "peak AdamW learning rate", Limit(0, 1, lo_open=True))
+    download: bool = setting(False, msg("training.field.download.help"))
+    latent_dim: int = setting(2, msg("training.field.latent_dim.help"), Limit(1, 128))
+    arch: str = setting("mlp", msg("training.field.arch.help"), choices=ARCHS)
+    kind: str = setting("vae", msg("training.field.kind.help"), choices=KINDS)
+    hidden: tuple[int, ...] = setting((256, 256, 128), msg("training.field.hidden.help"))
+    dropout: float = setting(0.0, msg("training.field.dropout.help"), Limit(0, 1, hi_open=True))
+    beta: float = setting(1.0, msg("training.field.beta.help"), Limit(0, 20))
+    epochs: int = setting(12, msg("training.field.epochs.help"), Limit(1, 500))
+    batch_size: int = setting(128, msg("training.field.batch_size.help"), Limit(1, 65_536))
+    lr: float = setting(5e-3, msg("training.field.lr.help"), Limit(0, 1, lo_open=True))
     # linear warm-up, then cosine decay to lr * 0.02
-    warmup_epochs: float = setting(0.3, "epochs of linear learning-rate warm-up", Limit(0, 500))
-    weight_decay: float = setting(0.0, "AdamW's decoupled weight decay", Limit(0, 10))
+    warmup_epochs: float = setting(0.3, msg("training.field.warmup_epochs.help"), Limit(0, 500))
+    weight_decay: float = setting(0.0, msg("training.field.weight_decay.help"), Limit(0, 10))
     # 0.99 adapts faster than 0.999
-    adam_beta2: float = setting(0.99, "Adam's second-moment decay",
+    adam_beta2: float = setting(0.99, msg("training.field.adam_beta2.help"),
                                 Limit(0, 1, lo_open=True, hi_open=True))  # fmt: skip
-    ema: float = setting(0.0, "moving-average decay of the saved weights (0 = off)",
+    ema: float = setting(0.0, msg("training.field.ema.help"),
                          Limit(0, 1, hi_open=True))  # fmt: skip
-    augment_shift: int = setting(0, "shift training images by up to this many pixels", Limit(0, 4))
+    augment_shift: int = setting(0, msg("training.field.augment_shift.help"), Limit(0, 4))
     # An extra encoder-only loss on copies shifted by up to this many pixels (the decoder
     # never learns from them; see VAE.encoder_loss): regularizes the encoder, which
     # overfits the 24,680 MNIST images here far more than the decoder does.
-    encoder_shift: int = setting(
-        0, "also train the encoder alone on copies shifted by up to this many pixels", Limit(0, 4)
-    )
+    encoder_shift: int = setting(0, msg("training.field.encoder_shift.help"), Limit(0, 4))
     # Test metrics after each epoch but the last on this many of the test images (a fixed
     # seeded subset, the snapshot images first); 0 = all. The last epoch's use them all.
-    eval_images: int = setting(
-        2000,
-        "test images scored after each epoch but the last (0: all; the last: all)",
-        Limit(0, 1_000_000),
-    )
-    seed: int = setting(0, "seed of every random draw")
+    eval_images: int = setting(2000, msg("training.field.eval_images.help"), Limit(0, 1_000_000))
+    seed: int = setting(0, msg("training.field.seed.help"))
     # Runs are reproducible per device; a GPU draws other random numbers than the CPU, so
     # weights differ across them.
-    device: str = setting("auto", "where to train; auto: cuda, else mps, else cpu", choices=DEVICES)
+    device: str = setting("auto", msg("training.field.device.help"), choices=DEVICES)
     limit_batches: int | None = setting(
-        None, "batches per epoch (for quick tests)", Limit(1, math.inf), type=int
+        None, msg("training.field.limit_batches.help"), Limit(1, math.inf), type=int
     )
-    out: str = setting("checkpoints/vae.pt", "checkpoint path to write")
-    resume: str | None = setting(None, "checkpoint to continue from (same model config)", type=str)
+    out: str = setting("checkpoints/vae.pt", msg("training.field.out.help"))
+    resume: str | None = setting(None, msg("training.field.resume.help"), type=str)
 
     def __post_init__(self) -> None:
         if not is_known_dataset(self.dataset):
-            raise ValueError(f"dataset must be {known_datasets_text()}")
+            raise ValueError(msg("errors.config.dataset", known=known_datasets_text()))
         for f in fields(self):
             problem = check(f.name, getattr(self, f.name))
             if problem:
                 raise ValueError(problem)
         if self.warmup_epochs > self.epochs:
-            raise ValueError("warmup_epochs must be in [0, epochs]")
+            raise ValueError(msg("errors.config.warmup"))
         self.model_config()  # validates latent_dim, arch, kind, hidden
 
     def model_config(self):
@@ -162,9 +152,9 @@ def check(name: str, value) -> str | None:
     meta = FIELDS[name].metadata
     choices, limit = meta.get("choices"), meta.get("limit")
     if choices and value not in choices:
-        return f"{name} must be one of {choices}, got {value!r}"
+        return msg("errors.config.choice", name=name, choices=str(choices), value=repr(value))
     if limit is not None and value is not None and value not in limit:
-        return f"{name} must be in {limit_text(name)}, got {value!r}"
+        return msg("errors.config.limit", name=name, limit=limit_text(name), value=repr(value))
     return None
 
 

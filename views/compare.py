@@ -456,7 +456,7 @@ def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> N
     pair = pick_pair(models, folder, dataset)
     if pair is None:
         return
-    words = item_words(loaders.facts_of(pair[0])["dataset"])
+    words = item_words(loaders.facts_of(pair[0])["dataset"], i18n.lang())
     if st.session_state.get("cmp_pair") != pair:
         st.session_state.cmp_pair = pair  # another pair: a z pinned in the old one is stale
         st.session_state.cmp_pin = None

@@ -27,7 +27,7 @@ MODES = {"draw": "digit.mode.draw", "upload": "digit.mode.upload"}  # the input'
 
 def words_of(path: str) -> ItemWords:
     """What this model's images are called ("digit", "item", ...): vae.datasets owns the words."""
-    return item_words(loaders.facts_of(path)["dataset"])
+    return item_words(loaders.facts_of(path)["dataset"], i18n.lang())
 
 
 def blank_message(words: ItemWords) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 from vae import latent_size
 from vae.datasets import dataset_title, item_words
 
-from . import loaders
+from . import i18n, loaders
 from .config import checkpoints
 from .i18n import t
 
@@ -56,7 +56,7 @@ def latent_size_tab(models: list[str], dataset: str = "mnist") -> None:
         folder = checkpoints().name
         st.info(t("size.empty.text", title=dataset_title(shown), dataset=shown, folder=folder))
         return
-    words = item_words(shown)
+    words = item_words(shown, i18n.lang())
     paths = {Path(p).stem: p for p in models}
     for row in rows:
         row["active dims"] = active_dims(paths[row["model"]])

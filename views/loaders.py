@@ -8,6 +8,7 @@ without it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import shutil
@@ -15,11 +16,23 @@ import threading
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vae import attributes, blobs, bundle, catalog, jsbundle
 from vae.files import mtime
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
+from .i18n import t
+
+
+def spinner(text: str):
+    """A spinner in the session's language while a slow loader runs (st.cache_*'s own
+    show_spinner text is fixed once per server, so the cached functions below show none and
+    their public names wrap them in this). Shown only after half a second, so a value
+    already cached shows nothing; none in a thread without a session (warm_placer)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return contextlib.nullcontext()
+    return st.spinner(text)
 
 
 def register(name: str, folder: str, script: str, style: str | None = None, **options):
@@ -81,11 +94,16 @@ def facts_of(path: str) -> dict:
     return facts(path, mtime(path))
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def checkpoint(path: str, mtime: float):
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _checkpoint(path: str, mtime: float):
     from vae.checkpoint import load_checkpoint
 
     return load_checkpoint(path)
+
+
+def checkpoint(path: str, mtime: float):
+    with spinner(t("app.loading.model")):
+        return _checkpoint(path, mtime)
 
 
 def checkpoint_of(path: str):
@@ -93,11 +111,16 @@ def checkpoint_of(path: str):
     return checkpoint(path, mtime(path))
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
-def splits(name: str):
+@st.cache_resource(show_spinner=False)
+def _splits(name: str):
     from vae.data import load_splits
 
     return load_splits(name)
+
+
+def splits(name: str):
+    with spinner(t("app.loading.dataset")):
+        return _splits(name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -106,9 +129,9 @@ def map_bundle(path: str, mtime: float, method: str) -> bundle.MapBundle:
     found = bundle.read_bundle(STATIC, path, method)
     if found is not None:
         return found
-    ckpt = checkpoint(path, mtime)
-    with st.spinner("Encoding the test set for the map…"):
-        data = splits(ckpt.meta.get("dataset", "mnist"))
+    ckpt = _checkpoint(path, mtime)
+    with spinner(t("app.loading.map")):
+        data = _splits(ckpt.meta.get("dataset", "mnist"))
         built = bundle.build_bundle(ckpt, data, path, STATIC, method)
     if built.active_dims is not None:
         catalog.set_active_dims(path, RECORDS, built.active_dims)
@@ -132,15 +155,20 @@ def arith_of(map_bundle: bundle.MapBundle) -> dict:
     return arith(b.mu, b.images, b.points, b.sprite_columns, len(b.classes))
 
 
-@st.cache_resource(show_spinner="Encoding the test set…", max_entries=4)
-def encoded(path: str, mtime: float) -> dict:
-    """mu (N, d), logvar (N, d) or None, labels (N,) of the model's test set."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _encoded(path: str, mtime: float) -> dict:
     from vae import latent
 
-    ckpt = checkpoint(path, mtime)
-    data = splits(ckpt.meta.get("dataset", "mnist"))
+    ckpt = _checkpoint(path, mtime)
+    data = _splits(ckpt.meta.get("dataset", "mnist"))
     enc = latent.encode_images(ckpt.model, data.test.float_images())
     return {"mu": enc.mu, "logvar": enc.logvar, "labels": data.test.labels.numpy()}
+
+
+def encoded(path: str, mtime: float) -> dict:
+    """mu (N, d), logvar (N, d) or None, labels (N,) of the model's test set."""
+    with spinner(t("app.loading.encoding")):
+        return _encoded(path, mtime)
 
 
 def encoded_of(path: str) -> dict:
@@ -153,7 +181,7 @@ def plane(path: str, mtime: float, method: str):
     user's digit on the map and to decode a grid over it."""
     from vae import projection
 
-    mu = encoded(path, mtime)["mu"]
+    mu = _encoded(path, mtime)["mu"]
     return projection.make_plane(mu, method, cache=STATIC / "projections", checkpoint=path)
 
 
@@ -169,7 +197,7 @@ def placer(path: str, mtime: float, method: str, points: str):
     from vae import planes
 
     xy = blobs.read_points((STATIC / points).read_bytes())[0]
-    return planes.placer(method, encoded(path, mtime)["mu"], xy)
+    return planes.placer(method, _encoded(path, mtime)["mu"], xy)
 
 
 def placer_of(path: str, map_bundle: bundle.MapBundle):
@@ -193,14 +221,14 @@ _WARMING: set = set()
 _WARMING_LOCK = threading.Lock()
 
 
-@st.cache_data(show_spinner="Measuring what the model generates…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def prior_coverage(path: str, mtime: float, mass: float, samples: int) -> dict:
     """vae.latent.prior_coverage of a model on its test set (the Compare tab's figures)."""
     from vae import latent
 
-    ckpt = checkpoint(path, mtime)
-    enc = encoded(path, mtime)
-    data = splits(ckpt.meta.get("dataset", "mnist"))
+    ckpt = _checkpoint(path, mtime)
+    enc = _encoded(path, mtime)
+    data = _splits(ckpt.meta.get("dataset", "mnist"))
     x = data.test.float_images().numpy()
     return latent.prior_coverage(
         ckpt.model, x, enc["labels"], enc["mu"], len(data.classes), mass, samples
@@ -208,7 +236,8 @@ def prior_coverage(path: str, mtime: float, mass: float, samples: int) -> dict:
 
 
 def prior_figures(path: str, mass: float, samples: int) -> dict:
-    return prior_coverage(path, mtime(path), mass, samples)
+    with spinner(t("app.loading.prior")):
+        return prior_coverage(path, mtime(path), mass, samples)
 
 
 @st.cache_resource(show_spinner=False)
@@ -217,10 +246,15 @@ def replay_component():
     return register("replay", "replay", "replay.js", "replay.css")
 
 
-@st.cache_resource(show_spinner="Reading the training snapshots…", max_entries=8)
-def replay(path: str, mtime: float) -> dict | None:
-    """The model's replay file and figures (vae/replay.py), or None without snapshots."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _replay(path: str, mtime: float) -> dict | None:
     from vae.replay import write_replay
 
-    snapshots = checkpoint(path, mtime).meta.get("snapshots")
+    snapshots = _checkpoint(path, mtime).meta.get("snapshots")
     return write_replay(STATIC, snapshots) if snapshots else None
+
+
+def replay(path: str, mtime: float) -> dict | None:
+    """The model's replay file and figures (vae/replay.py), or None without snapshots."""
+    with spinner(t("app.loading.replay")):
+        return _replay(path, mtime)

@@ -21,9 +21,12 @@ from pathlib import Path
 import streamlit as st
 
 from vae import bundle, planes
+from vae.i18n import msg
 from vae.projection import TITLES
 
+from . import i18n
 from .config import ROOT, STATIC
+from .i18n import t
 from .training import current_job
 
 
@@ -43,7 +46,7 @@ class Computation:
     log: object  # its stderr, a temporary file
     started: float = field(default_factory=time.time)
 
-    def failure(self) -> str | None:
+    def failure(self) -> str | None:  # the child's words (English, as they are), or ours
         """Why it ended without the planes (its last words), or None while it runs or if it
         succeeded."""
         rc = self.proc.poll()
@@ -51,7 +54,7 @@ class Computation:
             return None
         self.log.seek(0)
         lines = self.log.read().decode(errors="replace").strip().splitlines()
-        return lines[-1] if lines else f"the process exited with code {rc}"
+        return lines[-1] if lines else msg("app.planes.exited", code=rc)
 
 
 @st.cache_resource(show_spinner=False)
@@ -91,28 +94,20 @@ def pending(path: str, method: str) -> None:
     title = TITLES[method]
     name = Path(path).name
     if training_computes(path):
-        st.info(
-            f"**The {title} map of {name} is not ready yet.** The training process is "
-            "computing its t-SNE and UMAP planes now that the last epoch is done (about a "
-            "minute each on this machine). This page shows the map as soon as it is there; "
-            "meanwhile, pick PCA above: it needs no computing.",
-            icon=":material/hourglass_top:",
-        )
+        waiting = t("app.planes.by_training", title=title, name=name)
+        st.info(waiting, icon=":material/hourglass_top:")
     else:
         job = computation(path)
         problem = job.failure()
         if problem:
-            st.error(f"Could not compute the {title} plane of {name}: {problem}")
-            if st.button("Try again", key="plane_retry"):
+            st.error(t("app.planes.failed", title=title, name=name, problem=i18n.shown(problem)))
+            if st.button(t("app.planes.retry"), key="plane_retry"):
                 computations().pop(path, None)
                 st.rerun()
             return
         since = time.strftime("%H:%M:%S", time.localtime(job.started))
         st.info(
-            f"**The {title} map of {name} is not ready yet.** This server is computing its "
-            f"t-SNE and UMAP planes in the background (started {since}; about a minute each "
-            "on this machine), once for everyone. This page shows the map as soon as it is "
-            "there; meanwhile, pick PCA above: it needs no computing.",
+            t("app.planes.by_server", title=title, name=name, since=since),
             icon=":material/hourglass_top:",
         )
     wait(path, method)

@@ -15,6 +15,7 @@ from vae.datasets import DATASETS, dataset_title
 
 from . import i18n, loaders, state, training
 from .config import STATIC, checkpoints
+from .i18n import t
 
 
 def main_model(paths: list[str], dataset: str) -> str:
@@ -31,7 +32,7 @@ def grouped(models: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
     broken = {}
     for path in sorted(models, key=lambda p: catalog.sort_key(facts[p])):
         if facts[path]["broken"]:
-            broken[Path(path).name] = facts[path]["broken"]
+            broken[Path(path).name] = catalog.broken_reason(facts[path])
         else:
             groups.setdefault(facts[path]["dataset"], []).append(path)
     return groups, broken
@@ -46,33 +47,29 @@ def on_dataset() -> None:
 
 def pick_model(groups: dict[str, list[str]], broken: dict[str, str]) -> dict | None:
     """The dataset and checkpoint pickers; the facts of the chosen model, or None."""
-    st.sidebar.header("Model")
+    st.sidebar.header(t("app.sidebar.model"))
     if not groups:
-        st.sidebar.error(
-            f"No readable checkpoints in {checkpoints().name}/. Train one below or with "
-            "`vae-train`."
-        )
+        st.sidebar.error(t("app.sidebar.no_models", folder=checkpoints().name))
         show_broken(broken)
         return None
     facts = loaders.facts_of(st.session_state.model_path)
     st.session_state.dataset = facts["dataset"]
     names = [d for d in DATASETS if d in groups] + [d for d in groups if d not in DATASETS]
     st.sidebar.radio(
-        "Dataset",
+        t("app.sidebar.dataset"),
         names,
         key="dataset",
         horizontal=True,
         on_change=on_dataset,
         format_func=dataset_title,
-        help="Models are grouped by the data they were trained on.",
+        help=t("app.sidebar.dataset_help"),
     )
     st.sidebar.selectbox(
-        "Checkpoint",
+        t("app.sidebar.checkpoint"),
         groups[st.session_state.dataset],
         key="model_path",
-        format_func=lambda p: catalog.short_label(loaders.facts_of(p)),
-        help="Every .pt file in checkpoints/, by kind and latent size. The shipped model is "
-        "mnist-vae-2d.pt.",
+        format_func=lambda p: i18n.shown(catalog.short_label(loaders.facts_of(p))),
+        help=t("app.sidebar.checkpoint_help"),
     )
     new_model_note(groups)
     facts = loaders.facts_of(st.session_state.model_path)
@@ -94,26 +91,36 @@ def new_model_note(groups: dict[str, list[str]]) -> None:
         return
     f = loaders.facts_of(listed[0])
     st.sidebar.caption(
-        f"New on this server: {catalog.short_label(f)} ({dataset_title(f['dataset'])}), "
-        "trained from this page."
+        t(
+            "app.sidebar.new_model",
+            label=i18n.shown(catalog.short_label(f)),
+            dataset=dataset_title(f["dataset"]),
+        )
     )
 
 
 def details(f: dict) -> str:
+    """The chosen model in a few lines, in the session's language."""
     images = f.get("train_images")
     trained = (
-        f"{images:,} images, {f.get('epochs', '?')} epochs" if isinstance(images, int) else "?"
+        t("app.details.images", images=f"{images:,}", epochs=f.get("epochs", "?"))
+        if isinstance(images, int)
+        else "?"
     )
+    kind = t("app.details.kind_ae") if f["kind"] == "ae" else "VAE"
+    layers = " → ".join(str(h) for h in [*f["hidden"], f["latent_dim"]])
+    network = f"{kind}, {f['arch'].upper()} {layers}" + (
+        f", β = {f['beta']:g}" if f["kind"] == "vae" else ""
+    )
+    early = t("app.details.stopped_early") if f.get("interrupted") else ""
     rows = [
         f"**{f['name']}**",
-        f"{'plain autoencoder' if f['kind'] == 'ae' else 'VAE'}, {f['arch'].upper()} "
-        f"{' → '.join(str(h) for h in f['hidden'])} → {f['latent_dim']}"
-        + (f", β = {f['beta']:g}" if f["kind"] == "vae" else ""),
-        f"trained on {trained}" + (" (stopped early)" if f.get("interrupted") else ""),
-        catalog.loss_line(f),
+        network,
+        t("app.details.trained", trained=trained, early=early),
+        i18n.shown(catalog.loss_line(f)),
     ]
     if f.get("created"):
-        rows.append(f"created {readable_time(f['created'])}")
+        rows.append(t("app.details.created", time=readable_time(f["created"])))
     return "\n".join(f"- {r}" for r in rows)
 
 
@@ -126,38 +133,35 @@ def readable_time(iso: str) -> str:
 
 def show_broken(broken: dict[str, str]) -> None:
     for name, reason in broken.items():
-        st.sidebar.warning(f"**{name}** cannot be read: {reason}", icon=":material/error:")
+        st.sidebar.warning(
+            t("app.sidebar.broken", name=name, reason=i18n.shown(reason)), icon=":material/error:"
+        )
 
 
 def share_view(path: str, bundle: MapBundle) -> None:
-    st.sidebar.header("Share")
-    st.sidebar.caption(
-        "The address bar always holds this view (model, plane, clicked point, morph, zoom, "
-        "colours): "
-        "copy it to share what you see."
-    )
+    st.sidebar.header(t("app.share.header"))
+    st.sidebar.caption(t("app.share.link"))
     columns = "index, label, class, μ" + (", σ" if bundle.sigma else "")
     st.sidebar.download_button(
-        "Latent coordinates (CSV)",
+        t("app.share.csv"),
         lambda: latent_csv(bundle),
         f"{Path(path).stem}-latent.csv",
         "text/csv",
         key="dl_latent_csv",
         on_click="ignore",
-        help=f"Every test image encoded by this model, one row each: {columns} per dimension.",
+        help=t("app.share.csv_help", columns=columns),
     )
     if bundle.decoder is not None:
         # read now: Streamlit runs the download's callable later, outside this session
         palette, lang = state.palette(), i18n.lang()
         st.sidebar.download_button(
-            "The explorer as one HTML file",
+            t("app.share.html"),
             lambda: explorer_page(path, bundle, palette, lang),
             f"{Path(path).stem}-explorer.html",
             "text/html",
             key="dl_explorer",
             on_click="ignore",
-            help="This model's map, hover and click decoding and the morph slider in one file "
-            "that works offline in any browser: no Python, no network (under 3 MB).",
+            help=t("app.share.html_help"),
         )
 
 
@@ -188,9 +192,8 @@ def sidebar(models: list[str]) -> dict | None:
         i18n.choose()
     facts = pick_model(groups, broken)
     st.sidebar.toggle(
-        "Colour-blind-safe colours",
+        t("app.sidebar.colour_blind"),
         key="colour_blind",
-        help="The ten classes in colours told apart with any colour vision (Okabe and Ito's "
-        "eight and two more), on the map and its legend; kept in the link (palette=cb).",
+        help=t("app.sidebar.colour_blind_help"),
     )
     return facts

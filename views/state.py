@@ -15,6 +15,7 @@ import streamlit as st
 from vae import share
 from vae.bundle import MapBundle
 from vae.files import mtime
+from vae.i18n import msg
 
 from . import i18n
 from .config import DEFAULT_NAME, checkpoints
@@ -85,7 +86,7 @@ def read_link(usable: list[str], broken: dict[str, str]) -> None:
     by_name = {Path(p).name: p for p in usable}
     view, notices = share.parse_link(st.query_params.to_dict(), list(by_name) + list(broken))
     if view.model in broken:
-        notices.append(f"the model {view.model} cannot be read ({broken[view.model]})")
+        notices.append(msg("app.link.broken", model=view.model, reason=broken[view.model]))
     elif view.model:
         st.session_state.model_path = by_name[view.model]
     st.session_state.map_model = st.session_state.model_path  # so the linked points are kept
@@ -98,9 +99,7 @@ def read_link(usable: list[str], broken: dict[str, str]) -> None:
             st.session_state.projection = view.plane
         else:
             name = Path(st.session_state.model_path).name
-            notices.append(
-                f"plane {view.plane} is for models of more than 2 dimensions; {name} has {dims}"
-            )
+            notices.append(msg("app.link.plane", plane=view.plane, name=name, dims=dims))
     if view.zoom:
         st.session_state.zoom = list(view.zoom)
     if view.palette == "cb":
@@ -168,7 +167,8 @@ def palette() -> str:
 
 def link_notice() -> None:
     if st.session_state.link_notice:
+        notices = [i18n.shown(n) for n in st.session_state.link_notice]
         st.warning(
-            "Parts of this link were ignored: " + "; ".join(st.session_state.link_notice) + ".",
+            i18n.t("app.link.ignored", notices=i18n.t("app.link.separator").join(notices)),
             icon=":material/link_off:",
         )

@@ -15,7 +15,9 @@ import streamlit as st
 from vae import train_config
 from vae.datasets import dataset_title, is_known_dataset
 
+from . import i18n
 from .config import checkpoints
+from .i18n import t
 
 MAP_MIN_LATENT = 2  # the map needs a plane: a 1-D model is trained with vae-train only
 
@@ -37,21 +39,32 @@ def mine(job) -> bool:
     return job.owner == st.session_state.session_id
 
 
-def setting_input(label: str, name: str, problems: list[str], step: float | None = None):
+# The form's fields: TrainConfig's name -> the catalog key of its label (their help is in the
+# field's metadata, a key of its own: vae/train_config.py)
+LABELS = {
+    "epochs": "training.field.epochs.label",
+    "latent_dim": "training.field.latent_dim.label",
+    "arch": "training.field.arch.label",
+    "kind": "training.field.kind.label",
+    "beta": "training.field.beta.label",
+}
+
+
+def setting_input(name: str, problems: list[str], step: float | None = None):
     """A number box for TrainConfig's field `name` with its default and help (declared once,
     in vae/train_config.py). A value outside the field's limit adds a message to
     `problems` (the box itself takes any number, so the message can say what the limit is)."""
     kind = int if train_config.is_integer(name) else float
+    label, limit = t(LABELS[name]), train_config.limit_text(name)
     value = st.number_input(
         label,
         value=kind(train_config.DEFAULTS[name]),
         step=None if step is None else kind(step),
         key=f"train_{name}",
-        help=f"{train_config.help_of(name)}; {train_config.limit_text(name)}",
+        help=t("training.form.help", help=i18n.shown(train_config.help_of(name)), limit=limit),
     )
-    problem = train_config.check(name, value)
-    if problem:
-        problems.append(f"{label}: {problem.removeprefix(name + ' ')}.")
+    if train_config.check(name, value):  # a number box: only its limit can be broken
+        problems.append(t("training.form.limit", label=label, limit=limit, value=repr(value)))
     return kind(value)
 
 
@@ -62,15 +75,20 @@ def start(settings: dict) -> None:
         cfg = train_config.TrainConfig(**settings)  # the default recipe otherwise, as vae-train's
         jobs.start(cfg, checkpoints(), st.session_state.session_id)
     except (ValueError, RuntimeError) as e:
-        st.session_state.train_error = str(e)
+        st.session_state.train_error = e  # shown in the reader's language (i18n.shown)
     else:
         st.session_state.train_error = None
 
 
-def choice(label: str, name: str) -> str:
+def choice(name: str) -> str:
     """A select box of TrainConfig's choices for `name`, with its help."""
     options = list(train_config.FIELDS[name].metadata["choices"])
-    return st.selectbox(label, options, key=f"train_{name}", help=train_config.help_of(name))
+    return st.selectbox(
+        t(LABELS[name]),
+        options,
+        key=f"train_{name}",
+        help=i18n.shown(train_config.help_of(name)),
+    )
 
 
 @st.fragment
@@ -82,36 +100,30 @@ def training_form() -> None:
     # Plain widgets, not st.form: Enter in a number box must not start a run.
     problems: list[str] = []
     settings = {
-        "epochs": setting_input("Epochs", "epochs", problems),
-        "latent_dim": setting_input("Latent size", "latent_dim", problems),
-        "arch": choice("Architecture", "arch"),
-        "kind": choice("Kind", "kind"),
-        "beta": setting_input("β (weight on KL)", "beta", problems, step=0.5),
+        "epochs": setting_input("epochs", problems),
+        "latent_dim": setting_input("latent_dim", problems),
+        "arch": choice("arch"),
+        "kind": choice("kind"),
+        "beta": setting_input("beta", problems, step=0.5),
         "dataset": dataset,
     }
     if settings["latent_dim"] < MAP_MIN_LATENT:
-        problems.append(
-            f"Latent size: at least {MAP_MIN_LATENT} here, since the map shows a plane "
-            "(vae-train trains a 1-D model)."
-        )
+        problems.append(t("training.form.min_latent", n=MAP_MIN_LATENT))
     for problem in problems:
         st.error(problem)
-    st.caption(f"Trains on {dataset_title(dataset)} (the dataset picked above).")
-    if st.button("Start training", key="train_start", disabled=busy or bool(problems),
+    st.caption(t("training.form.dataset", dataset=dataset_title(dataset)))
+    if st.button(t("training.form.start"), key="train_start", disabled=busy or bool(problems),
                  type="primary"):  # fmt: skip
         start(settings)
         st.rerun(scope="app")  # the progress below is another fragment: draw both anew
     if st.session_state.get("train_error"):
-        st.error(st.session_state.train_error)
+        st.error(i18n.shown(st.session_state.train_error))
 
 
 def progress() -> None:
     job = current_job()
     if job is None or (job.finished and not mine(job)):
-        st.caption(
-            "Trains on this server in a separate, low-priority process (~2 s per epoch "
-            "for an MLP). The new model appears in the picker when done."
-        )
+        st.caption(t("training.progress.idle"))
     elif job.finished:
         finished(job)
     else:
@@ -126,15 +138,15 @@ def running() -> None:
     if job is None or job.finished:
         st.rerun(scope="app")
     name = Path(job.config.out).name
-    who = "" if mine(job) else " (started in another session)"
+    who = "" if mine(job) else t("training.progress.other_session")
     if job.status == "planes":  # trained and saved; vae/jobs.py compute_planes
-        text = f"Trained {name}{who}; computing its t-SNE and UMAP maps (about a minute each)…"
-        st.progress(1.0, text=text)
+        st.progress(1.0, text=t("training.progress.planes", name=name, who=who))
     else:
-        st.progress(job.fraction, text=f"Training {name}{who}: epoch {job.epoch}/{job.epochs}")
+        text = t("training.progress.epoch", name=name, who=who, epoch=job.epoch, epochs=job.epochs)
+        st.progress(job.fraction, text=text)
     if job.status == "stopping":
-        st.caption("Stopping: the model is saved as it is now…")
-    elif mine(job) and st.button("Stop", key="train_stop"):
+        st.caption(t("training.progress.stopping"))
+    elif mine(job) and st.button(t("training.progress.stop"), key="train_stop"):
         job.stop()
         st.rerun(scope="fragment")  # no second press: the caption above says it is in hand
     chart(job)
@@ -143,10 +155,11 @@ def running() -> None:
 def finished(job) -> None:
     name = Path(job.config.out).name
     if job.status == "failed":
-        st.error(f"Training failed: {job.error}")
+        st.error(t("training.progress.failed", error=i18n.shown(job.error)))
+    elif job.status == "done":
+        st.success(t("training.progress.done", name=name))
     else:
-        verb = "Finished" if job.status == "done" else "Stopped early; saved"
-        st.success(f"{verb}: {name}. Pick it in the model list above.")
+        st.success(t("training.progress.stopped", name=name))
     chart(job)
 
 
@@ -156,17 +169,16 @@ def chart(job) -> None:
     import altair as alt
     import pandas as pd
 
+    train, test = t("training.chart.train"), t("training.chart.test")  # the legend's words
     if job.history:
-        rows = [
-            {"epoch": h["epoch"], "loss": h["train"]["loss"], "set": "train"} for h in job.history
-        ]
-        rows += [
-            {"epoch": h["epoch"], "loss": h["test"]["nelbo"], "set": "test"} for h in job.history
-        ]
-        x = alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, tickCount=4))
+        history = job.history
+        rows = [{"epoch": h["epoch"], "loss": h["train"]["loss"], "set": train} for h in history]
+        rows += [{"epoch": h["epoch"], "loss": h["test"]["nelbo"], "set": test} for h in history]
+        title = t("training.chart.epoch")
+        x = alt.X("epoch:Q", title=title, axis=alt.Axis(tickMinStep=1, tickCount=4))
     elif job.recent:
-        rows = [{"epoch": r["step"], "loss": r["loss"], "set": "train"} for r in job.recent]
-        x = alt.X("epoch:Q", title="epoch (running)", axis=alt.Axis(tickCount=4))
+        rows = [{"epoch": r["step"], "loss": r["loss"], "set": train} for r in job.recent]
+        x = alt.X("epoch:Q", title=t("training.chart.running"), axis=alt.Axis(tickCount=4))
     else:
         return
     chart = (
@@ -176,7 +188,7 @@ def chart(job) -> None:
             x=x,
             y=alt.Y(
                 "loss:Q",
-                title="−ELBO (nats)",
+                title=t("training.chart.loss"),
                 scale=alt.Scale(zero=False),
                 axis=alt.Axis(tickCount=4),
             ),
@@ -193,6 +205,6 @@ def training() -> None:
     job = current_job()
     # open while a run goes (anyone may watch it), and for the session that started it
     shown = job is not None and (not job.finished or mine(job))
-    with st.sidebar.expander("Train a new model", expanded=shown):
+    with st.sidebar.expander(t("training.form.title"), expanded=shown):
         training_form()
         progress()

@@ -25,7 +25,7 @@ from vae.datasets import item_words
 from vae.files import mtime
 from vae.projection import METHODS, TITLES
 
-from .. import compare, loaders, plane_status
+from .. import compare, i18n, loaders, plane_status
 from .. import latent_size as size_tab
 from ..config import STATIC
 from ..i18n import t
@@ -211,7 +211,7 @@ def ae_vs_vae_live(pair: tuple[str, str]) -> None:
         if found is None:
             return
         side[which] = found
-    words = item_words(side["a"]["facts"]["dataset"])
+    words = item_words(side["a"]["facts"]["dataset"], i18n.lang())
     cols = st.columns(2, gap="medium")
     for col, which in zip(cols, "ab", strict=True):
         s = side[which]
