@@ -126,7 +126,7 @@ def pick_pair(models: list[str], folder: Path, dataset: str = "mnist") -> tuple[
         list(PRESETS),
         key="cmp_preset",
         horizontal=True,
-        format_func=lambda p: t(PRESET_TEXTS[p]),
+        format_func={p: t(PRESET_TEXTS[p]) for p in PRESETS}.get,  # bound now (see i18n)
     )
     names = PRESETS[preset]
     if names is not None:

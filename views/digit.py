@@ -274,7 +274,7 @@ def your_digit(path: str, bundle: MapBundle) -> None:
             key="digit_mode",
             horizontal=True,
             label_visibility="collapsed",
-            format_func=lambda m: t(MODES[m]),
+            format_func={m: t(text) for m, text in MODES.items()}.get,  # bound now (see i18n)
         )
         (from_drawing if mode == "draw" else from_upload)(path, bundle)
     with right:

@@ -31,7 +31,12 @@ def in_link() -> str | None:
 
 
 def t(key: str, /, **params) -> str:
-    """The text of key in the session's language (vae/i18n.py: keys and templates)."""
+    """The text of key in the session's language (vae/i18n.py: keys and templates).
+
+    Call it while the page runs: a widget's format_func gets a dict of texts made now
+    (`{v: t(...) for v in options}.get`), not a lambda calling t, since Streamlit (and its
+    AppTest) may call format_func later, outside the session, where the language is unknown.
+    """
     return i18n.text(key, lang(), **params)
 
 

@@ -64,11 +64,13 @@ def pick_model(groups: dict[str, list[str]], broken: dict[str, str]) -> dict | N
         format_func=dataset_title,
         help=t("app.sidebar.dataset_help"),
     )
+    paths = groups[st.session_state.dataset]
+    labels = {p: i18n.shown(catalog.short_label(loaders.facts_of(p))) for p in paths}
     st.sidebar.selectbox(
         t("app.sidebar.checkpoint"),
-        groups[st.session_state.dataset],
+        paths,
         key="model_path",
-        format_func=lambda p: i18n.shown(catalog.short_label(loaders.facts_of(p))),
+        format_func=labels.get,  # bound now: Streamlit may call it outside the session
         help=t("app.sidebar.checkpoint_help"),
     )
     new_model_note(groups)

@@ -424,7 +424,9 @@ def dims_live(paths: tuple[str, ...]) -> None:
     left, right = st.columns(2)
     path = left.radio(
         t("lesson_models.dims.pick_model"), paths, key="lm_dims_model", horizontal=True,
-        format_func=lambda p: t("lesson_models.dims.model", d=loaders.facts_of(p)["latent_dim"]),
+        format_func={
+            p: t("lesson_models.dims.model", d=loaders.facts_of(p)["latent_dim"]) for p in paths
+        }.get,
     )  # fmt: skip
     method = right.radio(
         t("lesson_models.dims.pick_plane"), METHODS, key="lm_dims_plane", horizontal=True,
