@@ -23,11 +23,14 @@ MAIN = '[data-testid="stMainBlockContainer"]'
 TITLE = f"{MAIN} h1"
 TAB = '[data-testid="stTabs"] [role="tab"]'
 # Latin words a Chinese page may show (lower case): the names the lecture keeps, the
-# datasets, formats and units, the other language's own name on the language switch.
+# datasets, formats and units, the other language's own name on the language switch, the
+# names of symbols (morph ends A/B, arithmetic slots A/B/C, the walk's step s), slerp (after
+# its Chinese name, as the lecture names methods) and the README a caption points to.
 ALLOWED = {
     "vae", "ae", "kl", "bce", "elbo", "pca", "t-sne", "umap", "mnist", "fashion-mnist",
     "mlp", "cnn", "conv", "csv", "html", "png", "gif", "python", "nats", "mb", "kb", "px",
-    "english", "μ", "σ", "β", "x", "y", "z", "p", "q", "d", "n", "i", "t", "b", "a", "ok",
+    "english", "μ", "σ", "β", "x", "y", "z", "p", "q", "d", "n", "i", "t", "a", "b", "c", "s",
+    "ok", "slerp", "readme",
     "vae-train", "cc", "by-sa", "mit", "zalando", "mlxtend", "idx", "torchvision", "utc",
 }  # fmt: skip
 # Model and file names (mnist-vae-2d.pt, mnist-vae-2d-beta4, checkpoints/): as they are
