@@ -11,7 +11,6 @@ let an app change, and the page around the tabs (tests/browser/test_languages.py
 
 from __future__ import annotations
 
-import inspect
 import io
 import re
 
@@ -19,8 +18,6 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.browser.conftest import ARTIFACTS, open_app, wait_idle
-from vae import i18n
-from vae.datasets import item_words
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +37,6 @@ NAME = re.compile(r"\b[\w.+-]*(?:vae|ae|untrained)[\w.+-]*\b|\b\w+\.(?:pt|csv|ht
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 # Not the tabs' own words: code, and Streamlit's drop zone of the file uploader
 SKIP = "code, [data-testid='stFileUploaderDropzone'], style, script"
-MAP = ".lx-root"  # the map component: its labels are core/i18n.js's "map.*" keys
 
 # The text a user sees in a part of the page: visible text nodes (inside components' shadow
 # roots too), without the parts `skip` selects, and the aria-labels our components set.
@@ -66,14 +62,6 @@ SEEN_JS = """([selector, skip]) => {
 }"""
 
 
-def pending_item_words() -> set[str]:
-    """The words for a dataset's images come from vae.datasets.item_words; until it takes
-    a language (the page around the tabs' branch), they are English on every page."""
-    if "lang" in inspect.signature(item_words).parameters:
-        return set()
-    return {"digit", "digits"}
-
-
 def english_words(text: str, allowed: set[str]) -> list[str]:
     """The Latin words of text that are not names, units or allowed terms, each once."""
     plain = NAME.sub(" ", text)
@@ -81,9 +69,8 @@ def english_words(text: str, allowed: set[str]) -> list[str]:
 
 
 def seen(page) -> str:
-    """The open tab's text; the maps' own labels too once the map speaks Chinese."""
-    skip = SKIP if i18n.texts("zh", "map") else f"{SKIP}, {MAP}"
-    return page.evaluate(SEEN_JS, [PANEL, skip])
+    """The open tab's text, the maps' own labels included."""
+    return page.evaluate(SEEN_JS, [PANEL, SKIP])
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +94,7 @@ def check(page, name: str) -> None:
     """No English on the open tab (printed either way), and a screenshot of it."""
     wait_idle(page)
     text = seen(page)
-    left = english_words(text, ALLOWED | pending_item_words())
+    left = english_words(text, ALLOWED)
     print(f"\n[{name}] English words: {left or 'none'}\n{text}")
     page.screenshot(path=str(ARTIFACTS / f"languages-zh-{name}.png"))
     assert re.search(r"[\u4e00-\u9fff]", text), f"{name}: no Chinese at all"
