@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import importlib.util
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -19,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vae import attributes, blobs, bundle, catalog, jsbundle
-from vae.files import mtime
+from vae.files import mtime, write_asset
 
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 from .i18n import t
@@ -37,11 +38,32 @@ def spinner(text: str):
 
 def register(name: str, folder: str, script: str, style: str | None = None, **options):
     """A components.v2 component from components/<folder>/: an ES module entry (bundled with
-    the modules it imports, vae/jsbundle.py) and a CSS file."""
+    the modules it imports, vae/jsbundle.py) and a CSS file.
+
+    The bundle is served from ./static under a name with its hash, and Streamlit is given a
+    loader of a few lines that imports it: Streamlit sends a component's JavaScript with
+    every delta that draws it, so an inline bundle (the map's is ~150 KB) went to the
+    browser again on every click's fragment rerun. By URL it is fetched once per page and
+    cached by the browser; the module is imported once, so its state outlives reruns as
+    before.
+    """
     path = COMPONENTS / folder
     css = (path / style).read_text() if style else None
     return st.components.v2.component(
-        f"latent_explorer.{name}", js=jsbundle.bundle(path / script), css=css, **options
+        f"latent_explorer.{name}", js=module_loader(name, jsbundle.bundle(path / script)),
+        css=css, **options,
+    )  # fmt: skip
+
+
+def module_loader(name: str, code: str) -> str:
+    """An ES module whose default export imports `code` (written to ./static once, under
+    its content hash) and runs that module's default export."""
+    file = write_asset(STATIC, f"component-{name}", ".js", code.encode())
+    return (
+        f"const url = new URL({json.dumps(f'{STATIC_URL}/{file}')}, document.baseURI).href;\n"
+        "export default async function (component) {\n"
+        "  return (await import(url)).default(component);\n"
+        "}\n"
     )
 
 
