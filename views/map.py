@@ -3,9 +3,11 @@
 The component (components/latent_map/) draws the encoded test set with Plotly and does
 everything that needs only what the browser holds: decoding under the pointer and on a
 click, the clicked digit's posterior samples and nearest neighbours, the morph slider and
-strip. Python hears of a click, a morph change or a pan only to keep the session state
-and the link in step, and the map lives in a fragment, so such an event reruns this
-fragment alone: a few milliseconds of server time, no page reconciliation.
+strip. A click writes its pin into the link in the page (link.js: Python is not rerun);
+Python hears of a morph change or a pan (and of a click on a model whose decoder only
+Python has) to keep the session state and the link in step, and the map lives in a
+fragment, so such an event reruns this fragment alone: a few milliseconds of server time,
+no page reconciliation.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
         "lang": i18n.lang(),  # a new one relabels the map (without drawing it again)
     }
     keys = ("pin", "pin_pixels", "upload", "morph", "sync", "prior_ring", "zoom", "model", "arith")
+    keys += ("own_pin",)  # the page keeps the pin in the link itself (link.js)
     keys += ("marks", "show_samples")  # the lesson's maps' (views/lesson/live.py)
     data.update({k: extra.get(k) for k in keys})
     return data
@@ -131,6 +134,7 @@ def explorer_map(path: str, bundle: MapBundle) -> None:
         zoom=st.session_state.zoom,  # the view a link names: the map opens on it
         model=Path(path).stem,  # names the morph's downloads
         arith=loaders.arith_of(bundle),  # class means and attribute directions (arith.js)
+        own_pin=owns_pin(bundle),
     )
     loaders.map_component()(
         key="latent_map",
@@ -141,6 +145,15 @@ def explorer_map(path: str, bundle: MapBundle) -> None:
         on_ready_change=lambda: warm(path, bundle),
     )
     state.write_link(bundle)
+
+
+def owns_pin(bundle: MapBundle) -> bool:
+    """Whether a click on the explorer's map stays in the page: with its decoder there,
+    the page draws everything a click shows and writes the pin into the link itself
+    (components/latent_map/link.js), so Python is not rerun for it. Not while a link's
+    notice is up (the first click takes it away, in Python) nor without a decoder in the
+    page (Python decodes the pin)."""
+    return bundle.decoder is not None and not st.session_state.link_notice
 
 
 def map_state() -> dict:

@@ -7,8 +7,9 @@
 // the full latent space, with the map's decoder of latent points.
 
 import { measure, combine, along, planePoint, ATTRIBUTES } from "./core/attributes.js";
-import { digitCanvas, figure, h, paint, dot } from "./core/dom.js";
+import { digitCanvas, figure, h, paint, dot, setText, setAttr } from "./core/dom.js";
 import { t } from "./core/i18n.js";
+import { decodeAll } from "./core/decoder.js";
 
 const SLOTS = ["a", "b", "c"];
 const WALK_RANGE = 3; // the slider's ends, in standard deviations of the attribute
@@ -75,6 +76,13 @@ export function bindArith(map) {
   ]);
   section.style.display = "none";
   map.el(".lx-morph").after(section);
+  // The walk (nine decodings) is drawn when its section is on screen: a click far above
+  // it does not wait for it (as walk.js does for the walk through every dimension).
+  map.arithVisible = false;
+  new IntersectionObserver((entries) => {
+    map.arithVisible = entries.some((e) => e.isIntersecting);
+    if (map.arithVisible && map.arith.walkPending) renderWalk(map);
+  }).observe(section.querySelector(".lx-arith-walk"));
   resetArith(map);
 }
 
@@ -130,18 +138,18 @@ export function showArith(map, from) {
   const decode = map.decodeLatent;
   const dim = d.latent_dim;
   const q = (cls) => box.querySelector(cls);
-  q(".lx-arith-title").textContent = t("arith.title");
-  q(".lx-arith-hint").textContent = decode ? t("arith.hint", { dim }) : t("arith.loading");
-  q(".lx-arith-clear").textContent = t("arith.clear");
-  q(".lx-arith-walk-title").textContent = t("arith.walk_title");
-  q(".lx-arith-s").setAttribute("aria-label", t("arith.s_label"));
+  setText(q(".lx-arith-title"), t("arith.title"));
+  setText(q(".lx-arith-hint"), decode ? t("arith.hint", { dim }) : t("arith.loading"));
+  setText(q(".lx-arith-clear"), t("arith.clear"));
+  setText(q(".lx-arith-walk-title"), t("arith.walk_title"));
+  setAttr(q(".lx-arith-s"), "aria-label", t("arith.s_label"));
   fillChoices(map, box);
   for (const which of SLOTS) {
     const s = map.arith.slots[which];
     const canvas = q(`.lx-arith-pic-${which}`);
     paint(canvas, s && decode ? decode(s.z, new Float32Array(784)) : CLEAR);
     canvas.classList.toggle("lx-empty", !s);
-    q(`.lx-arith-slot-${which} .lx-arith-cap`).textContent = `${which.toUpperCase()}: ${slotLabel(map, s)}`;
+    setText(q(`.lx-arith-slot-${which} .lx-arith-cap`), `${which.toUpperCase()}: ${slotLabel(map, s)}`);
     q(`.lx-arith-mean-${which}`).value = s && s.kind === "mean" ? String(s.cls) : "";
   }
   paintResult(map, box);
@@ -157,7 +165,7 @@ function fillChoices(map, box) {
   box.dataset.choices = key;
   for (const which of SLOTS) {
     const pick = box.querySelector(`.lx-arith-mean-${which}`);
-    pick.setAttribute("aria-label", t("arith.mean_label", { slot: which.toUpperCase() }));
+    setAttr(pick, "aria-label", t("arith.mean_label", { slot: which.toUpperCase() }));
     const first = h("option", "", t("arith.mean_pick"));
     first.value = "";
     first.disabled = true;
@@ -169,7 +177,7 @@ function fillChoices(map, box) {
     }));
   }
   const attr = box.querySelector(".lx-arith-attr");
-  attr.setAttribute("aria-label", t("arith.attr_label"));
+  setAttr(attr, "aria-label", t("arith.attr_label"));
   const fitted = new Set(arith.attributes.map((x) => x.name)); // vae/attributes.py: "unfit" left out
   attr.replaceChildren(...ATTRIBUTES.filter((name) => fitted.has(name)).map((name) => {
     const o = h("option", "", t(NAMES[name]));
@@ -190,41 +198,50 @@ function paintResult(map, box) {
   a.pixels = a.z && decode ? decode(a.z, new Float32Array(784)) : null;
   paint(canvas, a.pixels || CLEAR);
   canvas.classList.toggle("lx-empty", !a.pixels);
-  box.querySelector(".lx-arith-slot-result .lx-arith-cap").textContent = t("arith.result");
+  setText(box.querySelector(".lx-arith-slot-result .lx-arith-cap"), t("arith.result"));
   a.plane = a.z ? planePoint(map.data, a.z) : null;
   const method = map.data.method;
-  box.querySelector(".lx-arith-where").textContent = !a.z ? t("arith.fill_all")
-    : PLACES[method] ? t(PLACES[method]) : t("arith.where_none", { method: METHODS[method] || method });
+  setText(box.querySelector(".lx-arith-where"), !a.z ? t("arith.fill_all")
+    : PLACES[method] ? t(PLACES[method]) : t("arith.where_none", { method: METHODS[method] || method }));
   markMap(map);
 }
 
 // The walk's picture row: its strip of STRIP frames (each with its measured attribute),
 // then the live frame at the slider's s.
-function renderWalk(map) {
+function renderWalk(map, now = false) {
   const box = map.root.querySelector(".lx-arith");
   const a = map.arith;
   const info = directionOf(map);
   const decode = map.decodeLatent;
   const ready = Boolean(a.from && info && decode);
   box.querySelector(".lx-arith-walk").classList.toggle("lx-disabled", !ready);
-  box.querySelector(".lx-arith-s").disabled = !ready;
+  const slider = box.querySelector(".lx-arith-s");
+  if (slider.disabled !== !ready) slider.disabled = !ready;
   const p = map.pin;
-  box.querySelector(".lx-arith-walk-from").textContent = !info ? t("arith.no_directions")
+  setText(box.querySelector(".lx-arith-walk-from"), !info ? t("arith.no_directions")
     : !a.from ? t("arith.walk_none")
-    : p && p.index >= 0 ? t("arith.walk_from_test", { index: p.index }) : t("arith.walk_from_point");
+    : p && p.index >= 0 ? t("arith.walk_from_test", { index: p.index }) : t("arith.walk_from_point"));
+  a.walkPending = ready && !map.arithVisible && !now; // its pictures: once it is on screen
+  if (a.walkPending) return;
+  // The strip again only if what it shows changed (a rerun that brings the same data
+  // must not decode and redraw it: it is the costliest part of the section).
+  const key = ready ? JSON.stringify([a.from, a.attr, info.direction, info.sd, info.r2, t("arith.frame_title", { s: 0, value: 0 })]) : "";
+  if (key && key === a.stripKey && decode === a.stripDecode) return paintWalk(map);
+  a.stripKey = key;
+  a.stripDecode = decode;
   const frames = [];
   if (ready) {
-    a.start = measure(decode(a.from, new Float32Array(784)))[a.attr];
-    for (let k = 0; k < STRIP; k++) {
-      const s = -WALK_RANGE + (2 * WALK_RANGE * k) / (STRIP - 1);
-      const pixels = decode(along(a.from, info.direction, s), new Float32Array(784));
+    const steps = Array.from({ length: STRIP }, (_, k) => -WALK_RANGE + (2 * WALK_RANGE * k) / (STRIP - 1));
+    const [start, ...strip] = decodeAll(decode, [a.from, ...steps.map((s) => along(a.from, info.direction, s))]);
+    a.start = measure(start)[a.attr];
+    strip.forEach((pixels, k) => {
       const value = fixed(measure(pixels)[a.attr], digitsOf(a.attr));
-      frames.push(figure(digitCanvas(pixels, 40), value, t("arith.frame_title", { s: s.toFixed(0), value })));
-    }
-    box.querySelector(".lx-arith-walk-note").textContent = `${t(ABOUT[a.attr])} ${t("arith.direction_note", {
-      name: t(NAMES[a.attr]), sd: fixed(info.sd, 3), r2: info.r2.toFixed(2) })}`;
+      frames.push(figure(digitCanvas(pixels, 40), value, t("arith.frame_title", { s: steps[k].toFixed(0), value })));
+    });
+    setText(box.querySelector(".lx-arith-walk-note"), `${t(ABOUT[a.attr])} ${t("arith.direction_note", {
+      name: t(NAMES[a.attr]), sd: fixed(info.sd, 3), r2: info.r2.toFixed(2) })}`);
   } else {
-    box.querySelector(".lx-arith-walk-note").textContent = "";
+    setText(box.querySelector(".lx-arith-walk-note"), "");
   }
   box.querySelector(".lx-arith-strip").replaceChildren(...frames);
   paintWalk(map);
@@ -241,13 +258,13 @@ function paintWalk(map) {
   const a = map.arith;
   const info = directionOf(map);
   const decode = map.decodeLatent;
-  box.querySelector(".lx-arith-s-value").textContent = t("arith.s_value", { s: a.s.toFixed(1) });
+  setText(box.querySelector(".lx-arith-s-value"), t("arith.s_value", { s: a.s.toFixed(1) }));
   const live = box.querySelector(".lx-arith-walk-live");
   if (!a.from || !info || !decode) {
     a.walk = null;
     paint(live, CLEAR);
     live.classList.add("lx-empty");
-    box.querySelector(".lx-arith-measured").textContent = "";
+    setText(box.querySelector(".lx-arith-measured"), "");
     return markMap(map);
   }
   const z = along(a.from, info.direction, a.s);
@@ -257,8 +274,8 @@ function paintWalk(map) {
   paint(live, pixels);
   live.classList.remove("lx-empty");
   const n = digitsOf(a.attr);
-  box.querySelector(".lx-arith-measured").textContent = t("arith.measured", {
-    name: t(NAMES[a.attr]), value: fixed(measured[a.attr], n), start: fixed(a.start, n) });
+  setText(box.querySelector(".lx-arith-measured"), t("arith.measured", {
+    name: t(NAMES[a.attr]), value: fixed(measured[a.attr], n), start: fixed(a.start, n) }));
   markMap(map);
 }
 
@@ -313,6 +330,7 @@ export function drawArithMarks(ctx, P, marks) {
 export function arithSnapshot(map) {
   const a = map.arith;
   if (!a || !map.data || !map.data.arith) return null;
+  if (a.walkPending) renderWalk(map, true); // what the section shows once scrolled to
   const slot = (s) => s && { z: s.z, kind: s.kind, index: s.index ?? null, cls: s.cls ?? null };
   const w = a.walk;
   return {

@@ -17,6 +17,8 @@ import { arithButtons, showArith } from "./arith.js";
 import { prompts } from "./template.js";
 import { stats } from "./stats.js";
 import { t, itemName } from "./core/i18n.js";
+import { ownLink, pinParams } from "./link.js";
+import { decodeAll } from "./core/decoder.js";
 
 const SAMPLES = 8; // posterior samples shown for a clicked test image
 const NEIGHBOURS = 8; // nearest test images shown for a clicked point
@@ -54,15 +56,23 @@ export function pinAt(map, z, timeStamp) {
     showPinText(peer);
     drawOverlay(peer);
   }
-  // Present the painted frame first, then the details and Python: sending re-renders
+  // Present the painted frame first, then Python and the details: sending re-renders
   // Streamlit's React tree, which would otherwise delay the frame that shows the image.
-  // Python hears of it at once; a double-click's second press sends the pin it puts back.
+  // Python hears of it before the details are drawn, so its rerun (on the server) and
+  // the details (here) overlap; a double-click's second press sends the pin it puts back.
   requestAnimationFrame(() => {
     if (map.clickToken !== token) return;
     stats.clicks.push({ paint: latency, frame: performance.now() - timeStamp });
-    showDetails(map);
     token.sent = true;
-    map.setTriggerValue("click", click);
+    const own = map.data && map.data.own_pin;
+    if (!own) tellPin(map, click);
+    // Streamlit sends the trigger from a task of its own: the details wait for it to go.
+    // The page's own link is written after them (a URL is no change on screen).
+    setTimeout(() => {
+      if (map.clickToken !== token) return; // taken back or overtaken meanwhile
+      showDetails(map);
+      if (own) tellPin(map, click);
+    }, 0);
   });
 }
 
@@ -83,12 +93,25 @@ export function undoClick(map) {
   };
   restore(map, token.pin, token.lastNonce);
   for (const [peer, pin, nonce] of token.peers) restore(peer, pin, nonce);
-  if (token.sent) { // Python heard of the first press: tell it what is pinned again
+  if (token.sent) { // Python (or the link) heard of the first press: tell it what is pinned again
     const pin = token.pin, nonce = Date.now();
     map.lastNonce = nonce;
-    map.setTriggerValue("click", pin
+    tellPin(map, pin
       ? { x: pin.z[0], y: pin.z[1], index: pin.index >= 0 ? pin.index : null, label: pin.label, nonce }
       : { clear: true, nonce });
+  }
+}
+
+// Where the pin goes once it is set: into the link, by the page, when the map says it owns
+// the pin (data.own_pin: the explorer's map with its decoder here, link.js); else to
+// Python, whose rerun decodes it (a model without a decoder in the page) or answers it
+// (the lesson's numbers).
+function tellPin(map, click) {
+  if (map.data && map.data.own_pin) {
+    map.ownsLink = true;
+    ownLink(pinParams(click.clear ? null : { z: [click.x, click.y], index: click.index ?? -1 }));
+  } else {
+    map.setTriggerValue("click", click);
   }
 }
 
@@ -105,14 +128,16 @@ export function clearPin(map) {
   }
   const nonce = Date.now();
   map.lastNonce = nonce;
-  map.setTriggerValue("click", { clear: true, nonce });
+  tellPin(map, { clear: true, nonce });
 }
 
 // The pin Python sends (a link's, Compare's partner's, or this page's own coming back). It
 // wins unless it is the one just set (same place) or an older click still on its way back
 // (clicks faster than reruns must not flicker back).
 export function receivePin(map, d) {
-  if (d.pin) {
+  // A map that keeps its own pin (tellPin) has newer news than Python once it was clicked.
+  const own = d.own_pin && map.lastNonce;
+  if (d.pin && !own) {
     const same = map.pin && Math.abs(map.pin.z[0] - d.pin.x) < 1e-6 && Math.abs(map.pin.z[1] - d.pin.y) < 1e-6;
     const stale = d.pin.nonce && map.lastNonce && d.pin.nonce < map.lastNonce;
     if (!same && !stale) {
@@ -225,12 +250,12 @@ function posteriorParts(map, i) {
   const sigma = row(map.sigma, i);
   const dim = mu.length;
   const eps = normals(map.seed, SAMPLES * dim);
-  const tiles = [];
-  for (let k = 0; k < SAMPLES; k++) {
+  const zs = Array.from({ length: SAMPLES }, (_, k) => {
     const z = new Float32Array(dim);
     for (let j = 0; j < dim; j++) z[j] = mu[j] + sigma[j] * eps[k * dim + j];
-    tiles.push(figure(digitCanvas(map.decodeLatent(z, new Float32Array(784)), 36), `z${k + 1}`));
-  }
+    return z;
+  });
+  const tiles = decodeAll(map.decodeLatent, zs).map((pixels, k) => figure(digitCanvas(pixels, 36), `z${k + 1}`));
   const shown = Array.from(sigma.subarray(0, 4), (v) => v.toFixed(3)).join(", ") + (dim > 4 ? ", …" : "");
   const resample = h("button", "lx-btn lx-resample", t("map.details.resample"));
   resample.addEventListener("click", () => { map.seed++; showDetails(map); });

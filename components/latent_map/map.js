@@ -44,6 +44,7 @@ import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
 import { bindArith, resetArith, showArith } from "./arith.js";
+import { releaseLink, PIN_KEYS } from "./link.js";
 
 const INSTANCES = new WeakMap();
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
@@ -134,6 +135,8 @@ class LatentMap {
 
   // Another model: nothing of the old one may stay on screen (its decodings, its pin).
   clearModelState() {
+    if (this.ownsLink) releaseLink(PIN_KEYS); // a pin this map put in the link was the old model's
+    this.ownsLink = false;
     this.pin = null;
     this.lastNonce = null;
     this.morph = null;

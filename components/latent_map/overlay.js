@@ -257,13 +257,33 @@ function strokeEllipses(ctx, P, ellipses, rgb) {
 }
 
 
+// A lettered disc (the morph's A and B), drawn once into a sprite and then copied: text
+// on a canvas (setting the font, shaping) cost ~5 ms a letter in Chromium, on every redraw
+// of the overlay, which a click makes.
+const LABELS = new Map();
+const LABEL_SCALE = 3; // the sprite's pixels per CSS pixel: sharp up to 3x displays
+const LABEL_HALF = 11; // CSS pixels from the centre to the sprite's edge (disc radius 9 + stroke)
+
+function labelSprite(text, color) {
+  const key = `${text}|${color}`;
+  if (!LABELS.has(key)) {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 2 * LABEL_HALF * LABEL_SCALE;
+    const c = canvas.getContext("2d");
+    c.scale(LABEL_SCALE, LABEL_SCALE);
+    dot(c, [LABEL_HALF, LABEL_HALF], 9, color, "#fff");
+    c.fillStyle = "#fff";
+    c.font = "bold 11px sans-serif";
+    c.textAlign = "center";
+    c.textBaseline = "middle";
+    c.fillText(text, LABEL_HALF, LABEL_HALF + 0.5);
+    LABELS.set(key, canvas);
+  }
+  return LABELS.get(key);
+}
+
 function labelled(ctx, p, text, color) {
-  dot(ctx, p, 9, color, "#fff");
-  ctx.fillStyle = "#fff";
-  ctx.font = "bold 11px sans-serif";
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  ctx.fillText(text, p[0], p[1] + 0.5);
+  ctx.drawImage(labelSprite(text, color), p[0] - LABEL_HALF, p[1] - LABEL_HALF, 2 * LABEL_HALF, 2 * LABEL_HALF);
 }
 
 function star(ctx, [x, y], r, fill, stroke) {

@@ -87,3 +87,17 @@ test("halfToFloat reads IEEE 754 halves: normal, subnormal, signed zero, infinit
   assert.ok(Number.isNaN(halfToFloat(0x7e00)));
   assert.equal(halfToFloat(0x3555), 0.333251953125);
 });
+
+test("decode.many gives, in one pass over the weights, the very floats decode gives", () => {
+  const f = fixtures.decoder;
+  let count = 0;
+  const decode = makeDecoder(f.manifest, bytes(f.weights).buffer, () => count++);
+  const z = rows(parseMatrix(bytes(f.z)));
+  const many = decode.many(z);
+  assert.equal(many.length, z.length);
+  assert.equal(count, z.length);
+  z.forEach((zi, k) => assert.deepEqual(Array.from(many[k]), Array.from(decode(zi)), `z #${k}`));
+  const want = rows(parseMatrix(bytes(f.torch)));
+  assertClose(many.map((r) => Array.from(r)), want.map((r) => Array.from(r)), 1e-5, "against torch");
+  assert.deepEqual(decode.many([]), []);
+});

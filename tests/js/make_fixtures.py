@@ -220,6 +220,25 @@ def page_fixture(out: Path, rng: np.random.Generator) -> dict:
     }
 
 
+def link_cases(rng: np.random.Generator) -> list[dict]:
+    """Pins as vae/share.py writes them into a link (and reads them back): what the page
+    writes for a click must be what Python writes and parses."""
+    from vae import share
+
+    values = [0.0, -0.0, 1.0, -1.0, 1e-6, -4e-6, 5e-6, 0.123456, -0.999996, 123.4, 1e-5]
+    values += rng.normal(scale=3, size=12).tolist() + rng.normal(scale=200, size=4).tolist()
+    cases = []
+    for k, x in enumerate(values):
+        y = values[-1 - k]
+        index = None if k % 3 == 0 else int(rng.integers(0, 10_000))
+        query = share.link_query(share.LinkView(model="m.pt", pin=(x, y), index=index))
+        parsed, notices = share.parse_link(query, ["m.pt"])
+        assert not notices, notices
+        cases.append({"x": x, "y": y, "index": index, "query": query,
+                      "parsed": [*parsed.pin, parsed.index]})  # fmt: skip
+    return cases
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else DEFAULT_OUT
@@ -237,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         **geometry_fixtures(out, rng),
         "arith": arith_fixture(out, rng),
         "page": page_fixture(out, rng),
+        "link": link_cases(rng),
     }
     (out / "fixtures.json").write_text(json.dumps(fixtures), encoding="utf-8")
     print(f"wrote the JavaScript tests' fixtures to {out}")

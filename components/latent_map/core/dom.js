@@ -60,6 +60,16 @@ export function h(tag, cls, content) {
   return el;
 }
 
+// Write a text or an attribute only if it differs: writing the same again still changes the
+// DOM (a new text node, a mutation record), which a rerun that changed nothing must not do.
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
 export function saveBlob(blob, name) {
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);

@@ -1,0 +1,91 @@
+// The pin in the address bar, kept by the page. A click on a map whose decoder the page
+// holds needs nothing from Python, so the map writes the pin into the link itself
+// (x, y and i, as vae/share.py's link_query writes them) and Python is not rerun: the click
+// costs the server nothing and the page is settled as soon as the details are drawn.
+//
+// Python still writes the rest of the link (model, plane, morph, zoom, language, ...), and
+// Streamlit replaces the whole query string when it does, from what Python knows, which is
+// not this pin. So the keys the page owns are kept in OWNED and put back into every URL
+// that Streamlit pushes or replaces (a wrapper around history.pushState/replaceState,
+// installed once per page); a URL that would then equal the current one is not pushed
+// again, so the history gains no empty steps.
+
+const OWNED = new Map(); // query key -> its value, or null: the page removed it
+export const PIN_KEYS = ["x", "y", "i"];
+
+// A latent coordinate as vae/share.py's format_number writes it: 5 decimals, no trailing
+// zeros, never "-0".
+export function formatNumber(value) {
+  const text = Number(value).toFixed(5).replace(/0+$/, "").replace(/\.$/, "");
+  return text === "-0" || text === "" ? "0" : text;
+}
+
+// The query keys of a pin ({z, index}) or of none.
+export function pinParams(pin) {
+  if (!pin) return Object.fromEntries(PIN_KEYS.map((key) => [key, null]));
+  return {
+    x: formatNumber(pin.z[0]),
+    y: formatNumber(pin.z[1]),
+    i: pin.index >= 0 ? String(pin.index) : null,
+  };
+}
+
+// `search` (a query string) with the owned keys applied: set, or removed where null.
+export function withOwned(search, owned = OWNED) {
+  const params = new URLSearchParams(search);
+  for (const [key, value] of owned) {
+    if (value === null) params.delete(key);
+    else params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function merged(url) {
+  if (url === undefined || url === null) return url;
+  const u = new URL(String(url), window.location.href);
+  u.search = withOwned(u.search);
+  return u.href;
+}
+
+// Two URLs that name the same page and the same keys and values, in any order.
+function sameLink(a, b) {
+  const [u, v] = [new URL(a), new URL(b)];
+  const sorted = (x) => { const p = new URLSearchParams(x.search); p.sort(); return p.toString(); };
+  return u.origin === v.origin && u.pathname === v.pathname && u.hash === v.hash && sorted(u) === sorted(v);
+}
+
+function install() {
+  if (window.__lxLinkKept) return;
+  window.__lxLinkKept = true;
+  const { pushState, replaceState } = window.history;
+  const keep = (original) => function (state, unused, url) {
+    const next = merged(url);
+    if (next !== undefined && next !== null && original === pushState && sameLink(next, window.location.href)) {
+      return undefined; // Streamlit dropped only the page's own keys: nothing changed
+    }
+    return original.call(this, state, unused, next);
+  };
+  window.history.pushState = keep(pushState);
+  window.history.replaceState = keep(replaceState);
+}
+
+// Make the page the owner of these keys ({key: value or null}) and write them now.
+export function ownLink(values) {
+  install();
+  for (const [key, value] of Object.entries(values)) OWNED.set(key, value);
+  window.history.replaceState(window.history.state, "", window.location.href);
+}
+
+// Give these keys back to Python (another model: its pin is gone, and what Python writes
+// next is the link): removed from the URL once, then no longer kept.
+export function releaseLink(keys) {
+  if (!keys.some((key) => OWNED.has(key))) return;
+  ownLink(Object.fromEntries(keys.map((key) => [key, null])));
+  for (const key of keys) OWNED.delete(key);
+}
+
+// For the test API and the tests: what the page owns now.
+export function ownedLink() {
+  return Object.fromEntries(OWNED);
+}
