@@ -88,7 +88,7 @@ function find(name) {
 
 const copy = (v) => (v === undefined || v === null ? null : JSON.parse(JSON.stringify(v)));
 const DATA_KEYS = ["points_url", "method", "decode_mode", "latent_dim", "kind", "item", "classes", "axes",
-  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "marks", "lang"];
+  "legend_title", "height", "sync", "pca", "model", "active_kl_nats", "pin", "marks", "lang", "own_pin"];
 
 function view(map) {
   const f = map.plot && frame(map);

@@ -206,3 +206,84 @@ def test_a_bad_value_gets_a_precise_notice_and_the_rest_is_used(page, app_url, p
     page.locator(LINK_NOTICE).filter(has_text=notice).wait_for()
     assert page.evaluate("latentExplorer.snapshot().pin.z") == [1, -1]
     assert page.evaluate("latentExplorer.snapshot().data.method") == "latent"
+
+
+# Counts the messages the page sends to the server (every rerun is one).
+COUNT_SENT = """
+(() => { window.__lxSent = 0; const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) { window.__lxSent++; return send.call(this, data); };
+})()
+"""
+
+
+def quiet_sends(page, quiet_ms: int = 800) -> int:
+    """The count of messages sent, once none was sent for quiet_ms."""
+    return page.evaluate(
+        """quiet => new Promise(done => {
+             let last = window.__lxSent, at = performance.now();
+             const check = () => {
+               if (window.__lxSent !== last) { last = window.__lxSent; at = performance.now(); }
+               if (performance.now() - at >= quiet) done(last); else setTimeout(check, 50); };
+             check(); })""",
+        quiet_ms,
+    )
+
+
+def test_a_click_puts_its_pin_in_the_link_without_a_rerun_and_python_keeps_it(page, app_url):
+    """The page writes a click's pin (x, y, i) into the link itself: no message to the
+    server; the pin stays when Python next writes the link (another frame count) and is
+    restored by the link; another model takes it away."""
+    from tests.browser.test_explorer import client_point, plot_box
+    from tests.browser.test_projection import pick_model
+
+    page.add_init_script(COUNT_SENT)
+    open_link(page, app_url, {"model": "mnist-vae-2d.pt"})
+    plot_box(page)
+    assert page.evaluate("latentExplorer.snapshot().data.own_pin") is True
+    sent = quiet_sends(page)  # the scroll's view report (after 300 ms) is not the click's
+    page.evaluate("latentExplorer.clearReports()")
+    x, y = page.evaluate("latentExplorer.point(5)")
+    at = client_point(page, [x, y])
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function("() => new URLSearchParams(location.search).get('i') === '5'")
+    assert quiet_sends(page) == sent, page.evaluate("latentExplorer.snapshot().reports")
+    assert page.evaluate("latentExplorer.snapshot().reports") == []
+    q = query(page)
+    assert float(q["x"]) == pytest.approx(x, abs=1e-5)
+    assert float(q["y"]) == pytest.approx(y, abs=1e-5)
+    # Python writes the link (the frame count): the page's pin stays in it
+    page.locator(".lx-frames").fill("12")
+    page.locator(".lx-frames").press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('frames') === '12'")
+    wait_idle(page)
+    q = query(page)
+    assert q["i"] == "5" and float(q["x"]) == pytest.approx(x, abs=1e-5), q
+    # an empty spot: no index in the link
+    corner = page.evaluate(
+        "() => { const v = latentExplorer.snapshot().view;"
+        " return [v.x[0] + 0.02 * (v.x[1] - v.x[0]), v.y[1] - 0.02 * (v.y[1] - v.y[0])]; }"
+    )
+    at = client_point(page, corner)
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('i')")
+    link = page.url
+    assert float(query(page)["x"]) == pytest.approx(corner[0], abs=1e-3)
+    # the link restores that pin in a new session
+    page.goto("about:blank")
+    page.goto(link)
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_function("() => latentExplorer.snapshot().pin?.index === -1")
+    pin = page.evaluate("latentExplorer.snapshot().pin.z")
+    np.testing.assert_allclose(pin, [float(query(page)["x"]), float(query(page)["y"])], atol=1e-9)
+    # another model: its map has no pin, and neither has the link
+    x, y = page.evaluate("latentExplorer.point(9)")
+    at = client_point(page, [x, y])
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function("() => new URLSearchParams(location.search).get('i') === '9'")
+    pick_model(page, "mnist-ae-2d")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('model') === 'mnist-ae-2d.pt'"
+    )
+    wait_idle(page)
+    assert not {"x", "y", "i"} & set(query(page)), page.url
+    assert page.evaluate("latentExplorer.snapshot().pin") is None
