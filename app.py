@@ -50,6 +50,8 @@ TABS = (
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.6rem; }  /* the header bar is ~3.5rem */
 [data-testid="stMainBlockContainer"] h1 { padding-top: 0; }
+/* the script that starts loading the map's code early (views/loaders.py early_loads) */
+[data-testid="stElementContainer"]:has(.lx-early) { display: none; }
 .st-key-digit_upload [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 /* Streamlit draws captions at 60% opacity: 2.5:1 on the sidebar, far under WCAG AA */
 [data-testid="stCaptionContainer"] { color: #5c5f6b; opacity: 1; }
@@ -113,6 +115,7 @@ def main() -> None:
     state.init()  # the session's language first: the page title speaks it too
     st.set_page_config(page_title=t("app.page.title"), page_icon="🔢", layout="wide")
     st.html(PAGE_CSS)
+    st.html(loaders.early_loads(), unsafe_allow_javascript=True)
     models = catalog.list_models(checkpoints())
     lesson.entry()  # the sidebar's way into the guided lesson (reads ?lesson=N once)
     facts = sidebar.sidebar(models)

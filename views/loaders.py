@@ -55,10 +55,25 @@ def register(name: str, folder: str, script: str, style: str | None = None, **op
     )  # fmt: skip
 
 
+MODULES: dict[str, str] = {}  # a registered component -> its module's URL (module_loader)
+
+
+@st.cache_resource(show_spinner=False)
+def early_loads() -> str:
+    """A script for the page's first element: plotly.js and the map's module start loading
+    before the map is mounted (components/latent_map/preload.js)."""
+    map_component()  # writes the map's module
+    call = f"preload({json.dumps(plotly_url())}, {json.dumps([MODULES['latent_map']])});"
+    script = jsbundle.bundle(COMPONENTS / "latent_map" / "preload.js", module=False)
+    # lx-early: the page's CSS (app.py) takes the element out of the layout (no blank gap)
+    return f'<span class="lx-early"></span><script>{script}\n{call}</script>'
+
+
 def module_loader(name: str, code: str) -> str:
     """An ES module whose default export imports `code` (written to ./static once, under
     its content hash) and runs that module's default export."""
     file = write_asset(STATIC, f"component-{name}", ".js", code.encode())
+    MODULES[name] = f"{STATIC_URL}/{file}"
     return (
         f"const url = new URL({json.dumps(f'{STATIC_URL}/{file}')}, document.baseURI).href;\n"
         "export default async function (component) {\n"
