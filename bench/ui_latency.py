@@ -4,7 +4,9 @@
 
 Prints, with the shipped config (.streamlit/config.toml) and the README's setup done:
 - cold start: `streamlit run` -> server healthy, -> map drawn, -> page complete (every
-  panel there, no script running, no DOM change for 400 ms);
+  panel there, no script running, no DOM change for 400 ms), and where the time goes:
+  Streamlit's own page and scripts, the session and first script run, the map mounted,
+  plotly.js ready, the points and decoder fetched, the map plotted, the extras loaded;
 - a click on the map -> the decoded image painted (in the page), and -> the page settled
   (everything a click updates drawn: details, link; no script running, no DOM change for
   400 ms), median and p95, with the server's CPU seconds per click (/proc, its own process);
@@ -64,6 +66,26 @@ k => { const api = window.latentExplorer, s = api.snapshot(), f = s.view;
 """
 
 
+# Installed before the page loads: when the page's websocket first hears from the server
+# (the session is up) and when the first script run's elements arrive (the first message
+# over 1 KB), in page time.
+WATCH_SOCKET = """
+(() => { window.__lxSocket = {}; const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (!this.__lxWatched) {
+      this.__lxWatched = true;
+      this.addEventListener("message", (e) => {
+        const s = window.__lxSocket, size = e.data.byteLength ?? e.data.size ?? 0;
+        s.first ??= performance.now();
+        if (size > 1024) s.delta ??= performance.now();
+      });
+    }
+    return send.call(this, data);
+  };
+})()
+"""
+
+
 def pct(values, q) -> float:
     return float(np.percentile(np.asarray(values, float), q))
 
@@ -73,6 +95,7 @@ def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, o
     browser = launch(p)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(WATCH_DOM)
+    page.add_init_script(WATCH_SOCKET)
     started = time.perf_counter()
     proc = start_app(port, subprocess.DEVNULL, extra=[f"--server.fileWatcherType={watcher}"])
     wait_healthy(url, proc)
@@ -86,6 +109,16 @@ def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, o
     settled_ms = settle(page, 0)  # the last DOM change, in page time since navigation
     marks = page.evaluate("latentExplorer.snapshot().stats.marks")  # the map's own, in page time
     at = {k: nav + v / 1000 - wall for k, v in marks.items()}  # since `streamlit run`
+    timing = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+    socket = page.evaluate("window.__lxSocket")
+    steps = {  # the page's own milestones, in page time (ms since it was opened)
+        "page's HTML": timing["responseEnd"],
+        "Streamlit's scripts run": timing["domContentLoadedEventEnd"],
+        "session up": socket.get("first"),
+        "first elements": socket.get("delta"),
+        **marks,
+        "settled": settled_ms,
+    }
     return (
         proc,
         browser,
@@ -95,6 +128,8 @@ def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, o
             "drawn": at["plotted"],
             "complete": nav + settled_ms / 1000 - wall,
             "marks": at,
+            "opened": nav - wall,  # the page opened, s after `streamlit run`
+            "steps": steps,
         },
     )
 
@@ -150,8 +185,14 @@ def main() -> int:
                     f"cold start {run + 1}: streamlit run -> healthy {start['healthy']:5.2f} s, "
                     f"map drawn {start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s"
                 )
-                marks = ", ".join(f"{k} {v:.2f}" for k, v in start["marks"].items())
-                print(f"  the map's marks, s since streamlit run: {marks}")
+                print(f"  where it goes: server healthy {start['healthy']:.2f} s; page opened "
+                      f"at {start['opened']:.2f} s; then, s after opening:")  # fmt: skip
+                last = 0.0
+                for name, ms in start["steps"].items():
+                    if ms is None:
+                        continue
+                    print(f"    {name:24s} {ms / 1000:5.2f}  (+{(ms - last) / 1000:.2f})")
+                    last = ms
                 if run < args.runs - 1:
                     continue
                 wait_server_idle(proc.pid)
