@@ -17,6 +17,7 @@ from vae.i18n import msg
 
 ARCHS = ("mlp", "conv")
 KINDS = ("vae", "ae")
+ACTIVATIONS = ("relu", "gelu")  # gelu: its tanh form (vae.model.activation_layer)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -66,6 +67,7 @@ class TrainConfig:
     arch: str = setting("mlp", msg("training.field.arch.help"), choices=ARCHS)
     kind: str = setting("vae", msg("training.field.kind.help"), choices=KINDS)
     hidden: tuple[int, ...] = setting((256, 256, 128), msg("training.field.hidden.help"))
+    activation: str = setting("relu", msg("training.field.activation.help"), choices=ACTIVATIONS)
     dropout: float = setting(0.0, msg("training.field.dropout.help"), Limit(0, 1, hi_open=True))
     beta: float = setting(1.0, msg("training.field.beta.help"), Limit(0, 20))
     epochs: int = setting(12, msg("training.field.epochs.help"), Limit(1, 500))
@@ -118,6 +120,7 @@ class TrainConfig:
             kind=self.kind,
             hidden=tuple(self.hidden),
             dropout=self.dropout,
+            activation=self.activation,
         )
 
     def to_dict(self) -> dict:
