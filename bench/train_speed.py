@@ -145,7 +145,10 @@ def main() -> None:
     ours = throughput_ours(splits.train, args.images)
     recipe = TrainConfig()
     ours_recipe = throughput_ours(
-        splits.train, args.images, recipe.batch_size, VAEConfig(hidden=recipe.hidden)
+        splits.train,
+        args.images,
+        recipe.batch_size,
+        VAEConfig(hidden=recipe.hidden, activation=recipe.activation),
     )
     print("\n(a) throughput, Adam")
     print(
@@ -157,7 +160,8 @@ def main() -> None:
         f"{ours:8.0f} images/s  ({ours / ref:.1f}x)"
     )
     print(
-        f"    ours, the default recipe's MLP {recipe.hidden}, batch {recipe.batch_size}:      "
+        f"    ours, the default recipe's MLP {recipe.hidden} ({recipe.activation}), "
+        f"batch {recipe.batch_size}: "
         f"{ours_recipe:8.0f} images/s  ({ours_recipe / ref:.1f}x)"
     )
 
@@ -195,7 +199,7 @@ def main() -> None:
 
 def describe(cfg: TrainConfig) -> str:
     return (
-        f"MLP {cfg.hidden}, batch {cfg.batch_size}, AdamW peak lr {cfg.lr}, "
+        f"MLP {cfg.hidden} ({cfg.activation}), batch {cfg.batch_size}, AdamW peak lr {cfg.lr}, "
         f"{cfg.warmup_epochs} warm-up epoch(s) then cosine, {cfg.epochs} epochs"
     )
 

@@ -37,7 +37,7 @@ def unpacked(record: dict) -> np.ndarray:
 
 
 def page_decodes(record: dict, z: np.ndarray) -> np.ndarray:
-    return decode_stored(record["layers"], unpacked(record), z)
+    return decode_stored(record["layers"], unpacked(record), z, record["activation"])
 
 
 def test_a_runs_maps_carry_its_decoder_which_decodes_as_the_saved_model(tmp_path, data_root):

@@ -12,6 +12,8 @@ CONFIGS = [
     VAEConfig(latent_dim=8, arch="conv"),
     VAEConfig(kind="ae"),
     VAEConfig(latent_dim=3, arch="conv", kind="ae"),
+    VAEConfig(activation="gelu"),
+    VAEConfig(latent_dim=3, arch="conv", activation="gelu"),
 ]
 
 
@@ -114,6 +116,7 @@ def test_tiny_model_overfits_a_small_batch(arch, batch):
         {"kind": "gan"},
         {"hidden": ()},
         {"hidden": (0,)},
+        {"activation": "tanh"},
     ],
 )
 def test_bad_config_is_refused(kwargs):
@@ -124,6 +127,25 @@ def test_bad_config_is_refused(kwargs):
 def test_config_round_trips_through_a_dict():
     config = VAEConfig(latent_dim=16, arch="conv", kind="ae", hidden=(64, 32))
     assert VAEConfig.from_dict(config.to_dict()) == config
+    gelu = VAEConfig(activation="gelu")
+    assert VAEConfig.from_dict(gelu.to_dict()) == gelu
+
+
+def test_a_config_saved_before_the_activation_field_is_relu():
+    """Checkpoints written before `activation` existed were all ReLU networks."""
+    old = {k: v for k, v in VAEConfig(activation="gelu").to_dict().items() if k != "activation"}
+    assert VAEConfig.from_dict(old).activation == "relu"
+    model = VAE(VAEConfig.from_dict(old))
+    assert any(isinstance(m, torch.nn.ReLU) for m in model.decoder.modules())
+    assert not any(isinstance(m, torch.nn.GELU) for m in model.modules())
+
+
+def test_gelu_is_its_tanh_form_in_encoder_and_decoder():
+    model = VAE(VAEConfig(activation="gelu"))
+    for part in (model.encoder, model.decoder):
+        found = [m for m in part.modules() if isinstance(m, torch.nn.GELU)]
+        assert found and all(m.approximate == "tanh" for m in found)
+        assert not any(isinstance(m, torch.nn.ReLU) for m in part.modules())
 
 
 def test_dropout_is_encoder_only_and_off_at_eval(batch):

@@ -19,15 +19,22 @@ def numpy_decode(blob: bytes, manifest: dict, z: np.ndarray) -> np.ndarray:
         w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
         b = floats[layer["bias"] : layer["bias"] + layer["out"]]
         h = h @ w.reshape(layer["out"], layer["in"]).T.astype(np.float64) + b
-        h = np.maximum(h, 0) if i < len(layers) - 1 else 1 / (1 + np.exp(-h))
+        if i == len(layers) - 1:
+            h = 1 / (1 + np.exp(-h))
+        elif manifest["activation"] == "gelu":  # its tanh form
+            h = 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h**3)))
+        else:
+            h = np.maximum(h, 0)
     return h
 
 
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
 @pytest.mark.parametrize("latent_dim, hidden", [(2, (512, 256)), (3, (64,)), (2, (40, 30, 20))])
-def test_exported_decoder_reproduces_torch(latent_dim, hidden):
+def test_exported_decoder_reproduces_torch(latent_dim, hidden, activation):
     torch.manual_seed(0)
-    model = VAE(VAEConfig(latent_dim=latent_dim, hidden=hidden)).eval()
+    model = VAE(VAEConfig(latent_dim=latent_dim, hidden=hidden, activation=activation)).eval()
     blob, manifest = web.export_decoder(model)
+    assert manifest["activation"] == activation
     assert manifest["latent_dim"] == latent_dim
     assert len(blob) == 4 * manifest["floats"]
     assert [layer["in"] for layer in manifest["layers"]][0] == latent_dim

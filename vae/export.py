@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import re
 import sys
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ EXPORT_FORMAT = "latent-explorer-html-export"
 # pixel intensity; the canvas then rounds to 1/255 (0.002), still well inside 1e-2.
 PRECISION_BUDGET = 5e-3
 FULL_TEST_SIZE = 10_000  # MNIST's and Fashion-MNIST's
+GELU_C = math.sqrt(2 / math.pi)  # GELU's tanh form, as torch's and the page's
 
 
 class ExportError(ValueError):
@@ -73,7 +75,7 @@ def check_exportable(model: VAE, pca: bool = False) -> None:
     c = model.config
     if mlp_decoder_layers(model) is None:
         raise ExportError(
-            f"this model has a {c.arch} decoder; only MLP decoders (Linear and ReLU layers) "
+            f"this model has a {c.arch} decoder; only MLP decoders (Linear, ReLU or GELU layers) "
             "can run in a standalone page. Export an MLP model (--arch mlp)."
         )
     if c.latent_dim == 2:
@@ -88,8 +90,11 @@ def check_exportable(model: VAE, pca: bool = False) -> None:
     raise ExportError(f"this model has latent_dim {c.latent_dim}; the page needs 2 dimensions")
 
 
-def decode_stored(layers: list[dict], floats: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """What the page computes: Linear/ReLU layers then a sigmoid, sums in float64.
+def decode_stored(
+    layers: list[dict], floats: np.ndarray, z: np.ndarray, activation: str = "relu"
+) -> np.ndarray:
+    """What the page computes: Linear layers with the activation ("relu", or "gelu" in its
+    tanh form) between them, then a sigmoid, sums in float64.
 
     layers: the manifest's [{in, out, weight, bias}] offsets into `floats`; z (N, in).
     """
@@ -98,11 +103,22 @@ def decode_stored(layers: list[dict], floats: np.ndarray, z: np.ndarray) -> np.n
         w = floats[layer["weight"] : layer["weight"] + layer["in"] * layer["out"]]
         b = floats[layer["bias"] : layer["bias"] + layer["out"]]
         x = x @ w.reshape(layer["out"], layer["in"]).T + b
-        x = np.maximum(x, 0) if i < len(layers) - 1 else 1 / (1 + np.exp(-x))
+        if i == len(layers) - 1:
+            x = 1 / (1 + np.exp(-x))
+        elif activation == "gelu":
+            x = 0.5 * x * (1 + np.tanh(GELU_C * (x + 0.044715 * x**3)))
+        else:
+            x = np.maximum(x, 0)
     return x
 
 
-def pack_weights(blob: bytes, layers: list[dict], z: np.ndarray, reference: np.ndarray) -> dict:
+def pack_weights(
+    blob: bytes,
+    layers: list[dict],
+    z: np.ndarray,
+    reference: np.ndarray,
+    activation: str = "relu",
+) -> dict:
     """The decoder's weights for the page: as few float32 as keep it within the budget.
 
     Every layer in float16 halves the bytes, and for a VAE's small codes the decoded
@@ -119,7 +135,8 @@ def pack_weights(blob: bytes, layers: list[dict], z: np.ndarray, reference: np.n
         if not np.all(np.isfinite(halves)):
             continue  # a weight too large for float16: keep more in float32
         stored = np.concatenate([floats[:cut], halves.astype("<f4")]).astype(np.float64)
-        error = float(np.abs(decode_stored(layers, stored, z) - reference).max()) if len(z) else 0
+        decoded = decode_stored(layers, stored, z, activation)
+        error = float(np.abs(decoded - reference).max()) if len(z) else 0
         if error <= PRECISION_BUDGET or cut == len(floats):
             break
     return {
@@ -193,7 +210,7 @@ def packed_decoder(model: VAE, encoded: EncodedMap, blob: bytes, manifest: dict)
     affine = encoded.affine
     latent = z if affine is None else (affine[0] + z.astype(np.float64) @ affine[1])
     reference = decode_reference(model, latent.astype(np.float32))
-    weights = pack_weights(blob, manifest["layers"], z, reference)
+    weights = pack_weights(blob, manifest["layers"], z, reference, manifest["activation"])
     keys = ("layers", "floats", "activation", "output", "hash")
     return {**{k: manifest[k] for k in keys}, **weights}
 

@@ -452,7 +452,7 @@ def live_decoder(model: VAE, xy: np.ndarray, plane: tuple | None) -> dict | None
     z = (p if plane is None else plane[0] + p @ plane[1]).astype(np.float32)
     with torch.no_grad():
         reference = model.decode(torch.from_numpy(z).to(device_of(model))).flatten(1).cpu()
-    packed = pack_weights(blob, manifest["layers"], z, reference.numpy())
+    packed = pack_weights(blob, manifest["layers"], z, reference.numpy(), manifest["activation"])
     keys = ("latent_dim", "layers", "floats", "activation", "output")
     return {**{k: manifest[k] for k in keys}, **packed}
 

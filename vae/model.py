@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vae.train_config import ARCHS, KINDS  # declared with the training settings
+from vae.train_config import ACTIVATIONS, ARCHS, KINDS  # declared with the training settings
 
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = 28 * 28
@@ -38,6 +38,9 @@ class VAEConfig:
     # few training images the encoder overfits far more than the decoder: on the MNIST
     # test set, optimizing q(z|x) per image beats the encoder by ~5 nats, on train by ~1.
     dropout: float = 0.0
+    # Between the hidden layers: "relu", or "gelu" (its tanh form, which the browser's
+    # decoder computes too). A checkpoint written before this field is "relu".
+    activation: str = "relu"
 
     def __post_init__(self) -> None:
         if not isinstance(self.latent_dim, int) or not 1 <= self.latent_dim <= 512:
@@ -52,6 +55,8 @@ class VAEConfig:
         object.__setattr__(self, "hidden", hidden)
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -60,7 +65,8 @@ class VAEConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> VAEConfig:
-        known = {k: d[k] for k in ("latent_dim", "arch", "kind", "hidden", "dropout") if k in d}
+        names = ("latent_dim", "arch", "kind", "hidden", "dropout", "activation")
+        known = {k: d[k] for k in names if k in d}
         if "hidden" in known:
             known["hidden"] = tuple(known["hidden"])
         return cls(**known)
@@ -74,13 +80,21 @@ class LossParts(NamedTuple):
     kl: torch.Tensor
 
 
-def mlp(widths: list[int], dropout: float = 0.0) -> nn.Sequential:
-    """Linear layers with ReLU (and dropout, if any) between them, none after the last."""
+def activation_layer(name: str = "relu") -> nn.Module:
+    """The hidden layers' nonlinearity: ReLU, or GELU in its tanh form
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the form the browser's decoder
+    (components/latent_map/core/decoder.js) computes."""
+    return nn.GELU(approximate="tanh") if name == "gelu" else nn.ReLU()
+
+
+def mlp(widths: list[int], dropout: float = 0.0, activation: str = "relu") -> nn.Sequential:
+    """Linear layers with the activation (and dropout, if any) between them, none after the
+    last."""
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(widths) - 2:
-            layers.append(nn.ReLU())
+            layers.append(activation_layer(activation))
             if dropout:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
@@ -115,31 +129,34 @@ class VAE(nn.Module):
         n_stats = 2 * c.latent_dim if c.kind == "vae" else c.latent_dim
         if c.arch == "mlp":
             self.encoder = nn.Sequential(
-                nn.Flatten(), mlp([IMAGE_PIXELS, *c.hidden, n_stats], c.dropout)
+                nn.Flatten(), mlp([IMAGE_PIXELS, *c.hidden, n_stats], c.dropout, c.activation)
             )
             self.decoder = nn.Sequential(
-                mlp([c.latent_dim, *reversed(c.hidden), IMAGE_PIXELS]),
+                mlp([c.latent_dim, *reversed(c.hidden), IMAGE_PIXELS], activation=c.activation),
                 nn.Unflatten(1, IMAGE_SHAPE),
             )
         else:
+            def act() -> nn.Module:
+                return activation_layer(c.activation)
+
             self.encoder = nn.Sequential(
                 nn.Conv2d(1, 32, 4, stride=2, padding=1),  # (B, 32, 14, 14)
-                nn.ReLU(),
+                act(),
                 nn.Conv2d(32, 64, 4, stride=2, padding=1),  # (B, 64, 7, 7)
-                nn.ReLU(),
+                act(),
                 nn.Flatten(),
                 nn.Linear(64 * 7 * 7, 256),
-                nn.ReLU(),
+                act(),
                 nn.Linear(256, n_stats),
             )
             self.decoder = nn.Sequential(
                 nn.Linear(c.latent_dim, 256),
-                nn.ReLU(),
+                act(),
                 nn.Linear(256, 64 * 7 * 7),
-                nn.ReLU(),
+                act(),
                 nn.Unflatten(1, (64, 7, 7)),
                 nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),  # (B, 32, 14, 14)
-                nn.ReLU(),
+                act(),
                 nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28) logits
             )
 

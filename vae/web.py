@@ -6,7 +6,7 @@ JSON manifest that says where each layer's weight (out, in) and bias (out,)
 start. File names carry a content hash, so a browser caches them per model
 and a retrained model at the same path can never be served stale.
 
-Only MLP decoders (Linear, ReLU, ..., Linear, then sigmoid) export; a conv
+Only MLP decoders (Linear, ReLU or GELU, ..., Linear, then sigmoid) export; a conv
 decoder gets `None` and the page decodes in Python instead.
 
 A larger latent space is shown on a PCA plane, where the point p stands for
@@ -31,7 +31,8 @@ DECODER_FORMAT = "latent-explorer-mlp-decoder"
 
 
 def mlp_decoder_layers(model: VAE) -> list[nn.Linear] | None:
-    """The decoder's Linear layers in order, or None if it is not Linear/ReLU only."""
+    """The decoder's Linear layers in order, or None if it is not Linear and one activation
+    the page computes (ReLU, or GELU's tanh form) only."""
     if model.config.arch != "mlp":
         return None
     layers = [m for m in model.decoder.modules() if isinstance(m, nn.Linear)]
@@ -39,6 +40,7 @@ def mlp_decoder_layers(model: VAE) -> list[nn.Linear] | None:
         m
         for m in model.decoder.modules()
         if not isinstance(m, nn.Linear | nn.ReLU | nn.Sequential | nn.Unflatten)
+        and not (isinstance(m, nn.GELU) and m.approximate == "tanh")
     ]
     return layers if layers and not others else None
 
@@ -49,8 +51,9 @@ def export_decoder(
     """(float32 blob, manifest) for an MLP decoder; None if the browser cannot run it.
 
     Manifest: {format, latent_dim, layers: [{in, out, weight, bias}], activation,
-    output, hash}, with weight/bias as float32 offsets into the blob. ReLU follows
-    every layer but the last; the last is followed by a sigmoid.
+    output, hash}, with weight/bias as float32 offsets into the blob. The activation
+    ("relu" or "gelu", the tanh form) follows every layer but the last; the last is
+    followed by a sigmoid.
 
     affine = (mean (d,), components (k, d)) exports p -> decode(mean + p @ components)
     instead, a decoder of k inputs: W1' = W1 @ components.T, b1' = b1 + W1 @ mean,
@@ -91,7 +94,7 @@ def export_decoder(
         "format": DECODER_FORMAT,
         "latent_dim": int(specs[0]["in"]),
         "layers": specs,
-        "activation": "relu",
+        "activation": model.config.activation,
         "output": "sigmoid",
         "floats": offset,
         "hash": hashlib.sha256(blob).hexdigest()[:16],

@@ -38,7 +38,7 @@ export function liveDecoder(record) {
   } catch (e) {
     throw new Error(`the decoder's weights cannot be read: ${e.message}`);
   }
-  const decode = makeDecoder({ latent_dim: layers[0].in, layers }, weights); // checks the offsets
+  const decode = makeDecoder({ latent_dim: layers[0].in, layers, activation: record.activation }, weights); // checks the offsets and the activation
   if (!decode(new Float64Array(decode.latentDim)).every(Number.isFinite)) {
     throw new Error("the decoder's weights decode to NaN");
   }

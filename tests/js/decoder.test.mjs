@@ -23,6 +23,24 @@ test("float32 weights as the app serves them decode within 1e-5 of torch", () =>
   assertClose(decodeAll(decode, z), want.map((r) => Array.from(r)), 1e-5, "decoded pixels");
 });
 
+test("the activation is the manifest's: relu by default, gelu in its tanh form", () => {
+  // z -> identity layer -> activation -> identity layer -> sigmoid; torch's values
+  const manifest = (activation) => ({
+    latent_dim: 1,
+    layers: [{ in: 1, out: 1, weight: 0, bias: 1 }, { in: 1, out: 1, weight: 2, bias: 3 }],
+    ...(activation ? { activation } : {}),
+  });
+  const floats = new Float32Array([1, 0, 1, 0]);
+  const zs = [1, -1, 2, -3];
+  const run = (m) => zs.map((z) => makeDecoder(m, floats)([z])[0]);
+  const gelu = [0.6987162035961936, 0.46038122807287507, 0.8759471087623779, 0.49909065298215866];
+  const relu = [0.7310585786300049, 0.5, 0.8807970779778823, 0.5];
+  assertClose([run(manifest("gelu"))], [gelu], 1e-6, "gelu");
+  assertClose([run(manifest("relu"))], [relu], 1e-6, "relu");
+  assertClose([run(manifest())], [relu], 1e-6, "no activation named");
+  assert.throws(() => makeDecoder(manifest("tanh"), floats), /activation tanh is not known/);
+});
+
 test("a decoder reuses its buffers but not its output unless asked", () => {
   const f = fixtures.decoder;
   const decode = makeDecoder(f.manifest, bytes(f.weights).buffer);

@@ -83,7 +83,9 @@ def packed_fixture(out: Path, name: str, lo, hi, rng: np.random.Generator) -> di
     blob, manifest = export_decoder(model)
     codes = rng.uniform(lo, hi, (400, 2)).astype(np.float32)
     z = check_points(codes, n_grid=12)
-    spec = pack_weights(blob, manifest["layers"], z, decode_reference(model, z))
+    spec = pack_weights(
+        blob, manifest["layers"], z, decode_reference(model, z), manifest["activation"]
+    )
     some = z[rng.choice(len(z), 30, replace=False)]
     (out / f"{name}_z.bin").write_bytes(matrix_blob(some))
     (out / f"{name}_torch.bin").write_bytes(matrix_blob(decode_reference(model, some)))

@@ -1,4 +1,4 @@
-// The decoder in plain JavaScript (Linear, ReLU, ..., Linear, sigmoid; weights (out, in)
+// The decoder in plain JavaScript (Linear, ReLU or GELU, ..., Linear, sigmoid; weights (out, in)
 // row-major, as vae/web.py writes them), its two weight formats, and the interpolation
 // between two latent points that the morph walks (mirrors vae.latent.interpolate).
 //
@@ -8,7 +8,15 @@
 
 import { bytesOf } from "./blobs.js";
 
-// manifest: {latent_dim, layers: [{in, out, weight, bias}]} with offsets into `floats`.
+// GELU in its tanh form, as torch's nn.GELU(approximate="tanh") and vae/export.py decode_stored.
+const GELU_C = Math.sqrt(2 / Math.PI);
+const ACTIVATIONS = {
+  relu: (x) => (x > 0 ? x : 0),
+  gelu: (x) => 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))),
+};
+
+// manifest: {latent_dim, layers: [{in, out, weight, bias}], activation ("relu" if absent)}
+// with offsets into `floats`.
 // Returns decode(z, out?) -> Float32Array of the last layer's size; sums in float64.
 // `onDecode`, if given, is called after every decoding (the page counts them).
 export function makeDecoder(manifest, floats, onDecode) {
@@ -24,6 +32,8 @@ export function makeDecoder(manifest, floats, onDecode) {
       bias: floats.subarray(l.bias, l.bias + l.out),
     };
   });
+  const act = ACTIVATIONS[manifest.activation ?? "relu"];
+  if (!act) throw new Error(`the decoder's activation ${manifest.activation} is not known here`);
   const hidden = layers.map((l) => new Float64Array(l.nOut));
   const last = layers.length - 1;
   function decode(z, out) {
@@ -36,7 +46,7 @@ export function makeDecoder(manifest, floats, onDecode) {
         let sum = bias[j];
         const row = j * nIn;
         for (let i = 0; i < nIn; i++) sum += weight[row + i] * input[i];
-        output[j] = li === last ? 1 / (1 + Math.exp(-sum)) : sum > 0 ? sum : 0;
+        output[j] = li === last ? 1 / (1 + Math.exp(-sum)) : act(sum);
       }
       input = output;
     }
