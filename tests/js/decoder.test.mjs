@@ -119,3 +119,14 @@ test("decode.many gives, in one pass over the weights, the very floats decode gi
   assertClose(many.map((r) => Array.from(r)), want.map((r) => Array.from(r)), 1e-5, "against torch");
   assert.deepEqual(decode.many([]), []);
 });
+
+test("decode.many applies the decoder's own activation, as decode does (GELU here)", () => {
+  const f = fixtures.decoder;
+  const manifest = { ...f.manifest, activation: "gelu" };
+  const decode = makeDecoder(manifest, bytes(f.weights).buffer);
+  const z = rows(parseMatrix(bytes(f.z)));
+  const many = decode.many(z);
+  z.forEach((zi, k) => assert.deepEqual(Array.from(many[k]), Array.from(decode(zi)), `z #${k}`));
+  const relu = makeDecoder(f.manifest, bytes(f.weights).buffer);
+  assert.ok(maxDiff(many[0], relu(z[0])) > 1e-4, "GELU decodes as ReLU does");
+});
