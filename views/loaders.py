@@ -62,7 +62,8 @@ MODULES: dict[str, str] = {}  # a registered component -> its module's URL (modu
 def early_loads() -> str:
     """A script for the page's first element: plotly.js and the map's module start loading
     before the map is mounted (components/latent_map/preload.js)."""
-    map_component()  # writes the map's module
+    if "latent_map" not in MODULES:  # map_component()'s cache may outlive this module's reload
+        module_loader("latent_map", jsbundle.bundle(COMPONENTS / "latent_map" / "map.js"))
     call = f"preload({json.dumps(plotly_url())}, {json.dumps([MODULES['latent_map']])});"
     script = jsbundle.bundle(COMPONENTS / "latent_map" / "preload.js", module=False)
     # lx-early: the page's CSS (app.py) takes the element out of the layout (no blank gap)
