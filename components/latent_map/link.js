@@ -1,7 +1,8 @@
-// The pin in the address bar, kept by the page. A click on a map whose decoder the page
-// holds needs nothing from Python, so the map writes the pin into the link itself
-// (x, y and i, as vae/share.py's link_query writes them) and Python is not rerun: the click
-// costs the server nothing and the page is settled as soon as the details are drawn.
+// The pin and the zoom in the address bar, kept by the page. A click or a pan on a map whose
+// decoder the page holds needs nothing from Python, so the map writes the pin (x, y, i) and
+// the zoom into the link itself, as vae/share.py's link_query writes them, and Python is
+// not rerun: the click costs the server nothing and the page is settled as soon as the
+// details are drawn.
 //
 // Python still writes the rest of the link (model, plane, morph, zoom, language, ...), and
 // Streamlit replaces the whole query string when it does, from what Python knows, which is
@@ -12,6 +13,7 @@
 
 const OWNED = new Map(); // query key -> its value, or null: the page removed it
 export const PIN_KEYS = ["x", "y", "i"];
+export const LINK_KEYS = [...PIN_KEYS, "zoom"]; // what a map that owns its link writes
 
 // A latent coordinate as vae/share.py's format_number writes it: 5 decimals, no trailing
 // zeros, never "-0".
@@ -28,6 +30,12 @@ export function pinParams(pin) {
     y: formatNumber(pin.z[1]),
     i: pin.index >= 0 ? String(pin.index) : null,
   };
+}
+
+// The zoom key of a view the user chose ([x0, x1], [y0, y1]), as link_query writes it;
+// null (no key) for the fitted view.
+export function zoomParam(xr, yr) {
+  return xr && yr ? [...xr, ...yr].map(formatNumber).join(",") : null;
 }
 
 // `search` (a query string) with the owned keys applied: set, or removed where null.

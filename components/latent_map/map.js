@@ -44,7 +44,7 @@ import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
 import { bindArith, resetArith, showArith } from "./arith.js";
-import { releaseLink, PIN_KEYS } from "./link.js";
+import { releaseLink, ownLink, zoomParam, LINK_KEYS } from "./link.js";
 
 const INSTANCES = new WeakMap();
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
@@ -135,7 +135,7 @@ class LatentMap {
 
   // Another model: nothing of the old one may stay on screen (its decodings, its pin).
   clearModelState() {
-    if (this.ownsLink) releaseLink(PIN_KEYS); // a pin this map put in the link was the old model's
+    if (this.ownsLink) releaseLink(LINK_KEYS); // the pin and zoom this map put in the link were the old model's
     this.ownsLink = false;
     this.pin = null;
     this.lastNonce = null;
@@ -335,7 +335,8 @@ class LatentMap {
     // reruns the page (and reloads its images) for nothing.
     if (this.data.sync) return;
     // Once the view rests: a wheel zoom is many relayouts, and each report reruns the map's
-    // fragment. `touched`: the user chose this range (only then does the link keep it);
+    // fragment (where the page keeps the link, link.js, it rewrites the address bar
+    // instead). `touched`: the user chose this range (only then does the link keep it);
     // `points`: which map it belongs to (a report can outlive its model).
     clearTimeout(this.viewTimer);
     this.viewTimer = setTimeout(() => {
@@ -346,7 +347,12 @@ class LatentMap {
       const key = JSON.stringify(view);
       if (key === this.sentView) return; // a relayout that changed nothing: no rerun
       this.sentView = key;
-      this.tell("view", view);
+      if (this.data.own_pin) { // the page keeps the link (link.js): Python is not rerun
+        this.ownsLink = true;
+        ownLink({ zoom: view.touched ? zoomParam(view.x, view.y) : null });
+      } else {
+        this.tell("view", view);
+      }
     }, REPORT_MS);
   }
 

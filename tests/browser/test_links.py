@@ -176,7 +176,8 @@ def test_the_address_bar_follows_zoom_frames_and_slider_without_a_report_per_mov
     )
     page.wait_for_function("() => new URLSearchParams(location.search).has('zoom')")
     wait_idle(page)
-    assert page.evaluate("latentExplorer.snapshot().reports") == ["view"]
+    # the page writes the zoom into the link itself (link.js): nothing told to Python
+    assert page.evaluate("latentExplorer.snapshot().reports") == []
     zoom = [float(v) for v in query(page)["zoom"].split(",")]
     np.testing.assert_allclose(zoom, shown_range(page), atol=2e-5)
     link = page.url
@@ -230,9 +231,9 @@ def quiet_sends(page, quiet_ms: int = 800) -> int:
 
 
 def test_a_click_puts_its_pin_in_the_link_without_a_rerun_and_python_keeps_it(page, app_url):
-    """The page writes a click's pin (x, y, i) into the link itself: no message to the
-    server; the pin stays when Python next writes the link (another frame count) and is
-    restored by the link; another model takes it away."""
+    """The page writes a click's pin (x, y, i) and a zoom into the link itself: no message
+    to the server; both stay when Python next writes the link (another frame count), the
+    link restores the pin, and another model takes pin and zoom away."""
     from tests.browser.test_explorer import client_point, plot_box
     from tests.browser.test_projection import pick_model
 
@@ -251,13 +252,26 @@ def test_a_click_puts_its_pin_in_the_link_without_a_rerun_and_python_keeps_it(pa
     q = query(page)
     assert float(q["x"]) == pytest.approx(x, abs=1e-5)
     assert float(q["y"]) == pytest.approx(y, abs=1e-5)
-    # Python writes the link (the frame count): the page's pin stays in it
+    # a wheel zoom: the page writes it into the link too, with no message
+    box = page.locator(".lx-root .lx-plot").bounding_box()
+    centre = [box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5]
+    page.evaluate(
+        """([x, y]) => document.elementFromPoint(x, y).dispatchEvent(new WheelEvent("wheel",
+             { deltaY: -120, clientX: x, clientY: y, bubbles: true, cancelable: true }))""",
+        centre,
+    )
+    page.wait_for_function("() => new URLSearchParams(location.search).has('zoom')")
+    assert quiet_sends(page) == sent, page.evaluate("latentExplorer.snapshot().reports")
+    zoom = query(page)["zoom"]
+    np.testing.assert_allclose([float(v) for v in zoom.split(",")], shown_range(page), atol=2e-5)
+    # Python writes the link (the frame count): the page's pin and zoom stay in it
     page.locator(".lx-frames").fill("12")
     page.locator(".lx-frames").press("Enter")
     page.wait_for_function("() => new URLSearchParams(location.search).get('frames') === '12'")
     wait_idle(page)
     q = query(page)
     assert q["i"] == "5" and float(q["x"]) == pytest.approx(x, abs=1e-5), q
+    assert q["zoom"] == zoom
     # an empty spot: no index in the link
     corner = page.evaluate(
         "() => { const v = latentExplorer.snapshot().view;"
@@ -285,5 +299,5 @@ def test_a_click_puts_its_pin_in_the_link_without_a_rerun_and_python_keeps_it(pa
         "() => new URLSearchParams(location.search).get('model') === 'mnist-ae-2d.pt'"
     )
     wait_idle(page)
-    assert not {"x", "y", "i"} & set(query(page)), page.url
+    assert not {"x", "y", "i", "zoom"} & set(query(page)), page.url
     assert page.evaluate("latentExplorer.snapshot().pin") is None
