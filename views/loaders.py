@@ -47,47 +47,43 @@ def register(name: str, folder: str, script: str, style: str | None = None, **op
     cached by the browser; the module is imported once, so its state outlives reruns as
     before.
     """
-    path = COMPONENTS / folder
-    css = (path / style).read_text() if style else None
-    return st.components.v2.component(
-        f"latent_explorer.{name}", js=module_loader(name, jsbundle.bundle(path / script)),
-        css=css, **options,
-    )  # fmt: skip
+    css = (COMPONENTS / folder / style).read_text() if style else None
+    loader = (
+        f"const url = new URL({json.dumps(module_url(folder, script))}, document.baseURI).href;\n"
+        "export default async function (component) {\n"
+        "  return (await import(url)).default(component);\n"
+        "}\n"
+    )
+    return st.components.v2.component(f"latent_explorer.{name}", js=loader, css=css, **options)
 
 
-MODULES: dict[str, str] = {}  # a registered component -> its module's URL (module_loader)
+@st.cache_resource(show_spinner=False)
+def module_url(folder: str, script: str) -> str:
+    """The URL of components/<folder>/<script> bundled (vae/jsbundle.py) and written to
+    ./static once, under its content hash."""
+    code = jsbundle.bundle(COMPONENTS / folder / script).encode()
+    name = write_asset(STATIC, f"component-{folder}-{Path(script).stem}", ".js", code)
+    return f"{STATIC_URL}/{name}"
+
+
+MAP_MODULE = ("latent_map", "map.js")  # the map component's entry (map_component)
 
 
 @st.cache_resource(show_spinner=False)
 def early_loads() -> str:
     """A script for the page's first element: plotly.js and the map's module start loading
     before the map is mounted (components/latent_map/preload.js)."""
-    if "latent_map" not in MODULES:  # map_component()'s cache may outlive this module's reload
-        module_loader("latent_map", jsbundle.bundle(COMPONENTS / "latent_map" / "map.js"))
-    call = f"preload({json.dumps(plotly_url())}, {json.dumps([MODULES['latent_map']])});"
+    call = f"preload({json.dumps(plotly_url())}, {json.dumps([module_url(*MAP_MODULE)])});"
     script = jsbundle.bundle(COMPONENTS / "latent_map" / "preload.js", module=False)
     # lx-early: the page's CSS (app.py) takes the element out of the layout (no blank gap)
     return f'<span class="lx-early"></span><script>{script}\n{call}</script>'
-
-
-def module_loader(name: str, code: str) -> str:
-    """An ES module whose default export imports `code` (written to ./static once, under
-    its content hash) and runs that module's default export."""
-    file = write_asset(STATIC, f"component-{name}", ".js", code.encode())
-    MODULES[name] = f"{STATIC_URL}/{file}"
-    return (
-        f"const url = new URL({json.dumps(f'{STATIC_URL}/{file}')}, document.baseURI).href;\n"
-        "export default async function (component) {\n"
-        "  return (await import(url)).default(component);\n"
-        "}\n"
-    )
 
 
 @st.cache_resource(show_spinner=False)
 def map_component():
     """The latent map, registered once per server."""
     # isolate_styles=False: Plotly styles itself from the document head
-    return register("latent_map", "latent_map", "map.js", "map.css", isolate_styles=False)
+    return register("latent_map", *MAP_MODULE, "map.css", isolate_styles=False)
 
 
 @st.cache_resource(show_spinner=False)
