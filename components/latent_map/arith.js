@@ -45,14 +45,16 @@ export function bindArith(map) {
   const op = (s) => h("span", "lx-arith-op", s);
   const strength = h("input", "lx-arith-s");
   Object.assign(strength, { type: "range", min: String(-100 * WALK_RANGE), max: String(100 * WALK_RANGE), step: "10", value: "0" });
+  // The walk's own controls draw it at once, on screen or not (its start is measured there).
   strength.addEventListener("input", () => {
     map.arith.s = Number(strength.value) / 100;
-    paintWalk(map);
+    if (map.arith.walkPending) renderWalk(map, true);
+    else paintWalk(map);
   });
   const attr = h("select", "lx-arith-attr");
   attr.addEventListener("change", () => {
     map.arith.attr = attr.value;
-    renderWalk(map);
+    renderWalk(map, true);
   });
   const clear = h("button", "lx-btn lx-arith-clear", "");
   clear.addEventListener("click", () => {
@@ -330,7 +332,6 @@ export function drawArithMarks(ctx, P, marks) {
 export function arithSnapshot(map) {
   const a = map.arith;
   if (!a || !map.data || !map.data.arith) return null;
-  if (a.walkPending) renderWalk(map, true); // what the section shows once scrolled to
   const slot = (s) => s && { z: s.z, kind: s.kind, index: s.index ?? null, cls: s.cls ?? null };
   const w = a.walk;
   return {

@@ -119,3 +119,13 @@ def page(browser, app_url, request):
 
 def wait_idle(page) -> None:
     page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+
+
+DOUBLE_CLICK_MS = 300  # components/latent_map/plot.js: two presses closer are a double-click
+
+
+def past_double_click(page) -> None:
+    """Wait out Plotly's double-click window: a click answers in the page at once, so a
+    test's next click on the map could come within it, which resets the zoom and takes the
+    first press back (as it does for a person clicking twice that fast)."""
+    page.wait_for_timeout(DOUBLE_CLICK_MS + 50)

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, ROOT, wait_idle
+from tests.browser.conftest import ARTIFACTS, ROOT, past_double_click, wait_idle
 from tests.browser.test_explorer import client_point, empty_corner, plot_box
 from tests.browser.test_projection import TSNE_TIMEOUT_MS, pick_model, pick_projection
 
@@ -53,6 +53,7 @@ def click_index(page, index: int) -> None:
     """Click test image `index` where the map shows it (the pin is that image)."""
     plot_box(page)
     at = client_point(page, page.evaluate("i => latentExplorer.point(i)", index))
+    past_double_click(page)
     page.mouse.click(at["x"], at["y"])
     page.wait_for_function(f"() => latentExplorer.snapshot().pin?.index === {index}")
     page.locator(".lx-arith-use-a").wait_for()
@@ -60,6 +61,7 @@ def click_index(page, index: int) -> None:
 
 def click_empty(page) -> list[float]:
     corner = empty_corner(page)
+    past_double_click(page)
     page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function("() => latentExplorer.snapshot().pin?.index === -1")
     page.locator(".lx-arith-use-a").wait_for()
@@ -249,3 +251,15 @@ def test_the_arithmetic_speaks_chinese(page, app_url):
     assert page.locator(".lx-arith-use-b").text_content() == "用作 B"
     section.get_by_text("从测试图像 #0 的 μ 出发").wait_for()
     section.screenshot(path=str(ARTIFACTS / "arith_zh.png"))
+
+
+def test_the_walk_is_drawn_once_its_section_is_on_screen(page):
+    """A click far above the walk leaves its nine decodings for later (the click's details
+    are drawn without them); scrolling the walk into view draws them, with no test API
+    call in between (the test API would draw them itself)."""
+    click_index(page, 0)
+    walk = page.locator(".lx-arith-walk")
+    assert not walk.evaluate("el => el.getBoundingClientRect().top < innerHeight")
+    assert page.locator(".lx-arith-strip canvas").count() == 0
+    walk.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelectorAll('.lx-arith-strip canvas').length === 7")

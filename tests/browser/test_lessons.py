@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import numpy as np
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
+from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, past_double_click, wait_idle
 from tests.browser.test_explorer import empty_corner
 
 pytestmark = pytest.mark.browser
@@ -48,15 +48,10 @@ def digit_near(page, z) -> int:
     )
 
 
-DOUBLE_CLICK_MS = 300  # components/latent_map/plot.js: two presses closer are a double-click
-
-
 def click_digit(page, index: int) -> list[float]:
     z = page.evaluate("i => latentExplorer.point(i)", index)
     plot_box(page)
-    # a click answers in the page at once now, so a test's next click can come within
-    # Plotly's double-click window, which resets the zoom and takes the first press back
-    page.wait_for_timeout(DOUBLE_CLICK_MS + 50)
+    past_double_click(page)
     at = page.evaluate("z => latentExplorer.clientPoint(z)", z)
     page.mouse.click(at["x"], at["y"])
     page.wait_for_function(f"() => latentExplorer.snapshot().pin?.index === {index}")
