@@ -22,7 +22,7 @@ from vae.model import VAE, VAEConfig
 
 TIMEOUT = 120
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app.py"
+APP = ROOT / "page.py"
 
 
 def run_app(monkeypatch=None, folder=None, params: dict | None = None) -> AppTest:

@@ -17,7 +17,7 @@ from vae.checkpoint import save_checkpoint
 from vae.model import VAE, VAEConfig
 from views import compare
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "page.py"
 
 
 def save_model(folder: Path, name: str, kind: str = "vae", beta: float = 1.0, **meta) -> None:

@@ -240,7 +240,7 @@ def test_train_on_a_folder_then_catalog_bundle_and_app(folder, tmp_path, monkeyp
     models.mkdir()
     (models / "mine.pt").write_bytes(out.read_bytes())
     monkeypatch.setenv("LATENT_EXPLORER_CHECKPOINTS", str(models))
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "page.py"), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.sidebar.radio(key="dataset").options == ["my-digits (folder)"]

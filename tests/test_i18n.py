@@ -17,7 +17,7 @@ from vae import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = sorted(
-    [ROOT / "app.py"]
+    [ROOT / "page.py"]
     + [p for d in ("views", "vae", "bench", "scripts") for p in (ROOT / d).rglob("*.py")]
     + [p for p in (ROOT / "components").rglob("*.js")]
     + [p for p in (ROOT / "vae").glob("*.html")]

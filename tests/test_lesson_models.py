@@ -129,7 +129,7 @@ def test_bad_input_is_refused_with_a_message():
 
 
 # ---- the steps' wiring without a browser (streamlit.testing AppTest, small untrained models) --
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "page.py"
 
 
 def save_model(

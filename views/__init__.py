@@ -1,4 +1,4 @@
-"""The explorer's page, one view a module; app.py lays them out.
+"""The explorer's page, one view a module; page.py lays them out.
 
     config      paths and constants the views share
     loaders     every st.cache_* loader (models, data, map bundles, components)

@@ -5,7 +5,7 @@ component: the pointer over either one decodes the same z through both decoders 
 browser, and a click pins that z on both. Under them: both decodings of the clicked z,
 samples from N(0, I) through both decoders with the same seed, and the same test digits
 reconstructed by each. The science is in `vae/latent.py`; the maps' payload comes from
-views/map.py like the explorer's. It needs torch: app.py imports it when the tab opens.
+views/map.py like the explorer's. It needs torch: page.py imports it when the tab opens.
 """
 
 from __future__ import annotations
@@ -478,7 +478,6 @@ def render_compare(models: list[str], folder: Path, dataset: str = "mnist") -> N
                 data=map_data(which, s["path"], s["bundle"]),
                 on_click_change=lambda w=which: on_click(w),
                 on_view_change=lambda: None,
-                on_ready_change=lambda: None,
                 on_morph_change=lambda: None,
             )
     clicked(side, side["a"]["splits"], words)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,3 +25,22 @@ STATIC_URL = "app/static"
 RECORDS = STATIC / "records"  # each checkpoint's facts (vae/catalog.py)
 COMPONENTS = ROOT / "components"
 MAP_HEIGHT = 540
+
+
+def plotly_url() -> str:
+    """The plotly.js the map loads from ./static (no CDN).
+
+    The 1.6 MB gl2d bundle that scripts/fetch_npm.py puts there if it could (the map
+    is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
+    """
+    smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))
+    if smaller:
+        return f"{STATIC_URL}/{smaller[-1].name}"
+    name = f"plotly-{importlib.metadata.version('plotly')}.min.js"
+    target = STATIC / name
+    if not target.is_file():
+        STATIC.mkdir(parents=True, exist_ok=True)
+        package = Path(importlib.util.find_spec("plotly").origin).parent
+        shutil.copyfile(package / "package_data" / "plotly.min.js", target.with_suffix(".tmp"))
+        target.with_suffix(".tmp").replace(target)
+    return f"{STATIC_URL}/{name}"

@@ -9,11 +9,9 @@ without it.
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
-import importlib.util
 import json
-import shutil
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from vae import attributes, blobs, bundle, catalog, jsbundle
 from vae.files import mtime, write_asset
 
+from . import config
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 from .i18n import t
 
@@ -46,15 +45,26 @@ def register(name: str, folder: str, script: str, style: str | None = None, **op
     browser again on every click's fragment rerun. By URL it is fetched once per page and
     cached by the browser; the module is imported once, so its state outlives reruns as
     before.
+
+    The data goes over wrapped in a list, which the loader unwraps: Streamlit scans a dict's
+    values for dataframes, and the first such scan imports pandas (~0.4 s, in the first
+    page's run, before the map is sent); a list it passes as it is.
     """
     css = (COMPONENTS / folder / style).read_text() if style else None
     loader = (
         f"const url = new URL({json.dumps(module_url(folder, script))}, document.baseURI).href;\n"
         "export default async function (component) {\n"
-        "  return (await import(url)).default(component);\n"
+        "  const data = component.data == null ? component.data : component.data[0];\n"
+        "  const unwrapped = Object.assign(Object.create(component), { data });\n"
+        "  return (await import(url)).default(unwrapped);\n"
         "}\n"
     )
-    return st.components.v2.component(f"latent_explorer.{name}", js=loader, css=css, **options)
+    mount = st.components.v2.component(f"latent_explorer.{name}", js=loader, css=css, **options)
+
+    def mounted(*, data=None, **kwargs):
+        return mount(data=None if data is None else [data], **kwargs)
+
+    return mounted
 
 
 @st.cache_resource(show_spinner=False)
@@ -73,10 +83,26 @@ MAP_MODULE = ("latent_map", "map.js")  # the map component's entry (map_componen
 def early_loads() -> str:
     """A script for the page's first element: plotly.js and the map's module start loading
     before the map is mounted (components/latent_map/preload.js)."""
-    call = f"preload({json.dumps(plotly_url())}, {json.dumps([module_url(*MAP_MODULE)])});"
-    script = jsbundle.bundle(COMPONENTS / "latent_map" / "preload.js", module=False)
-    # lx-early: the page's CSS (app.py) takes the element out of the layout (no blank gap)
-    return f'<span class="lx-early"></span><script>{script}\n{call}</script>'
+    return _early(f"preload({json.dumps(plotly_url())}, {json.dumps([module_url(*MAP_MODULE)])})")
+
+
+def early_fetches(urls: list[str], image: str | None) -> str:
+    """A script for an element before a map: its files start to download as soon as the
+    element is drawn (components/latent_map/preload.js prefetch)."""
+    return _early(f"prefetch({json.dumps(urls)}, {json.dumps(image)})")
+
+
+@st.cache_resource(show_spinner=False)
+def _preload_script() -> str:
+    return jsbundle.bundle(COMPONENTS / "latent_map" / "preload.js", module=False)
+
+
+def _early(call: str) -> str:
+    # lx-early: the page's CSS (page.py) takes the element out of the layout (no blank gap).
+    # In a function of its own: classic scripts share one global scope, so a second copy of
+    # the bundle's top-level consts would be a SyntaxError.
+    script = f"(() => {{\n{_preload_script()}\n{call};\n}})();"
+    return f'<span class="lx-early"></span><script>{script}</script>'
 
 
 @st.cache_resource(show_spinner=False)
@@ -100,22 +126,8 @@ def draw_component():
 
 @st.cache_resource(show_spinner=False)
 def plotly_url() -> str:
-    """The plotly.js the map loads from ./static (no CDN).
-
-    The 1.6 MB gl2d bundle that scripts/fetch_npm.py puts there if it could (the map
-    is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
-    """
-    smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))
-    if smaller:
-        return f"{STATIC_URL}/{smaller[-1].name}"
-    name = f"plotly-{importlib.metadata.version('plotly')}.min.js"
-    target = STATIC / name
-    if not target.is_file():
-        STATIC.mkdir(parents=True, exist_ok=True)
-        package = Path(importlib.util.find_spec("plotly").origin).parent
-        shutil.copyfile(package / "package_data" / "plotly.min.js", target.with_suffix(".tmp"))
-        target.with_suffix(".tmp").replace(target)
-    return f"{STATIC_URL}/{name}"
+    """config.plotly_url, once per server."""
+    return config.plotly_url()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -246,13 +258,36 @@ def warm_placer(path: str, map_bundle: bundle.MapBundle) -> None:
         if key in _WARMING:
             return
         _WARMING.add(key)
-    threading.Thread(
-        target=placer, args=key, name=f"warm-placer-{map_bundle['method']}", daemon=True
-    ).start()
+    when_quiet(lambda: placer(*key), name=f"warm-placer-{map_bundle.method}")
 
 
 _WARMING: set = set()
 _WARMING_LOCK = threading.Lock()
+
+
+def when_quiet(work, name: str, *, hold: float = 1.0, share: float = 0.2, most: float = 15.0):
+    """Run `work` in a background thread once this server process has used under `share`
+    of a core for `hold` seconds running (the first page it serves has all it asked for and
+    has had time to draw it), or after `most` seconds.
+
+    Warming (importing torch, fitting a placer) takes a core for a second or more; started
+    while a page was still being sent or drawn, it slowed that page down. Waiting for a
+    quiet server needs no word from the browser (a message back would rerun the map's
+    fragment).
+    """
+    step = 0.25
+
+    def run() -> None:
+        deadline = time.monotonic() + most
+        quiet, before = 0.0, time.process_time()
+        while time.monotonic() < deadline and quiet < hold:
+            time.sleep(step)
+            now = time.process_time()
+            quiet = quiet + step if now - before < share * step else 0.0
+            before = now
+        work()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

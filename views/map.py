@@ -47,24 +47,31 @@ def axis_titles(bundle: MapBundle) -> list[str]:
     return [i18n.t("map.plot.pc_axis", k=k + 1, share=f"{100 * ratio[k]:.0f}") for k in range(2)]
 
 
+def file_urls(bundle: MapBundle) -> dict:
+    """The URLs of a map's files in ./static (None for a file this model has not)."""
+    decoder, latent_decoder = bundle.decoder, bundle.latent_decoder
+    return {
+        "points_url": url(bundle.points),
+        "mu_url": url(bundle.mu),
+        "sigma_url": url(bundle.sigma),
+        "images_url": url(bundle.images),
+        "decoder_url": url(decoder["file"]) if decoder else None,
+        "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
+    }
+
+
 def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
     """Everything the component needs for one model's map; small (big arrays go by URL).
 
     bundle: vae.bundle's record; extra: this map's state (pin, morph, upload, sync,
     prior_ring, pin_pixels, zoom, ...), None where absent.
     """
-    decoder, latent_decoder = bundle.decoder, bundle.latent_decoder
     data = {
         "plotly_url": loaders.plotly_url(),
-        "points_url": url(bundle.points),
-        "mu_url": url(bundle.mu),
-        "sigma_url": url(bundle.sigma),
-        "images_url": url(bundle.images),
+        **file_urls(bundle),
         "sprite_columns": bundle.sprite_columns,
-        "decoder": decoder,
-        "decoder_url": url(decoder["file"]) if decoder else None,
-        "latent_decoder": latent_decoder,
-        "latent_decoder_url": url(latent_decoder["file"]) if latent_decoder else None,
+        "decoder": bundle.decoder,
+        "latent_decoder": bundle.latent_decoder,
         "classes": class_names(bundle.classes, i18n.lang()),  # in the page's language
         "item": bundle.item,
         "legend_title": i18n.t("map.plot.legend_title", item=item_name(bundle.item)),
@@ -93,8 +100,8 @@ _WARMED = threading.Event()
 
 
 def warm_torch() -> None:
-    """Import torch and the model code in the background once the first map is drawn, so
-    the first drawing or upload does not wait ~2 s for it (the first page never needs it)."""
+    """Import torch and the model code in the background once the server is quiet, so the
+    first drawing or upload does not wait ~2 s for it (the first page never needs it)."""
     if _WARMED.is_set():
         return
     _WARMED.set()
@@ -102,15 +109,25 @@ def warm_torch() -> None:
     def work() -> None:
         import vae.latent  # noqa: F401  (imports torch)
 
-    threading.Thread(target=work, name="warm-torch", daemon=True).start()
+    loaders.when_quiet(work, name="warm-torch")
 
 
 def warm(path: str, bundle: MapBundle) -> None:
-    """Once the map is drawn: torch, and on a t-SNE or UMAP map what places a user's digit
-    on it (views/digit.py), both in the background."""
+    """Once the map is sent: torch, and on a t-SNE or UMAP map what places a user's digit
+    on it (views/digit.py), both in the background when the server is quiet."""
     warm_torch()
     if not bundle.invertible:
         loaders.warm_placer(path, bundle)
+
+
+def early_fetches(bundle: MapBundle) -> None:
+    """Start the download of the map's files as soon as this element is drawn, ahead of the
+    map itself (which waits for its component's code and plotly.js to run): drawn before
+    the map's fragment, so its reruns do not send it again."""
+    files = file_urls(bundle)
+    image = files.pop("images_url")
+    urls = list(dict.fromkeys(u for u in files.values() if u))
+    st.html(loaders.early_fetches(urls, image), unsafe_allow_javascript=True)
 
 
 @st.fragment
@@ -142,9 +159,9 @@ def explorer_map(path: str, bundle: MapBundle) -> None:
         on_click_change=clicked.on_click,
         on_morph_change=morph.on_change,
         on_view_change=lambda: None,
-        on_ready_change=lambda: warm(path, bundle),
     )
     state.write_link(bundle)
+    warm(path, bundle)
 
 
 def owns_pin(bundle: MapBundle) -> bool:

@@ -45,6 +45,7 @@ import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
 import { bindArith, resetArith, showArith } from "./arith.js";
 import { releaseLink, ownLink, zoomParam, LINK_KEYS } from "./link.js";
+import { fetchExtras, takeExtras } from "./extras.js";
 
 const INSTANCES = new WeakMap();
 const CLICK_SLOP_PX = 5; // a press that moves less than this is a click, not a pan
@@ -164,8 +165,10 @@ class LatentMap {
 
   async build(data) {
     mark("mounted");
-    // What the map needs to draw and to decode under the pointer comes first; the rest
-    // (posteriors, the latent decoder, the sprite of test images) right after it is drawn.
+    const key = this.modelKey;
+    // What the map needs to draw and to decode under the pointer is waited for; the rest
+    // (posteriors, the latent decoder, the sprite of test images) is asked for at once too.
+    const extras = fetchExtras(data);
     const [Plotly, pointsBuf, decoderBuf, muBuf] = await Promise.all([
       loadScriptOnce(data.plotly_url).then((p) => { mark("plotly"); return p; }),
       fetchBuffer(data.points_url),
@@ -198,38 +201,25 @@ class LatentMap {
     if (!this.decode) this.el(".lx-hover-coords").textContent = this.idleHoverText();
     this.pin = null;
     this.lastNonce = null;
+    // The extras are mostly here by now (the page asked for them early: preload.js
+    // prefetch). Taken before the plot, the first view is drawn whole in one go, instead
+    // of its extras a frame or more later; else they follow when they come.
+    const early = await Promise.race([extras, new Promise((r) => setTimeout(r, 0))]);
+    if (early) takeExtras(this, data, early);
     await newPlot(this, Plotly, data);
     this.root.dataset.ready = "1";
-    // Python waits for this on a cold server before importing torch (views/map.py warm_torch).
-    setTimeout(() => {
-      this.sendView();
-      if (!data.sync) this.tell("ready", true);
-    }, 0);
+    setTimeout(() => this.sendView(), 0);
     if (stats.readyAt === null) stats.readyAt = performance.now();
     mark("plotted");
-    this.loadExtras(data);
+    if (early) this.showExtras();
+    else extras.then((got) => {
+      if (key !== this.modelKey) return; // another model came meanwhile
+      takeExtras(this, data, got);
+      this.showExtras();
+    });
   }
 
-  // Posteriors, the decoder of latent points and the test images, for the click details.
-  async loadExtras(data) {
-    const key = this.modelKey;
-    const [muBuf, sigmaBuf, latentBuf, sprite] = await Promise.all([
-      this.mu ? Promise.resolve(null) : fetchBuffer(data.mu_url),
-      data.sigma_url ? fetchBuffer(data.sigma_url) : Promise.resolve(null), // none for an AE
-      data.latent_decoder && !this.decodeLatent ? fetchBuffer(data.latent_decoder_url) : Promise.resolve(null),
-      data.sync ? Promise.resolve(null) : new Promise((resolve) => { // linked maps show no thumbnails
-        const img = new Image();
-        img.onload = () => resolve(img);
-        img.onerror = () => resolve(null); // thumbnails stay blank; nothing else depends on them
-        img.src = data.images_url;
-      }),
-    ]);
-    if (key !== this.modelKey) return; // another model came meanwhile
-    if (muBuf) this.mu = parseMatrix(muBuf);
-    this.sigma = sigmaBuf ? parseMatrix(sigmaBuf) : null;
-    if (latentBuf) this.decodeLatent = makeDecoder(data.latent_decoder, latentBuf, countDecode);
-    this.sprite = sprite;
-    mark("extras");
+  showExtras() {
     this.drawOverlay();
     showArith(this); // the latent decoder is here now
     if (this.pin) {

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1366, "height": 900}  # a laptop's screen
 TAB = '[data-testid="stTabs"] [role="tab"]'
 PANEL = '[data-testid="stTabs"] [role="tabpanel"]:not([hidden])'
-DIGIT, MANIFOLD, LEARN, COMPARE, SIZE = range(5)  # the tabs in app.py's order
+DIGIT, MANIFOLD, LEARN, COMPARE, SIZE = range(5)  # the tabs in page.py's order
 SNAP = "latentExplorer.snapshot"
 # Latin words a Chinese tab may show (lower case)
 ALLOWED = {

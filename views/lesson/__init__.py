@@ -1,7 +1,7 @@
 """The guided lesson: the lecture's seven steps in order, each on live views of the explorer.
 
     lesson.entry()                     the sidebar's way in (a toggle); reads `?lesson=N` once
-    if lesson.active(): lesson.page(models, folder); return      app.py, after the sidebar
+    if lesson.active(): lesson.page(models, folder); return      page.py, after the sidebar
 
 The page: the title, the step picker with Prev/Next and "step k of 7", then the step itself.
 Each step is a function of a `Ctx` (context.py) and draws its text, formula, live view,
@@ -27,7 +27,7 @@ __all__ = ["Ctx", "active", "entry", "page"]
 
 # (title key, module, function) in the lecture's order; keys written out in full
 # (tests/test_i18n.py). The steps' modules are imported when a step is drawn: they need
-# torch, which the explorer's first page run never imports (app.py imports this package).
+# torch, which the explorer's first page run never imports (page.py imports this package).
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("lesson.titles.s1", "steps", "step_generative"),
     ("lesson.titles.s2", "steps", "step_posterior"),
@@ -56,7 +56,7 @@ def read_link() -> None:
 
 
 def active() -> bool:
-    """Whether the lesson is open (then app.py draws lesson.page instead of the explorer)."""
+    """Whether the lesson is open (then page.py draws lesson.page instead of the explorer)."""
     return st.session_state.get("lesson_step") is not None
 
 

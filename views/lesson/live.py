@@ -111,6 +111,5 @@ def lesson_map(
         on_click_change=lambda: remember_click(instance, key, on_click),
         on_morph_change=lambda: None,
         on_view_change=lambda: None,
-        on_ready_change=lambda: None,
     )
     return last_click(key)

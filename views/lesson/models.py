@@ -122,7 +122,6 @@ def single_map(key: str, name: str, bundle, pin: dict | None, on_click) -> None:
         ),
         on_click_change=on_click,
         on_view_change=lambda: None,
-        on_ready_change=lambda: None,
         on_morph_change=lambda: None,
     )
 
@@ -227,7 +226,6 @@ def ae_vs_vae_live(pair: tuple[str, str]) -> None:
                 data=compare.map_data(which, s["path"], s["bundle"]),
                 on_click_change=lambda w=which: compare.on_click(w),
                 on_view_change=lambda: None,
-                on_ready_change=lambda: None,
                 on_morph_change=lambda: None,
             )
     compare.clicked(side, side["a"]["splits"], words)
