@@ -158,7 +158,8 @@ def main() -> None:
     with tab_digit:
         digit.your_digit(path, bundle)
     with tab_grid:
-        manifold.manifold(path, bundle)
+        if tab_grid.open:  # its widgets cost every first page ~0.07 s: only when shown
+            manifold.manifold(path, bundle)
     with tab_learn:
         if tab_learn.open:  # reads the checkpoint's snapshots: only when shown
             from views import replay

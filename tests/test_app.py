@@ -36,6 +36,12 @@ def run_app(monkeypatch=None, folder=None, params: dict | None = None) -> AppTes
     return at
 
 
+def open_training(at: AppTest) -> AppTest:
+    """Opens the sidebar's "Train a new model" (its form is built only when open)."""
+    at.session_state["train_panel"] = True
+    return at.run()
+
+
 def text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [m.value for m in at.sidebar.markdown]
@@ -107,9 +113,16 @@ def test_a_click_and_a_morph_from_the_map_go_into_the_link():
     assert query(at, "path") == "spherical"
 
 
+def open_manifold(at: AppTest) -> AppTest:
+    at.session_state["tab"] = "Manifold"  # the tab row's key: the tab the user opened
+    return at.run()
+
+
 def test_manifold_grid_decodes_on_demand_with_square_cells():
     at = run_app()
     assert at.session_state.get("grid") is None
+    assert not [s for s in at.slider if s.key == "grid_n"]  # built when its tab opens
+    open_manifold(at)
     at.slider(key="grid_n").set_value(6).run()
     at.button(key="grid_go").click().run()
     assert at.session_state.grid[:8] == b"\x89PNG\r\n\x1a\n"
@@ -137,7 +150,7 @@ def test_a_larger_latent_space_is_mapped_through_pca(tmp_path, monkeypatch, arch
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.pin["label"] is not None  # the test image's place and class
-    at.button(key="grid_go").click().run()
+    open_manifold(at).button(key="grid_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.grid is not None
 
@@ -306,6 +319,9 @@ def test_the_train_form_takes_its_limits_and_help_from_the_training_settings(
     from vae import train_config
 
     at = run_app(monkeypatch, tmp_path)
+    # closed, the panel holds no form (its widgets cost every first page ~0.1 s)
+    assert not [w for w in at.sidebar.number_input if w.key == "train_epochs"]
+    open_training(at)
     for key, name in (("train_epochs", "epochs"), ("train_beta", "beta")):
         box = at.number_input(key=key)
         assert box.value == train_config.DEFAULTS[name]
@@ -329,7 +345,7 @@ def test_the_train_form_takes_its_limits_and_help_from_the_training_settings(
 def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     from vae import jobs
 
-    at = run_app(monkeypatch, tmp_path)  # an empty folder: the app says to train one
+    at = open_training(run_app(monkeypatch, tmp_path))  # an empty folder: says to train one
     at.number_input(key="train_epochs").set_value(1).run()  # Enter: no run starts
     assert jobs.current_job() is None or jobs.current_job().finished
     at.number_input(key="train_beta").set_value(2.0).run()

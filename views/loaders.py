@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ from vae.files import mtime, write_asset
 from . import config
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 from .i18n import t
+
+_LOG = logging.getLogger(__name__)
 
 
 def spinner(text: str):
@@ -285,7 +288,10 @@ def when_quiet(work, name: str, *, hold: float = 1.0, share: float = 0.2, most: 
             now = time.process_time()
             quiet = quiet + step if now - before < share * step else 0.0
             before = now
-        work()
+        try:
+            work()
+        except Exception as err:  # the page that needs it later meets the error and says it
+            _LOG.warning("%s failed: %s", name, err)
 
     threading.Thread(target=run, name=name, daemon=True).start()
 

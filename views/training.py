@@ -203,8 +203,15 @@ def chart(job) -> None:
 
 def training() -> None:
     job = current_job()
+    going = job is not None and not job.finished
     # open while a run goes (anyone may watch it), and for the session that started it
-    shown = job is not None and (not job.finished or mine(job))
-    with st.sidebar.expander(t("training.form.title"), expanded=shown):
-        training_form()
-        progress()
+    shown = going or (job is not None and mine(job))
+    panel = st.sidebar.expander(
+        t("training.form.title"), expanded=shown, key="train_panel", on_change="rerun"
+    )
+    with panel:
+        # Built only when open (its widgets cost every first page ~0.1 s, bench/ui_latency.py),
+        # or while a run goes: its once-a-second poll reruns the page when the run ends.
+        if panel.open or going:
+            training_form()
+            progress()
