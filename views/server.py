@@ -17,6 +17,9 @@ in the thread.
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import json
 import threading
 from contextlib import asynccontextmanager
@@ -27,7 +30,7 @@ import streamlit
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from .config import plotly_url
+from .config import ROOT, plotly_url
 
 STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 
@@ -68,24 +71,35 @@ def routes(base_url: str = "") -> list[Route]:
     return [Route(path, index, methods=["GET"]) for path in paths]
 
 
+def is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a name inside a module, not a module of a package
+        return False
+
+
+def page_imports() -> list[str]:
+    """The modules page.py imports at its top, read from its source (importing page.py
+    itself would draw a page)."""
+    tree = ast.parse((ROOT / "page.py").read_text(encoding="utf-8"))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+            names.append(node.module)
+            # `from views import map` names modules of a package; `from vae.bundle import
+            # MapBundle` names none
+            names += [n for a in node.names if is_module(n := f"{node.module}.{a.name}")]
+    return list(dict.fromkeys(names))
+
+
 def warm_page() -> None:
     """What the first page run would import and build, done ahead of it: page.py's modules
-    (not page.py itself, which draws a page when imported) and the cached scripts of its
-    first run. None imports torch."""
-    from views import (  # noqa: F401  (as page.py)
-        clicked,
-        digit,
-        i18n,
-        latent_size,
-        lesson,
-        loaders,
-        manifold,
-        map,
-        plane_status,
-        sidebar,
-        state,
-        training,
-    )
+    and the cached scripts of its first run. None imports torch."""
+    for name in page_imports():
+        importlib.import_module(name)
+    from views import loaders
 
     loaders.early_loads()
     for make in (loaders.map_component, loaders.marker_component, loaders.draw_component):

@@ -88,6 +88,11 @@ export function bindArith(map) {
   resetArith(map);
 }
 
+function onScreen(el) {
+  const r = el.getBoundingClientRect();
+  return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
+}
+
 // Another model: its codes mean nothing to the new one.
 export function resetArith(map) {
   const kept = map.arith ? map.arith.attr : "thickness";
@@ -223,7 +228,9 @@ function renderWalk(map, now = false) {
   setText(box.querySelector(".lx-arith-walk-from"), !info ? t("arith.no_directions")
     : !a.from ? t("arith.walk_none")
     : p && p.index >= 0 ? t("arith.walk_from_test", { index: p.index }) : t("arith.walk_from_point"));
-  a.walkPending = ready && !map.arithVisible && !now; // its pictures: once it is on screen
+  // Its pictures: once it is on screen. The observer's word can be a frame old (a scroll
+  // just before a click), so a "visible" is checked against where the walk is now.
+  a.walkPending = ready && !now && !(map.arithVisible && onScreen(box.querySelector(".lx-arith-walk")));
   if (a.walkPending) return;
   // The strip again only if what it shows changed (a rerun that brings the same data
   // must not decode and redraw it: it is the costliest part of the section).
