@@ -177,6 +177,7 @@ def test_tsne_map_forgets_the_old_plane_and_says_what_it_cannot_do(tmp_path, mon
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state.pin is None  # a point of the PCA plane means nothing on t-SNE's
     assert any("This map has no inverse" in i.value for i in at.info)
+    open_manifold(at)
     assert any("Pick PCA above the map" in i.value for i in at.info)  # no manifold here
 
 
