@@ -343,6 +343,26 @@ def test_the_train_form_takes_its_limits_and_help_from_the_training_settings(
     assert not at.button(key="train_start").disabled  # the limits themselves are allowed
 
 
+def test_closed_panels_keep_what_was_typed_into_them(tmp_path, monkeypatch):
+    # The training form and the manifold are built only when open; Streamlit forgets a
+    # widget it does not draw, so the values are kept apart (views/state.py keep)
+    save_tiny(tmp_path, "mnist-vae-2d.pt")
+    at = open_training(run_app(monkeypatch, tmp_path))
+    at.number_input(key="train_epochs").set_value(20).run()
+    at.selectbox(key="train_arch").set_value("conv").run()
+    at.session_state["train_panel"] = False
+    at.run()
+    assert not [w for w in at.sidebar.number_input if w.key == "train_epochs"]
+    open_training(at)
+    assert at.number_input(key="train_epochs").value == 20
+    assert at.selectbox(key="train_arch").value == "conv"
+    open_manifold(at).slider(key="grid_n").set_value(6).run()
+    at.session_state["tab"] = at.session_state.tab_labels[0]  # Your digit
+    at.run()
+    assert not [w for w in at.slider if w.key == "grid_n"]
+    assert open_manifold(at).slider(key="grid_n").value == 6
+
+
 def test_training_from_the_app_adds_a_model(tmp_path, monkeypatch):
     from vae import jobs
 

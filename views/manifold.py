@@ -35,7 +35,8 @@ def manifold(path: str, bundle: MapBundle) -> None:
         return
     left, right = st.columns([1, 3])
     with left:
-        n = st.slider(t("explore.manifold.cells"), 5, 30, 15, key="grid_n")
+        n = st.slider(t("explore.manifold.cells"), 5, 30, state.kept("grid_n", 15), key="grid_n")
+        state.keep("grid_n", n)  # the tab is built only when open
         view = map_state().get("view") or default_view(bundle)
         x_name, y_name = (title.split(" (")[0] for title in bundle.axes)
         columns, rows = grid_shape(view, n)

@@ -172,3 +172,15 @@ def link_notice() -> None:
             i18n.t("app.link.ignored", notices=i18n.t("app.link.separator").join(notices)),
             icon=":material/link_off:",
         )
+
+
+def kept(key: str, default):
+    """The value the widget `key` last had, else `default`: its default when drawn again.
+    Streamlit forgets the value of a widget that a run does not draw (a closed panel or
+    tab is built only when open), so the value is also kept under a key of its own
+    (keep)."""
+    return st.session_state.get(f"kept_{key}", default)
+
+
+def keep(key: str, value) -> None:
+    st.session_state[f"kept_{key}"] = value

@@ -15,7 +15,7 @@ import streamlit as st
 from vae import train_config
 from vae.datasets import dataset_title, is_known_dataset
 
-from . import i18n
+from . import i18n, state
 from .config import checkpoints
 from .i18n import t
 
@@ -56,13 +56,15 @@ def setting_input(name: str, problems: list[str], step: float | None = None):
     `problems` (the box itself takes any number, so the message can say what the limit is)."""
     kind = int if train_config.is_integer(name) else float
     label, limit = t(LABELS[name]), train_config.limit_text(name)
+    key = f"train_{name}"
     value = st.number_input(
         label,
-        value=kind(train_config.DEFAULTS[name]),
+        value=state.kept(key, kind(train_config.DEFAULTS[name])),  # the panel was closed
         step=None if step is None else kind(step),
-        key=f"train_{name}",
+        key=key,
         help=t("training.form.help", help=i18n.shown(train_config.help_of(name)), limit=limit),
     )
+    state.keep(key, value)
     if train_config.check(name, value):  # a number box: only its limit can be broken
         problems.append(t("training.form.limit", label=label, limit=limit, value=repr(value)))
     return kind(value)
@@ -83,12 +85,16 @@ def start(settings: dict) -> None:
 def choice(name: str) -> str:
     """A select box of TrainConfig's choices for `name`, with its help."""
     options = list(train_config.FIELDS[name].metadata["choices"])
-    return st.selectbox(
+    key = f"train_{name}"
+    value = st.selectbox(
         t(LABELS[name]),
         options,
-        key=f"train_{name}",
+        index=options.index(state.kept(key, options[0])),  # the panel was closed
+        key=key,
         help=i18n.shown(train_config.help_of(name)),
     )
+    state.keep(key, value)
+    return value
 
 
 @st.fragment
