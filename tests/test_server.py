@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def test_the_index_is_streamlits_own_with_plotly_loading_from_its_head():
     assert head.count("<script>") == own.split("</head>")[0].count("<script>") + 1
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright leaves an event
+    loop running in this one, and asyncio.run refuses to start inside it."""
+    done = {}
+
+    def target():
+        try:
+            done["value"] = asyncio.run(coroutine)
+        except BaseException as err:  # raised again in the test's thread
+            done["error"] = err
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done.get("value")
+
+
 def get(app, path: str) -> tuple[int, dict, str]:
     """One GET through an ASGI app (starlette's TestClient needs httpx, not installed)."""
     sent = []
@@ -44,7 +64,7 @@ def get(app, path: str) -> tuple[int, dict, str]:
 
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
              "query_string": b"", "headers": [], "root_path": ""}  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
@@ -97,11 +117,11 @@ def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
     started = []
     monkeypatch.setattr(server, "warm_page", lambda: started.append(1))
 
-    async def run():
+    async def enter_and_leave():
         async with server.lifespan(None):
             pass
 
-    asyncio.run(run())
+    run(enter_and_leave())
     for _ in range(100):  # the thread's, soon after
         if started:
             break
