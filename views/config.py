@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import os
-import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,20 +24,15 @@ COMPONENTS = ROOT / "components"
 MAP_HEIGHT = 540
 
 
-def plotly_url() -> str:
-    """The plotly.js the map loads from ./static (no CDN).
+def plotly_url() -> str | None:
+    """The plotly.js the map loads from ./static (no CDN), where setup put it
+    (scripts/fetch_npm.py plotly): the 1.6 MB gl2d bundle, else the full one from PyPI's
+    plotly wheel; None when neither is there (the page then says how to get it)."""
+    for pattern in ("plotly-gl2d-*.min.js", "plotly-[0-9]*.min.js"):
+        found = sorted(STATIC.glob(pattern))
+        if found:
+            return f"{STATIC_URL}/{found[-1].name}"
+    return None
 
-    The 1.6 MB gl2d bundle that scripts/fetch_npm.py puts there if it could (the map
-    is drawn ~1.2 s sooner), else a copy of the full one inside the plotly package.
-    """
-    smaller = sorted(STATIC.glob("plotly-gl2d-*.min.js"))
-    if smaller:
-        return f"{STATIC_URL}/{smaller[-1].name}"
-    name = f"plotly-{importlib.metadata.version('plotly')}.min.js"
-    target = STATIC / name
-    if not target.is_file():
-        STATIC.mkdir(parents=True, exist_ok=True)
-        package = Path(importlib.util.find_spec("plotly").origin).parent
-        shutil.copyfile(package / "package_data" / "plotly.min.js", target.with_suffix(".tmp"))
-        target.with_suffix(".tmp").replace(target)
-    return f"{STATIC_URL}/{name}"
+
+PLOTLY_FETCH = ".venv/bin/python scripts/fetch_npm.py plotly"  # what puts it there

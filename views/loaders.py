@@ -109,10 +109,21 @@ def _early(call: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def map_component():
-    """The latent map, registered once per server."""
+def _map_component():
     # isolate_styles=False: Plotly styles itself from the document head
     return register("latent_map", *MAP_MODULE, "map.css", isolate_styles=False)
+
+
+def map_component():
+    """The latent map, registered once per server; without plotly.js (setup did not put it
+    in ./static), a message that says how to get it instead of a map that cannot draw."""
+    if plotly_url() is None:
+        return _no_plotly
+    return _map_component()
+
+
+def _no_plotly(**_kwargs) -> None:
+    st.error(t("map.no_plotly", command=config.PLOTLY_FETCH), icon=":material/error:")
 
 
 @st.cache_resource(show_spinner=False)
@@ -127,10 +138,15 @@ def draw_component():
     return register("draw_pad", "draw_pad", "pad.js", "pad.css")
 
 
-@st.cache_resource(show_spinner=False)
-def plotly_url() -> str:
-    """config.plotly_url, once per server."""
-    return config.plotly_url()
+_PLOTLY_URL: list[str] = []
+
+
+def plotly_url() -> str | None:
+    """config.plotly_url, once per server once found (until then looked for on every call,
+    so fetching it while the server runs is enough)."""
+    if not _PLOTLY_URL and (url := config.plotly_url()) is not None:
+        _PLOTLY_URL.append(url)
+    return _PLOTLY_URL[0] if _PLOTLY_URL else None
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

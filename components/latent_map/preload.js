@@ -10,7 +10,8 @@
 import { fetchBuffer, loadScriptOnce } from "./core/load.js";
 
 function preload(plotlyUrl, moduleUrls) {
-  loadScriptOnce(plotlyUrl).catch(() => {}); // the map reports a failure when it needs it
+  // the map reports a failure when it needs it (no URL: the page says why, views/loaders.py)
+  if (plotlyUrl) loadScriptOnce(plotlyUrl).catch(() => {});
   for (const url of moduleUrls) {
     const link = document.createElement("link");
     link.rel = "modulepreload";
