@@ -67,8 +67,9 @@ def wheel(folder: Path, member: str, data: bytes) -> Path:
     info = "plotly-7.1.0.dist-info"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(member, data)
-        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: plotly\nVersion: 7.1.0\n")
-        archive.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        archive.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\nName: plotly\nVersion: 7.1.0")
+        wheel_tags = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any"
+        archive.writestr(f"{info}/WHEEL", wheel_tags)
         archive.writestr(f"{info}/RECORD", "")
     return path
 

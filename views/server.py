@@ -1,19 +1,16 @@
 """What the server adds to Streamlit's own, for the first page to come sooner (app.py).
 
-- The page's HTML (Streamlit's index.html, at /) starts loading plotly.js (1.6 MB, ~0.2 s
-  to run) at once, while Streamlit's own code starts and the first page run waits for the
-  server: otherwise only the page's first element started it
-  (components/latent_map/preload.js), and it ran while the page was being drawn.
+- The page's HTML (Streamlit's index.html, at /) starts downloading plotly.js (1.6 MB,
+  ~0.3 s to run) at once, and runs it while the server runs the first page: otherwise only
+  the page's first element started it (components/latent_map/preload.js), and it ran while
+  the page was being drawn (plotly_loader).
 - At start, a thread imports the page's modules and builds what the first page run would
   (the components' bundles, the early script): the first visitor's run no longer pays for
   them (~0.2 s). The server is healthy as soon as before; the thread runs while the
   browser loads Streamlit's own code.
-
-Also named in the head, the chunks of Streamlit's front end that the first page's widgets
-need (modulepreload) made no difference that 12 cold starts could tell, so they are not.
-Two fixes to the server's own start and sockets, measured here: Streamlit's scan of every
-installed package for components reads only what it needs (quick_component_scan), and its
-connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once).
+- Two fixes to the server's own start and sockets: Streamlit's scan of every installed
+  package for components reads only what it needs (quick_component_scan), and its
+  connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once).
 
 Light on purpose: app.py imports this before the server starts, so the heavy imports are
 in the thread.
@@ -44,18 +41,43 @@ STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 
 
 def plotly_loader(url: str) -> str:
-    """An inline script that starts loading plotly.js at once, as core/load.js's
-    loadScriptOnce would, and leaves its promise where loadScriptOnce looks for it: the map
-    (and preload.js) then wait for this load instead of starting another."""
+    """An inline script that starts downloading plotly.js at once and runs it once the page
+    has asked the server for its first run, leaving its promise where core/load.js's
+    loadScriptOnce looks for it (the map, and preload.js, wait for this load instead of
+    starting another).
+
+    Run at once, its ~0.3 s on the main thread came just when Streamlit's code wanted to
+    open its socket and ask for the page: the server started the page's run only after it.
+    Run after that first message (the socket's first send), it overlaps the server's run
+    and the trip of the first elements; after 5 s without one it runs anyway.
+    """
     return (
         "<script>(() => { const url = " + json.dumps(url) + ";\n"
-        "  const s = document.createElement('script'); s.src = url; s.async = true;\n"
+        "  const early = document.createElement('link');\n"
+        "  early.rel = 'preload'; early.as = 'script'; early.href = url;\n"
+        "  document.head.appendChild(early);\n"
         "  window.__lxScripts = window.__lxScripts || {};\n"
         "  window.__lxScripts[url] = new Promise((resolve, reject) => {\n"
-        "    s.onload = () => resolve(window.Plotly);\n"
-        "    s.onerror = () => reject(new Error(`could not load ${url}`));\n"
+        "    const send = WebSocket.prototype.send;\n"
+        "    let started = false;\n"
+        "    const start = () => {\n"
+        "      if (started) return;\n"
+        "      started = true;\n"
+        "      const s = document.createElement('script'); s.src = url; s.async = true;\n"
+        "      s.onload = () => resolve(window.Plotly);\n"
+        "      s.onerror = () => reject(new Error(`could not load ${url}`));\n"
+        "      document.head.appendChild(s);\n"
+        "    };\n"
+        "    WebSocket.prototype.send = function (data) {\n"
+        "      if (String(this.url).includes('_stcore/stream')) {\n"
+        "        WebSocket.prototype.send = send;\n"
+        "        setTimeout(start, 0);\n"
+        "      }\n"
+        "      return send.call(this, data);\n"
+        "    };\n"
+        "    setTimeout(start, 5000);\n"
         "  });\n"
-        "  document.head.appendChild(s); })();</script>"
+        "})();</script>"
     )
 
 
