@@ -43,3 +43,8 @@ fi
 # Write every shipped model's facts and map files into ./static, so no page ever waits for
 # them (the app would otherwise build each, ~2.5 s, the first time it is shown).
 .venv/bin/python scripts/warm_static.py
+# The app's own modules compiled once, as pip compiles the packages it installs: where
+# PYTHONDONTWRITEBYTECODE is set, the server otherwise compiles them on every start (the
+# warm-up thread of views/server.py: 0.29 s of CPU instead of 0.36 s, while the browser
+# loads the first page). A source changed later is compiled anew, as always.
+.venv/bin/python -m compileall -q app.py page.py vae views >/dev/null
