@@ -1,6 +1,7 @@
 """What a user of the explorer waits for, measured in headless Chromium (a script, not a test).
 
     .venv/bin/python bench/ui_latency.py [--clicks 16] [--runs 1] [--watcher auto]
+    .venv/bin/python bench/ui_latency.py --runs 6 --against ../base [--against-pythonpath P]
 
 Prints, with the shipped config (.streamlit/config.toml) and the README's setup done:
 - cold start: `streamlit run` -> server healthy, -> map drawn, -> page complete (every
@@ -11,6 +12,10 @@ Prints, with the shipped config (.streamlit/config.toml) and the README's setup 
   (everything a click updates drawn: details, link; no script running, no DOM change for
   400 ms), median and p95, with the server's CPU seconds per click (/proc, its own process);
 - the live preview: decoded frames per second while the pointer moves once per frame.
+With --against DIR (another checkout, e.g. a `git worktree` of an earlier release, sharing
+this one's .venv; --against-pythonpath adds what that release installed and this one does
+not), the cold starts alternate between the two (ABBA), and the means and their ratio are
+printed: this machine's speed drifts by more than the differences measured.
 bench/load.py does the same for many sessions at once.
 """
 
@@ -29,6 +34,7 @@ from tests.browser.harness import (  # noqa: E402
     IDLE,
     PAGE_BUILT,
     READY,
+    ROOT,
     WATCH_DOM,
     cpu_seconds,
     free_port,
@@ -90,14 +96,17 @@ def pct(values, q) -> float:
     return float(np.percentile(np.asarray(values, float), q))
 
 
-def cold_start(p, port: int, watcher: str = "none") -> tuple[subprocess.Popen, object, dict]:
+def cold_start(
+    p, port: int, watcher: str = "none", root: Path = ROOT, env_extra: dict | None = None
+) -> tuple[subprocess.Popen, object, dict]:
     url = f"http://127.0.0.1:{port}"
     browser = launch(p)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(WATCH_DOM)
     page.add_init_script(WATCH_SOCKET)
     started = time.perf_counter()
-    proc = start_app(port, subprocess.DEVNULL, extra=[f"--server.fileWatcherType={watcher}"])
+    proc = start_app(port, subprocess.DEVNULL, extra=[f"--server.fileWatcherType={watcher}"],
+                     root=root, env_extra=env_extra)  # fmt: skip
     wait_healthy(url, proc)
     healthy = time.perf_counter() - started
     page.goto(url)
@@ -172,10 +181,15 @@ def main() -> int:
         help="Streamlit's file watcher (the shipped config: none; auto is what a developer "
         "gets with --server.fileWatcherType=auto)",
     )
+    parser.add_argument("--against", type=Path, help="another checkout: cold starts alternate")
+    parser.add_argument("--against-pythonpath", default="", help="PYTHONPATH for --against's")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
+    if args.against is not None:
+        with sync_playwright() as p:
+            return side_by_side(p, args)
     with sync_playwright() as p:
         for run in range(args.runs):
             proc, browser, start = cold_start(p, free_port(), args.watcher)
@@ -218,6 +232,40 @@ def main() -> int:
                 proc.terminate()
                 proc.wait(timeout=10)
                 browser.close()
+    return 0
+
+
+def side_by_side(p, args) -> int:
+    """Cold starts of this checkout (A) and --against's (B), alternated ABBA."""
+    other = args.against.resolve()
+    if not (other / "app.py").is_file():
+        print(f"--against: no app.py in {other}", file=sys.stderr)
+        return 2
+    env_b = {"PYTHONPATH": args.against_pythonpath} if args.against_pythonpath else None
+    arms = {"A": (ROOT, None), "B": (other, env_b)}
+    got = {"A": [], "B": []}
+    print(f"A: {ROOT}\nB: {other}" + (f" (PYTHONPATH={args.against_pythonpath})" if env_b else ""))
+    for k in range(2 * args.runs):
+        arm = "AB"[k % 2] if (k // 2) % 2 == 0 else "BA"[k % 2]
+        root, env = arms[arm]
+        proc, browser, start = cold_start(p, free_port(), args.watcher, root, env)
+        try:
+            got[arm].append(start)
+            print(f"{arm}: streamlit run -> healthy {start['healthy']:5.2f} s, map drawn "
+                  f"{start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s")  # fmt: skip
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            browser.close()
+    means = {}
+    for arm in "AB":
+        for key in ("healthy", "complete"):
+            v = [s[key] for s in got[arm]]
+            means[arm, key] = np.mean(v)
+            print(f"{arm}: {key:8s} mean {np.mean(v):5.2f} s, median {np.median(v):5.2f}, "
+                  f"{min(v):.2f}-{max(v):.2f}")  # fmt: skip
+    ratio = means["B", "complete"] / means["A", "complete"]
+    print(f"page complete, B / A: {ratio:.2f}")
     return 0
 
 

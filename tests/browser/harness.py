@@ -68,18 +68,21 @@ def free_port() -> int:
 
 
 def start_app(
-    port: int, log, models: Path | None = None, extra: list[str] = ()
+    port: int, log, models: Path | None = None, extra: list[str] = (), root: Path = ROOT,
+    env_extra: dict | None = None,
 ) -> subprocess.Popen:
-    """`streamlit run app.py` on 127.0.0.1:port with the shipped config."""
+    """`streamlit run app.py` on 127.0.0.1:port with the shipped config (of the checkout at
+    `root`: a benchmark may start another release's, bench/ui_latency.py --against)."""
     env = dict(os.environ)
     env.pop("LATENT_EXPLORER_STATIC", None)  # the server must serve ./static itself
     if models is not None:
         env["LATENT_EXPLORER_CHECKPOINTS"] = str(models)
+    env.update(env_extra or {})
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
          "--server.address=127.0.0.1", f"--server.port={port}",
          "--browser.gatherUsageStats=false", *extra],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
 
 
