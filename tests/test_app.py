@@ -85,10 +85,9 @@ def test_app_starts_with_the_shipped_model():
 
 
 def test_without_plotly_js_the_page_says_how_to_get_it(monkeypatch):
-    from views import config, loaders
+    from views import config
 
     monkeypatch.setattr(config, "plotly_url", lambda: None)  # setup could not fetch it
-    monkeypatch.setattr(loaders, "_PLOTLY_URL", [])
     at = run_app()
     (error,) = at.main.error
     assert "needs plotly.js" in error.value

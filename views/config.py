@@ -24,15 +24,23 @@ COMPONENTS = ROOT / "components"
 MAP_HEIGHT = 540
 
 
+_PLOTLY_URL: list[str] = []
+
+
 def plotly_url() -> str | None:
     """The plotly.js the map loads from ./static (no CDN), where setup put it
     (scripts/fetch_npm.py plotly): the 1.6 MB gl2d bundle, else the full one from PyPI's
-    plotly wheel; None when neither is there (the page then says how to get it)."""
-    for pattern in ("plotly-gl2d-*.min.js", "plotly-[0-9]*.min.js"):
-        found = sorted(STATIC.glob(pattern))
-        if found:
-            return f"{STATIC_URL}/{found[-1].name}"
-    return None
+    plotly wheel; None when neither is there (the page then says how to get it).
+
+    Looked for once per server once found; until then on every call, so fetching it while
+    the server runs is enough."""
+    if not _PLOTLY_URL:
+        for pattern in ("plotly-gl2d-*.min.js", "plotly-[0-9]*.min.js"):
+            found = sorted(STATIC.glob(pattern))
+            if found:
+                _PLOTLY_URL.append(f"{STATIC_URL}/{found[-1].name}")
+                break
+    return _PLOTLY_URL[0] if _PLOTLY_URL else None
 
 
 PLOTLY_FETCH = ".venv/bin/python scripts/fetch_npm.py plotly"  # what puts it there

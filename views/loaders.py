@@ -86,7 +86,8 @@ MAP_MODULE = ("latent_map", "map.js")  # the map component's entry (map_componen
 def early_loads() -> str:
     """A script for the page's first element: plotly.js and the map's module start loading
     before the map is mounted (components/latent_map/preload.js)."""
-    return _early(f"preload({json.dumps(plotly_url())}, {json.dumps([module_url(*MAP_MODULE)])})")
+    plotly, modules = config.plotly_url(), [module_url(*MAP_MODULE)]
+    return _early(f"preload({json.dumps(plotly)}, {json.dumps(modules)})")
 
 
 def early_fetches(urls: list[str], image: str | None) -> str:
@@ -117,7 +118,7 @@ def _map_component():
 def map_component():
     """The latent map, registered once per server; without plotly.js (setup did not put it
     in ./static), a message that says how to get it instead of a map that cannot draw."""
-    if plotly_url() is None:
+    if config.plotly_url() is None:
         return _no_plotly
     return _map_component()
 
@@ -136,17 +137,6 @@ def marker_component():
 def draw_component():
     """The drawing pad of "Your digit" (see components/draw_pad/pad.js)."""
     return register("draw_pad", "draw_pad", "pad.js", "pad.css")
-
-
-_PLOTLY_URL: list[str] = []
-
-
-def plotly_url() -> str | None:
-    """config.plotly_url, once per server once found (until then looked for on every call,
-    so fetching it while the server runs is enough)."""
-    if not _PLOTLY_URL and (url := config.plotly_url()) is not None:
-        _PLOTLY_URL.append(url)
-    return _PLOTLY_URL[0] if _PLOTLY_URL else None
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

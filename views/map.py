@@ -21,7 +21,7 @@ from vae.bundle import MapBundle
 from vae.datasets import class_names
 from vae.latent_size import ACTIVE_KL_NATS
 
-from . import clicked, digit, i18n, loaders, morph, state
+from . import clicked, config, digit, i18n, loaders, morph, state
 from .config import MAP_HEIGHT, STATIC_URL
 
 
@@ -67,7 +67,7 @@ def payload(bundle: MapBundle, *, height: int, **extra) -> dict:
     prior_ring, pin_pixels, zoom, ...), None where absent.
     """
     data = {
-        "plotly_url": loaders.plotly_url(),
+        "plotly_url": config.plotly_url(),
         **file_urls(bundle),
         "sprite_columns": bundle.sprite_columns,
         "decoder": bundle.decoder,
