@@ -17,6 +17,7 @@ from the health check to the static files under /app/static, is Streamlit's, con
 from __future__ import annotations
 
 import streamlit as st
+from starlette.middleware import Middleware
 from streamlit import config
 
 from views import server
@@ -26,4 +27,5 @@ app = st.App(
     "page.py",
     routes=server.routes(config.get_option("server.baseUrlPath")),
     lifespan=server.lifespan,
+    middleware=[Middleware(server.NoteVisits)],
 )

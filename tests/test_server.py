@@ -120,7 +120,7 @@ def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path)
 
 def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
     started = []
-    monkeypatch.setattr(server, "warm_page", lambda: started.append(1))
+    monkeypatch.setattr(server, "warm_page", lambda visits=None: started.append(visits))
 
     async def enter_and_leave():
         async with server.lifespan(None):
@@ -131,12 +131,126 @@ def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
         if started:
             break
         time.sleep(0.02)
-    assert started == [1]
+    assert started == [server.VISITS]  # it waits for a gap in the page's requests
+
+
+def test_visits_tell_a_page_coming_up_from_a_health_probe():
+    visits = server.Visits()
+    visits.last = 0.0
+    visits.saw("http", "/_stcore/health")  # a probe, not a page
+    assert visits.last == 0.0 and not visits.page_up.is_set()
+    visits.saw("http", "/static/js/index.DormvYxC.js")  # a page's script
+    assert visits.last > 0 and not visits.page_up.is_set()
+    visits.saw("http", "/explorer/_stcore/host-config")  # its code ran (under a base path)
+    assert visits.page_up.is_set()
+    other = server.Visits()
+    other.saw("websocket", "/_stcore/stream")
+    assert other.page_up.is_set()
+
+
+def burst(visits, seconds: float, path: str = "/static/js/chunk.js") -> threading.Thread:
+    """A browser fetching a page's scripts: a request every 10 ms for `seconds`."""
+
+    def fetch():
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            visits.saw("http", path)
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    return thread
+
+
+def record_warm_up(monkeypatch) -> list[float]:
+    """warm_page's steps, timed, without importing anything."""
+    times = []
+    monkeypatch.setattr(server, "page_imports", lambda: ["one", "two"])
+    monkeypatch.setattr(server.importlib, "import_module", lambda name: times.append(
+        time.monotonic()))  # fmt: skip
+    from views import loaders
+
+    for name in ("early_loads", "map_component", "marker_component", "draw_component"):
+        monkeypatch.setattr(loaders, name, lambda: None)
+    return times
+
+
+def test_the_warm_up_waits_while_a_page_fetches_its_scripts(monkeypatch):
+    times = record_warm_up(monkeypatch)
+    visits = server.Visits()
+    fetching = burst(visits, 0.4)
+    start = time.monotonic()
+    server.warm_page(visits)
+    fetching.join()
+    assert len(times) == 2
+    # nothing while the requests came, and it started after the last had been quiet a while
+    assert times[0] - start >= 0.4 + server.WARM_QUIET - 0.05
+
+
+def test_the_warm_up_goes_at_once_when_a_page_is_up_or_nobody_comes(monkeypatch):
+    times = record_warm_up(monkeypatch)
+    visits = server.Visits()
+    visits.saw("http", "/_stcore/host-config")  # the page's code ran: its first run is next
+    fetching = burst(visits, 0.5)  # its widgets' chunks: the run needs the imports now
+    start = time.monotonic()
+    server.warm_page(visits)
+    fetching.join()
+    assert times[0] - start < 0.1
+    # nobody: after WARM_QUIET without a request (the one who comes later finds it done)
+    times.clear()
+    visits = server.Visits()
+    start = time.monotonic()
+    server.warm_page(visits)
+    assert server.WARM_QUIET - 0.02 <= times[0] - start < server.WARM_QUIET + 0.3
+
+
+def test_the_warm_up_waits_no_longer_than_its_limit(monkeypatch):
+    times = record_warm_up(monkeypatch)
+    monkeypatch.setattr(server, "WARM_MOST", 0.3)
+    visits = server.Visits()
+    fetching = burst(visits, 1.5)  # a page that never stops asking
+    start = time.monotonic()
+    server.warm_page(visits)
+    assert len(times) == 2 and times[-1] - start < 1.2  # 0.3 s per wait, three waits
+    fetching.join()
+
+
+def test_app_tells_the_visits_of_every_request(tmp_path):
+    # app.py's st.App, built as Streamlit builds it, in a process of its own
+    code = (
+        "import asyncio\n"
+        "import app\n"
+        "from views import server\n"
+        "built = app.app._build_starlette_app()\n"
+        "async def get(path):\n"
+        "    sent = []\n"
+        "    async def receive():\n"
+        "        return {'type': 'http.request', 'body': b'', 'more_body': False}\n"
+        "    async def send(message):\n"
+        "        sent.append(message)\n"
+        "    scope = {'type': 'http', 'method': 'GET', 'path': path, 'raw_path': path.encode(),\n"
+        "             'query_string': b'', 'headers': [], 'root_path': '', 'scheme': 'http',\n"
+        "             'server': ('127.0.0.1', 1), 'client': ('127.0.0.1', 2),\n"
+        "             'http_version': '1.1'}\n"
+        "    await built(scope, receive, send)\n"
+        "    return next(m for m in sent if m['type'] == 'http.response.start')['status']\n"
+        "before = server.VISITS.last\n"
+        "asyncio.run(get('/_stcore/health'))\n"
+        "assert server.VISITS.last == before and not server.VISITS.page_up.is_set()\n"
+        "assert asyncio.run(get('/_stcore/host-config')) == 200\n"
+        "assert server.VISITS.last > before and server.VISITS.page_up.is_set()\n"
+        "print('noted')\n"
+    )
+    env = {**os.environ, "LATENT_EXPLORER_STATIC": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("noted")
 
 
 def test_the_lifespan_turns_nagle_off_before_the_server_answers(monkeypatch):
     calls = []
-    monkeypatch.setattr(server, "warm_page", lambda: None)
+    monkeypatch.setattr(server, "warm_page", lambda visits=None: None)
     monkeypatch.setattr(server, "send_at_once", lambda: calls.append("no delay"))
 
     async def enter():
