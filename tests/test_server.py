@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -355,3 +356,41 @@ def test_app_py_installs_the_quick_scan_before_streamlit_builds_its_runtime():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_server_says_where_to_open_it_without_asking_the_internet():
+    # A listener stands in for the web: Streamlit's own welcome, when headless, asks
+    # checkip.amazonaws.com for this machine's address (through the proxy the environment
+    # names) before its server answers; this one must not ask anybody.
+    from tests.browser.harness import free_port, wait_healthy
+
+    web = socket.socket()
+    web.bind(("127.0.0.1", 0))
+    web.listen()
+    web.settimeout(0.5)
+    proxy = f"http://127.0.0.1:{web.getsockname()[1]}"
+    port = free_port()
+    env = {**os.environ, "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "http_proxy": proxy,
+           "https_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}  # fmt: skip
+    env.pop("LATENT_EXPLORER_STATIC", None)
+    # `streamlit run app.py` as typed: no --server.address (headless, as with no display)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+         f"--server.port={port}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0].decode()
+    try:
+        asked = web.accept()[0]
+        asked.close()
+    except TimeoutError:
+        asked = None
+    finally:
+        web.close()
+    assert asked is None, "the server asked the web for something at start"
+    assert f"Local URL: http://localhost:{port}" in out, out
+    assert "External URL" not in out and "Did not auto detect" not in out, out

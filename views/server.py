@@ -35,6 +35,7 @@ from pathlib import Path
 import streamlit
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
+from streamlit import config as st_config
 
 from .config import ROOT, plotly_url
 
@@ -312,9 +313,40 @@ def quick_component_scan() -> bool:
     return True
 
 
+def welcome() -> list[str]:
+    """Where to open the app, as Streamlit's own welcome says it, without its "External
+    URL" (config.toml hides that welcome: logger.hideWelcomeMessage).
+
+    Streamlit's, when headless (no display: a server, a container, CI), first imports
+    requests and asks checkip.amazonaws.com for this machine's public address, twice with a
+    1 s timeout, before its server answers anything: 0.08-0.35 s of every start here (no
+    internet: the lookups fail), up to 2 s where outbound traffic is dropped, and a warning
+    ("Did not auto detect external IP") on every start. That address is seldom one a
+    browser can reach; the one to set for it is browser.serverAddress, which this shows.
+    """
+    from streamlit.net_util import get_internal_ip
+    from streamlit.web.server.server_util import get_url
+
+    address = st_config.get_option("server.address")
+    if st_config.is_manually_set("browser.serverAddress"):
+        urls = [("URL", get_url(st_config.get_option("browser.serverAddress")))]
+    elif address and address.startswith("unix://"):
+        urls = [("Unix socket", address)]
+    elif st_config.is_manually_set("server.address") and address not in ("0.0.0.0", "::"):
+        urls = [("URL", get_url(address))]
+    else:
+        urls = [("Local URL", get_url("localhost"))]
+        if internal := get_internal_ip():  # a UDP socket's own address: sends nothing
+            urls.append(("Network URL", get_url(internal)))
+    lines = ["", "  Latent Explorer is ready: open it in your browser.", ""]
+    return lines + [f"  {name}: {url}" for name, url in urls] + [""]
+
+
 @asynccontextmanager
 async def lifespan(_app):
     send_at_once()
+    if st_config.get_option("logger.hideWelcomeMessage"):
+        print("\n".join(welcome()), flush=True)
     VISITS.last = time.monotonic()  # quiet since the server started
     threading.Thread(target=warm_page, args=(VISITS,), name="warm-page", daemon=True).start()
     yield
