@@ -11,8 +11,9 @@
 //     {page: "export", ready, n, drawn, classes, item, visible: [bool per class],
 //      view: {cx, cy, s}, hover: {z, nearest, pixels} | null, pin: {z, index, label} | null,
 //      morph: {a: {z, index, label}, b: {...}, t, method, z, pixels}, ticks: [{axis, text,
-//      x, y, w, h}] (the map's tick labels in CSS px), decodes: decodings so far}
-//   decode(z) -> [784 floats]: the page's decoder (float16 weights, float64 sums)
+//      x, y, w, h}] (the map's tick labels in CSS px), decodes: decodings so far,
+//      decoder: "wasm-simd" | "js" (where its sums run, core/decoder.js)}
+//   decode(z) -> [784 floats]: the page's decoder (float16 weights)
 //   toPixel(z) -> [x, y]: where latent point z is on the map, in CSS px of its canvas
 // Everything else is private and may change.
 
@@ -158,6 +159,7 @@ function testApi(model, state, mapView) {
         },
         ticks: mapView.ticks,
         decodes: model.decodes,
+        decoder: model.decode.simd ? "wasm-simd" : "js",
       });
     },
     decode: (z) => Array.from(model.decode(z)),

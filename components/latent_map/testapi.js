@@ -43,6 +43,8 @@
 //     digitMarker  bool: the "Your digit" fragment's marker (marker.js) is for this plane
 //     ringLabel    {x, y, w, h} of the prior ring's label (plot px), or null
 //     reports      keys of the state the map sent Python (setStateValue), oldest first
+//     decoder      "wasm-simd" | "js": where the decoder's sums run (core/decoder.js), or
+//                  null without a decoder in the page
 //     stats        {decodes, hoverFrames, lastDecodeMs, clicks: [{paint, frame}], readyAt,
 //                  marks: {mounted, plotly, fetched, plotted, extras}} (ms, page time;
 //                  one for the page)
@@ -129,6 +131,7 @@ export function snapshot(map) {
     digitMarker: Boolean(window.__lxDigit && d.points_url && d.points_url.endsWith(window.__lxDigit.points_url)),
     ringLabel: map.ringLabelBox,
     reports: map.reports,
+    decoder: map.decode ? (map.decode.simd ? "wasm-simd" : "js") : null,
     stats,
   });
 }

@@ -198,6 +198,8 @@ def test_browser_decoder_matches_torch(page):
     js = np.array(page.evaluate("zs => zs.map(z => latentExplorer.decode(z))", z.tolist()))
     with torch.no_grad():
         ref = model().decode(torch.from_numpy(z)).flatten(1).numpy()
+    # Chromium has WebAssembly's SIMD: the sums run there (core/dense.js), in float32
+    assert page.evaluate("latentExplorer.snapshot().decoder") == "wasm-simd"
     assert js.shape == ref.shape == (33, 784)
     assert np.abs(js - ref).max() < 1e-4
 

@@ -192,6 +192,7 @@ def test_export_page_partly_float32_decoder(browser, tmp_path):
         decode_all = "(zs) => zs.map((z) => window.latentExplorer.decode(z))"
         decoded = np.array(page.evaluate(decode_all, z))
         assert np.abs(decoded - decode_reference(ckpt.model, np.array(z))).max() < 5e-3
+        assert page.evaluate("window.latentExplorer.snapshot().decoder") == "wasm-simd"
     finally:
         context.close()
     assert not errors, errors

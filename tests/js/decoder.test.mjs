@@ -1,11 +1,14 @@
-// core/decoder.js against torch: the shipped VAE's decoder with the app's float32 weights
-// (vae/web.py) and with the exported page's packed float16 weights (vae/export.py).
+// core/decoder.js (and its WebAssembly kernel, core/dense.js) against torch: the shipped
+// VAE's decoder with the app's float32 weights (vae/web.py) and with the exported page's packed float16 weights (vae/export.py).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { makeDecoder, unpackWeights, halfToFloat } from "../../components/latent_map/core/decoder.js";
+import { denseKernel } from "../../components/latent_map/core/dense.js";
 import { parseMatrix, row } from "../../components/latent_map/core/blobs.js";
-import { fixtures, bytes, assertClose, maxDiff } from "./fixtures.mjs";
+import { join } from "node:path";
+import { fixtures, bytes, assertClose, maxDiff, FIXTURES } from "./fixtures.mjs";
 
 const rows = (m) => Array.from({ length: m.n }, (_, i) => row(m, i));
 
@@ -129,4 +132,61 @@ test("decode.many applies the decoder's own activation, as decode does (GELU her
   z.forEach((zi, k) => assert.deepEqual(Array.from(many[k]), Array.from(decode(zi)), `z #${k}`));
   const relu = makeDecoder(f.manifest, bytes(f.weights).buffer);
   assert.ok(maxDiff(many[0], relu(z[0])) > 1e-4, "GELU decodes as ReLU does");
+});
+
+test("WebAssembly's SIMD sums decode as JavaScript's float64 sums do: within 2e-6, torch within 1e-5", () => {
+  const f = fixtures.decoder;
+  const z = rows(parseMatrix(bytes(f.z)));
+  const want = rows(parseMatrix(bytes(f.torch))).map((r) => Array.from(r));
+  for (const activation of ["relu", "gelu"]) {
+    const manifest = { ...f.manifest, activation };
+    const simd = makeDecoder(manifest, bytes(f.weights).buffer);
+    const js = makeDecoder(manifest, bytes(f.weights).buffer, null, { simd: false });
+    assert.equal(simd.simd, true, "node has WebAssembly's SIMD: the kernel must be used");
+    assert.equal(js.simd, false);
+    assertClose(decodeAll(simd, z), decodeAll(js, z), 2e-6, `${activation}: SIMD against JavaScript`);
+    if (activation === "relu") assertClose(decodeAll(simd, z), want, 1e-5, "SIMD against torch");
+  }
+});
+
+test("the kernel sums rows of any width, against float64 sums written here", () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  for (const nIn of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 37, 64]) {
+    const nOut = 5;
+    const kernel = denseKernel(nIn * nOut + nOut + nIn + nOut);
+    const w = Float32Array.from({ length: nIn * nOut }, rand);
+    const b = Float32Array.from({ length: nOut }, rand);
+    const x = Float32Array.from({ length: nIn }, () => 3 * rand());
+    const [wAt, bAt, xAt, yAt] = [0, nIn * nOut, nIn * nOut + nOut, nIn * nOut + nOut + nIn];
+    kernel.f32.set(w, wAt);
+    kernel.f32.set(b, bAt);
+    kernel.f32.set(x, xAt);
+    kernel.dense(wAt, bAt, xAt, yAt, nIn, nOut);
+    const want = Array.from({ length: nOut }, (_, j) => {
+      let sum = b[j];
+      for (let i = 0; i < nIn; i++) sum += w[j * nIn + i] * x[i];
+      return sum;
+    });
+    assertClose(Array.from(kernel.f32.subarray(yAt, yAt + nOut)), want, 1e-5, `${nIn} inputs`);
+    assert.ok(Math.max(...want.map(Math.abs)) > 0.1, "sums near zero test nothing");
+  }
+});
+
+test("without WebAssembly the decoder decodes in JavaScript, the same pixels", () => {
+  const f = fixtures.decoder;
+  const url = new URL("../../components/latent_map/core/decoder.js", import.meta.url).href;
+  const code = `globalThis.WebAssembly = undefined;
+    const { makeDecoder } = await import(${JSON.stringify(url)});
+    const m = ${JSON.stringify(f.manifest)};
+    const b = (await import("node:fs")).readFileSync(process.argv[1]);
+    const floats = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const d = makeDecoder(m, floats);
+    console.log(JSON.stringify({ simd: d.simd, pixels: Array.from(d([0.5, -1])) }));`;
+  const weights = join(FIXTURES, f.weights);
+  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", code, weights],
+    { encoding: "utf8", maxBuffer: 1 << 26 }));
+  assert.equal(out.simd, false);
+  const here = makeDecoder(f.manifest, bytes(f.weights).buffer);
+  assertClose(out.pixels, Array.from(here([0.5, -1])), 2e-6, "JavaScript against SIMD");
 });
