@@ -4,10 +4,11 @@
     .venv/bin/python bench/ui_latency.py --runs 6 --against ../base [--against-pythonpath P]
 
 Prints, with the shipped config (.streamlit/config.toml) and the README's setup done:
-- cold start: `streamlit run` -> server healthy, -> map drawn, -> page complete (every
-  panel there, no script running, no DOM change for 400 ms), and where the time goes:
-  Streamlit's own page and scripts, the session and first script run, the map mounted,
-  plotly.js ready, the points and decoder fetched, the map plotted, the extras loaded;
+- cold start: `streamlit run app.py` (as typed: no --server.address) -> server healthy,
+  -> map drawn, -> page complete (every panel there, no script running, no DOM change for
+  400 ms), and where the time goes: Streamlit's own page and scripts, the session and first
+  script run, the map mounted, plotly.js ready, the points and decoder fetched, the map
+  plotted, the extras loaded;
 - a click on the map -> the decoded image painted (in the page), and -> the page settled
   (everything a click updates drawn: details, link; no script running, no DOM change for
   400 ms), median and p95, with the server's CPU seconds per click (/proc, its own process);
@@ -105,8 +106,9 @@ def cold_start(
     page.add_init_script(WATCH_DOM)
     page.add_init_script(WATCH_SOCKET)
     started = time.perf_counter()
+    # as a user types it: no --server.address (Streamlit's start differs with one)
     proc = start_app(port, subprocess.DEVNULL, extra=[f"--server.fileWatcherType={watcher}"],
-                     root=root, env_extra=env_extra)  # fmt: skip
+                     root=root, env_extra=env_extra, address=None)  # fmt: skip
     wait_healthy(url, proc)
     healthy = time.perf_counter() - started
     page.goto(url)

@@ -69,19 +69,21 @@ def free_port() -> int:
 
 def start_app(
     port: int, log, models: Path | None = None, extra: list[str] = (), root: Path = ROOT,
-    env_extra: dict | None = None,
+    env_extra: dict | None = None, address: str | None = "127.0.0.1",
 ) -> subprocess.Popen:
     """`streamlit run app.py` on 127.0.0.1:port with the shipped config (of the checkout at
-    `root`: a benchmark may start another release's, bench/ui_latency.py --against)."""
+    `root`: a benchmark may start another release's, bench/ui_latency.py --against).
+    address=None starts it as a user types it, on every interface: Streamlit's start takes
+    another way when the address is given (its welcome, views/server.py welcome)."""
     env = dict(os.environ)
     env.pop("LATENT_EXPLORER_STATIC", None)  # the server must serve ./static itself
     if models is not None:
         env["LATENT_EXPLORER_CHECKPOINTS"] = str(models)
     env.update(env_extra or {})
+    where = [f"--server.address={address}"] if address else []
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false", *extra],
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true", *where,
+         f"--server.port={port}", "--browser.gatherUsageStats=false", *extra],
         cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
 
