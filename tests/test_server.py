@@ -16,7 +16,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from views import server
+from views import config, server
 from views.config import plotly_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def run(coroutine):
     return done.get("value")
 
 
-def get(app, path: str) -> tuple[int, dict, str]:
+def get(app, path: str, headers: dict | None = None, raw: bool = False) -> tuple[int, dict, str]:
     """One GET through an ASGI app (starlette's TestClient needs httpx, not installed)."""
     sent = []
 
@@ -68,13 +68,14 @@ def get(app, path: str) -> tuple[int, dict, str]:
     async def send(message):
         sent.append(message)
 
+    asked = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "headers": [], "root_path": ""}  # fmt: skip
+             "query_string": b"", "headers": asked, "root_path": ""}  # fmt: skip
     run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, body.decode()
+    return start["status"], headers, body if raw else body.decode()
 
 
 def test_the_index_is_served_at_the_root_and_under_a_base_path():
@@ -86,6 +87,41 @@ def test_the_index_is_served_at_the_root_and_under_a_base_path():
     assert get(app, "/explorer/")[2] == server.index_html()
     assert get(app, "/explorer")[2] == server.index_html()
     assert get(app, "/")[0] == 404  # Streamlit's own routes answer the rest
+
+
+def test_plotly_js_is_served_once_read_with_its_compile_hint_and_gzipped_once(monkeypatch):
+    import gzip
+
+    monkeypatch.setattr(server, "PLOTLY", server.PlotlyBodies())
+    found = config.plotly_file()
+    assert found is not None, "setup puts plotly.js in ./static (tests/conftest.py links it)"
+    url = plotly_url()
+    assert url == f"_lx/plotly/{found.name}"  # relative to the page, as Streamlit's are
+    app = Starlette(routes=server.routes())
+    status, headers, body = get(app, f"/{url}", raw=True)  # before the gzip is made: plain
+    assert status == 200
+    assert headers["content-type"].startswith("text/javascript")
+    assert "immutable" in headers["cache-control"]
+    assert body == b"//# allFunctionsCalledOnLoad\n" + found.read_bytes()
+    for _ in range(200):  # the first request set the gzip going, in a thread
+        if server.PLOTLY.gzipped is not None:
+            break
+        time.sleep(0.02)
+    assert server.PLOTLY.gzipped is not None
+    status, headers, zipped = get(app, f"/{url}", {"Accept-Encoding": "gzip, br"}, raw=True)
+    assert headers["content-encoding"] == "gzip" and len(zipped) < len(body) / 2
+    assert gzip.decompress(zipped) == body
+    assert get(app, f"/{url}", raw=True)[2] == body  # a client that takes no gzip
+    assert get(app, "/_lx/plotly/other.min.js")[0] == 404
+    based = Starlette(routes=server.routes("/explorer/"))
+    assert get(based, f"/explorer/{url}", raw=True)[2] == body
+
+
+def test_without_plotly_js_its_route_says_not_found(monkeypatch):
+    monkeypatch.setattr(server, "PLOTLY", server.PlotlyBodies())
+    monkeypatch.setattr(server, "plotly_file", lambda: None)
+    assert get(Starlette(routes=server.routes()), "/_lx/plotly/plotly-gl2d-3.7.0.min.js")[0] == 404
+    server.PLOTLY.compress()  # nothing to do, and no error
 
 
 def test_streamlit_run_finds_the_app_and_its_page():

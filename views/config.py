@@ -24,23 +24,33 @@ COMPONENTS = ROOT / "components"
 MAP_HEIGHT = 540
 
 
-_PLOTLY_URL: list[str] = []
+_PLOTLY_FILE: list[Path] = []
+# views/server.py serves plotly.js here (not from ./static as Streamlit would): with a compile
+# hint, gzipped once, cached by the browser for good (the name carries the version)
+PLOTLY_ROUTE = "_lx/plotly"
 
 
-def plotly_url() -> str | None:
-    """The plotly.js the map loads from ./static (no CDN), where setup put it
-    (scripts/fetch_npm.py plotly): the 1.6 MB gl2d bundle, else the full one from PyPI's
-    plotly wheel; None when neither is there (the page then says how to get it).
+def plotly_file() -> Path | None:
+    """The plotly.js in ./static (no CDN), where setup put it (scripts/fetch_npm.py plotly):
+    the 1.6 MB gl2d bundle, else the full one from PyPI's plotly wheel; None when neither is
+    there (the page then says how to get it).
 
     Looked for once per server once found; until then on every call, so fetching it while
     the server runs is enough."""
-    if not _PLOTLY_URL:
+    if not _PLOTLY_FILE:
         for pattern in ("plotly-gl2d-*.min.js", "plotly-[0-9]*.min.js"):
             found = sorted(STATIC.glob(pattern))
             if found:
-                _PLOTLY_URL.append(f"{STATIC_URL}/{found[-1].name}")
+                _PLOTLY_FILE.append(found[-1])
                 break
-    return _PLOTLY_URL[0] if _PLOTLY_URL else None
+    return _PLOTLY_FILE[0] if _PLOTLY_FILE else None
+
+
+def plotly_url() -> str | None:
+    """Where the page loads plotly.js from (relative to the page, as Streamlit's own static
+    URLs are), or None without it."""
+    found = plotly_file()
+    return f"{PLOTLY_ROUTE}/{found.name}" if found else None
 
 
 PLOTLY_FETCH = ".venv/bin/python scripts/fetch_npm.py plotly"  # what puts it there
