@@ -15,8 +15,9 @@ Prints, with the shipped config (.streamlit/config.toml) and the README's setup 
 - the live preview: decoded frames per second while the pointer moves once per frame.
 With --against DIR (another checkout, e.g. a `git worktree` of an earlier release, sharing
 this one's .venv; --against-pythonpath adds what that release installed and this one does
-not), the cold starts alternate between the two (ABBA), and the means and their ratio are
-printed: this machine's speed drifts by more than the differences measured.
+not), the cold starts alternate between the two (ABBA), each followed by --clicks clicks,
+and the means, medians and their ratios are printed: this machine's speed drifts by more
+than the differences measured.
 bench/load.py does the same for many sessions at once.
 """
 
@@ -254,6 +255,7 @@ def side_by_side(p, args) -> int:
         proc.terminate()
         proc.wait(timeout=10)
         browser.close()
+    taps = {"A": {"settled": [], "paint": []}, "B": {"settled": [], "paint": []}}
     for k in range(2 * args.runs):
         arm = "AB"[k % 2] if (k // 2) % 2 == 0 else "BA"[k % 2]
         root, env = arms[arm]
@@ -262,6 +264,11 @@ def side_by_side(p, args) -> int:
             got[arm].append(start)
             print(f"{arm}: streamlit run -> healthy {start['healthy']:5.2f} s, map drawn "
                   f"{start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s")  # fmt: skip
+            if args.clicks:
+                wait_server_idle(proc.pid)
+                r = clicks(start["page"], proc.pid, args.clicks)
+                for key in ("settled", "paint"):
+                    taps[arm][key] += r[key]
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -276,6 +283,15 @@ def side_by_side(p, args) -> int:
     ratio = means["B", "complete"] / means["A", "complete"]
     medians = [np.median([s["complete"] for s in got[arm]]) for arm in "AB"]
     print(f"page complete, B / A: {ratio:.2f} (means), {medians[1] / medians[0]:.2f} (medians)")
+    if args.clicks:
+        for arm in "AB":
+            t = taps[arm]
+            settled, paint = t["settled"], t["paint"]
+            print(f"{arm}: click -> page settled median {pct(settled, 50):5.1f} ms, p95 "
+                  f"{pct(settled, 95):5.1f}; -> image painted median {pct(paint, 50):4.1f} ms, "
+                  f"p95 {pct(paint, 95):4.1f} (n={len(settled)})")  # fmt: skip
+        a, b = (np.median(taps[arm]["settled"]) for arm in "AB")
+        print(f"click -> page settled, B / A: {b / a:.2f} (medians)")
     return 0
 
 
