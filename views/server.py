@@ -11,9 +11,11 @@
 - plotly.js comes from a route of its own (PlotlyBodies): with V8's compile hint as its
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version).
-- Two fixes to the server's own start and sockets: Streamlit's scan of every installed
-  package for components reads only what it needs (quick_component_scan), and its
-  connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once).
+- Three fixes to the server's own start and sockets: Streamlit's scan of every installed
+  package for components reads only what it needs (quick_component_scan), its
+  connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once),
+  and its welcome, which asked the internet for this machine's address before the server
+  answered, is replaced by one that does not (welcome).
 
 Light on purpose: app.py imports this before the server starts, so the heavy imports are
 in the thread.
