@@ -125,9 +125,9 @@ COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
 
 class PlotlyBodies:
     """plotly.js as served: the compile hint, then the file; and that gzipped, made once
-    (level 9: 0.05-0.1 s of a core; Streamlit's static files gzipped it on every request),
-    after the first request, which gets the plain file: made as the server started, it
-    delayed the health check by ~0.1 s (six cold starts each, alternated)."""
+    (level 9: 0.05-0.1 s of a core; Streamlit's static files gzipped it on every request)
+    after the first request, which gets the plain file: made at start, it would take a
+    core just as the server starts and the browser fetches Streamlit's scripts."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

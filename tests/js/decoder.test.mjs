@@ -190,3 +190,13 @@ test("without WebAssembly the decoder decodes in JavaScript, the same pixels", (
   const here = makeDecoder(f.manifest, bytes(f.weights).buffer);
   assertClose(out.pixels, Array.from(here([0.5, -1])), 2e-6, "JavaScript against SIMD");
 });
+
+test("a z shorter than the decoder's input decodes as in JavaScript, a longer one is cut", () => {
+  const f = fixtures.decoder;
+  const [simd, js] = [true, false].map((on) => makeDecoder(f.manifest, bytes(f.weights).buffer, null, { simd: on }));
+  simd([3, 3]); // what a missing input must not take from the decoding before
+  assertClose(Array.from(simd([0.5])), Array.from(js([0.5])), 2e-6, "one input of two");
+  for (const decode of [simd, js]) {
+    assert.deepEqual(Array.from(decode([0.5, -1, 7])), Array.from(decode([0.5, -1])));
+  }
+});

@@ -59,7 +59,9 @@ function simdDecoder(layers, floats, act, onDecode) {
   function decode(z, out) {
     out = out || new Float32Array(lastOut);
     let x = floats.length, y = x + width;
-    f32.set(z.length === layers[0].nIn ? z : Array.from(z).slice(0, layers[0].nIn), x);
+    const n0 = layers[0].nIn;
+    if (z.length < n0) f32.fill(NaN, x, x + n0); // a missing input: NaN, as in JavaScript
+    f32.set(z.length > n0 ? Array.prototype.slice.call(z, 0, n0) : z, x);
     for (let li = 0; li <= last; li++) {
       const { nIn, nOut, at, biasAt } = layers[li];
       dense(at, biasAt, x, y, nIn, nOut);
