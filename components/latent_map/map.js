@@ -4,11 +4,12 @@
 //
 // Streamlit does not forward hover events and a server round trip per pointer move is too
 // slow, so the decoder runs here: the MLP's weights arrive once as a float32 blob (cached
-// per model by a content hash in the URL), and every pointer move decodes z in plain JS and
-// paints a 28 x 28 canvas scaled up with `image-rendering: pixelated`. A click shows
-// everything about the clicked point without asking Python, and the morph runs here too;
-// Python hears of clicks, morph changes and the view only to keep the link. The map sits
-// in a Streamlit fragment, so that costs a rerun of the map's fragment alone.
+// per model by a content hash in the URL), and every pointer move decodes z here (its sums
+// in WebAssembly's SIMD, core/dense.js; plain JS without it) and paints a 28 x 28 canvas
+// scaled up with `image-rendering: pixelated`. A click shows everything about the clicked
+// point without asking Python, and the morph runs here too; Python hears of clicks, morph
+// changes and the view only to keep the link. The map sits in a Streamlit fragment, so
+// that costs a rerun of the map's fragment alone.
 //
 // The parts, each a module of functions that take the map:
 //   template.js  the markup              plot.js     Plotly, axes, pixel <-> plane, resize
