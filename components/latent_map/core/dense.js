@@ -3,7 +3,7 @@
 // layers against 1.66 ms in plain JavaScript, 13.6x (`node bench/decode_speed.mjs`, node 20,
 // this project's 2-core machine).
 //
-// The module is ~250 bytes, written out below by a few lines of encoder rather than
+// The module is ~350 bytes, written out below by a few lines of encoder rather than
 // shipped as a binary: each opcode is named where it is used. One function,
 //   dense(w, b, x, y, nIn, nOut)   (byte offsets into the memory; W row-major (out, in))
 // sums each row eight inputs at a time in two accumulators, then the rest one by one,
