@@ -430,3 +430,21 @@ def test_the_server_says_where_to_open_it_without_asking_the_internet():
     assert asked is None, "the server asked the web for something at start"
     assert f"Local URL: http://localhost:{port}" in out, out
     assert "External URL" not in out and "Did not auto detect" not in out, out
+
+
+def test_the_welcome_names_the_address_a_user_gave(monkeypatch):
+    own = server.st_config.get_option
+    given = {"server.address": "10.1.2.3", "browser.serverAddress": "explorer.example.org"}
+    for asked in (["server.address"], ["server.address", "browser.serverAddress"], []):
+        monkeypatch.setattr(server.st_config, "is_manually_set", lambda key: key in asked)
+        monkeypatch.setattr(server.st_config, "get_option",
+                            lambda key: given[key] if key in asked else own(key))  # fmt: skip
+        port = own("server.port")
+        lines = [line.strip() for line in server.welcome() if line.strip()]
+        if asked == ["server.address"]:
+            assert lines[1:] == [f"URL: http://10.1.2.3:{port}"]
+        elif asked:
+            assert lines[1:] == [f"URL: http://explorer.example.org:{port}"]
+        else:
+            assert lines[1] == f"Local URL: http://localhost:{port}"
+            assert all("External" not in line for line in lines)
