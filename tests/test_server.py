@@ -436,9 +436,9 @@ def test_the_welcome_names_the_address_a_user_gave(monkeypatch):
     own = server.st_config.get_option
     given = {"server.address": "10.1.2.3", "browser.serverAddress": "explorer.example.org"}
     for asked in (["server.address"], ["server.address", "browser.serverAddress"], []):
-        monkeypatch.setattr(server.st_config, "is_manually_set", lambda key: key in asked)
+        monkeypatch.setattr(server.st_config, "is_manually_set", lambda key, a=asked: key in a)
         monkeypatch.setattr(server.st_config, "get_option",
-                            lambda key: given[key] if key in asked else own(key))  # fmt: skip
+                            lambda key, a=asked: given[key] if key in a else own(key))  # fmt: skip
         port = own("server.port")
         lines = [line.strip() for line in server.welcome() if line.strip()]
         if asked == ["server.address"]:
