@@ -95,6 +95,13 @@ function layoutOf(data, xRange, yRange) {
 const axisTitles = (data) => data.axes || ["z\u2081", "z\u2082"];
 export const legendTitle = (data) => data.legend_title || t("map.plot.legend_title", { item: itemName(data.item) });
 
+// The WebGL layer's pixels per CSS pixel: the screen's own, up to Plotly's default of 2.
+// Plotly's 2 on a screen of 1 drew four times the pixels the screen shows, in three
+// canvases: on software GL the map was drawn 0.05-0.08 s later (mounted -> plotted, cold
+// starts alternated 8 each, twice, 3 December); the dots look the same.
+export const glPixelRatio = (ratio = globalThis.devicePixelRatio) =>
+  Math.min(2, Math.max(1, Number.isFinite(ratio) ? ratio : 1));
+
 // Draw map.points on map.plot and keep the overlay and the legend's buttons (map.afterPlot,
 // map.drawOverlay, map.resizeOverlay),
 // the view report (map.sendView) and the legend's followers (map.onLegend) in step.
@@ -104,6 +111,7 @@ export async function newPlot(map, Plotly, data) {
   const config = { responsive: true, scrollZoom: true, displaylogo: false,
                    showTips: false, // its legend tip ("Double-click on legend…") covered the page
                    doubleClickDelay: DOUBLE_CLICK_MS,
+                   plotGlPixelRatio: glPixelRatio(),
                    modeBarButtonsToRemove: ["lasso2d", "select2d", "toImage"] };
   const plot = map.plot;
   await Plotly.newPlot(plot, traces(map.points, data.classes, data.palette), layoutOf(data, xRange, yRange), config);

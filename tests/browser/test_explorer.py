@@ -73,6 +73,14 @@ def test_page_loads_without_exceptions_and_without_the_deploy_button(page):
     traces = page.evaluate("latentExplorer.snapshot().traces.map(t => t.type)")
     assert traces == ["scattergl"] * 10
     assert page.get_by_text("Deploy").count() == 0
+    # on a screen of one pixel per CSS pixel, the WebGL layer has as many (plot.js)
+    assert page.evaluate(GL_PIXELS) == 1
+
+
+# The map's WebGL canvas: its pixels per CSS pixel
+GL_PIXELS = """() => {
+  const c = latentExplorer.element().querySelector('.lx-plot .gl-canvas-context');
+  return c.width / c.getBoundingClientRect().width; }"""
 
 
 def test_the_first_pages_widget_code_was_preloaded(browser, app_url):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, open_app, wait_idle
-from tests.browser.test_explorer import query
+from tests.browser.test_explorer import GL_PIXELS, query
 
 pytestmark = pytest.mark.browser
 
@@ -136,6 +136,8 @@ def test_a_tap_pins_and_a_swipe_scrolls_the_page(browser, app_url, device):
     context, page, cdp = open_touch(browser, app_url, PHONE if device == "phone" else TABLET)
     try:
         assert page.evaluate("latentExplorer.snapshot().zoomed") is False
+        # the WebGL layer has the screen's pixels: 2 per CSS pixel on the phone, 1 on the tablet
+        assert page.evaluate(GL_PIXELS) == pytest.approx(2 if device == "phone" else 1, abs=0.01)
         # the cards speak of fingers: a finger has no hover
         assert page.locator(".lx-root .lx-pin-coords").text_content() == "tap anywhere on the map"
         assert page.locator(".lx-root .lx-hover-coords").text_content().startswith("hold a finger")
