@@ -9,9 +9,9 @@ vae/, which never imports streamlit; the map's browser side is components/latent
 What it adds to Streamlit's own server is for the first page to come sooner
 (views/server.py): the page's HTML starts loading plotly.js, at start a thread imports what
 the first page run would, Streamlit's scan of the installed packages for components reads
-only what it needs, and its connections send without waiting for the peer's ACK. The rest,
-from the health check to the static files under /app/static, is Streamlit's, configured by
-.streamlit/config.toml as before.
+only what it needs, its connections send without waiting for the peer's ACK, and its own
+scripts are answered from memory. The rest, from the health check to the files under
+/app/static, is Streamlit's, configured by .streamlit/config.toml as before.
 """
 
 from __future__ import annotations
@@ -27,5 +27,5 @@ app = st.App(
     "page.py",
     routes=server.routes(config.get_option("server.baseUrlPath")),
     lifespan=server.lifespan,
-    middleware=[Middleware(server.NoteVisits)],
+    middleware=[Middleware(server.NoteVisits), Middleware(server.StaticBodies)],
 )

@@ -486,3 +486,81 @@ def test_the_welcome_names_the_address_a_user_gave(monkeypatch):
         else:
             assert lines[1] == f"Local URL: http://localhost:{port}"
             assert all("External" not in line for line in lines)
+
+
+def test_streamlits_static_files_are_answered_from_memory_once_read(tmp_path, monkeypatch):
+    root = tmp_path / "static"
+    (root / "js").mkdir(parents=True)
+    (root / "media").mkdir()
+    (root / "js" / "index.Ab12.js").write_bytes(b"export const a = 1;\n")
+    (root / "media" / "font.X9.woff2").write_bytes(bytes(range(256)))
+    (tmp_path / "secret.txt").write_text("not served")
+    (root / "js" / "link.js").symlink_to(tmp_path / "secret.txt")
+    monkeypatch.setattr(server.StaticBodies, "ROOT", root)
+    passed = []
+
+    async def streamlit(scope, receive, send):  # stands in for Streamlit's own answer
+        passed.append((scope["method"], scope["path"]))
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = server.StaticBodies(streamlit, base_url="")
+    status, headers, body = get(app, "/static/js/index.Ab12.js", raw=True)
+    assert (status, body) == (200, b"export const a = 1;\n")
+    assert headers["cache-control"] == "public, immutable, max-age=31536000"
+    assert "javascript" in headers["content-type"]
+    assert int(headers["content-length"]) == len(body)
+    (root / "js" / "index.Ab12.js").unlink()  # read once: from memory from then on
+    assert get(app, "/static/js/index.Ab12.js", raw=True)[2] == b"export const a = 1;\n"
+    assert get(app, "/static/media/font.X9.woff2", raw=True)[2] == bytes(range(256))
+    assert passed == []
+    # the rest is Streamlit's: other files, names that leave the folder, other paths
+    for path in ["/static/js/none.js", "/static/js/../../secret.txt", "/static/js/link.js",
+                 "/static/", "/static/js", "/static//js/x.js", "/_stcore/health", "/"]:  # fmt: skip
+        assert get(app, path)[0] == 299, path
+    assert len(passed) == 8
+
+
+def test_static_files_under_a_base_path(tmp_path, monkeypatch):
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "a.B1.js").write_text("1")
+    monkeypatch.setattr(server.StaticBodies, "ROOT", tmp_path)
+
+    async def streamlit(scope, receive, send):
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = server.StaticBodies(streamlit, base_url="/explorer/")
+    status, _, body = get(app, "/explorer/static/js/a.B1.js")
+    assert (status, body) == (200, "1")
+    assert get(app, "/static/js/a.B1.js")[0] == 299
+
+
+def test_app_serves_streamlits_scripts_from_memory():
+    # app.py's st.App as Streamlit builds it: the middleware is in, before Streamlit's files
+    code = (
+        "import asyncio\n"
+        "import app\n"
+        "from views import server\n"
+        "built = app.app._build_starlette_app()\n"
+        "name = next((server.STREAMLIT_STATIC / 'static' / 'js').glob('index.*.js')).name\n"
+        "sent = []\n"
+        "async def receive():\n"
+        "    return {'type': 'http.request', 'body': b'', 'more_body': False}\n"
+        "async def send(message):\n"
+        "    sent.append(message)\n"
+        "path = '/static/js/' + name\n"
+        "scope = {'type': 'http', 'method': 'GET', 'path': path, 'raw_path': path.encode(),\n"
+        "         'query_string': b'', 'headers': [], 'root_path': '', 'scheme': 'http',\n"
+        "         'server': ('127.0.0.1', 1), 'client': ('127.0.0.1', 2), 'http_version': '1.1'}\n"
+        "asyncio.run(built(scope, receive, send))\n"
+        "assert sent[0]['status'] == 200\n"
+        "import gc\n"
+        "mine = [o for o in gc.get_objects() if isinstance(o, server.StaticBodies)]\n"
+        "assert len(mine) == 1 and list(mine[0].bodies) == ['js/' + name], mine\n"
+        "print('from memory')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("from memory")

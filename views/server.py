@@ -11,6 +11,11 @@
 - plotly.js comes from a route of its own (PlotlyBodies): with V8's compile hint as its
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version).
+- Streamlit's own scripts, styles and fonts are answered from memory once read
+  (StaticBodies): its file server took a worker thread per 64 KB, and the first page asks
+  for ~95 files at once.
+- The first page's widget chunks, which Streamlit loads only when React meets the widget,
+  are preloaded from the page's head (widget_preloads).
 - Three fixes to the server's own start and sockets: Streamlit's scan of every installed
   package for components reads only what it needs (quick_component_scan), its
   connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once),
@@ -29,6 +34,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import mimetypes
 import os
 import re
 import socket
@@ -295,6 +301,62 @@ class NoteVisits:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] in ("http", "websocket"):
             VISITS.saw(scope["type"], scope.get("path", ""))
+        await self.app(scope, receive, send)
+
+
+class StaticBodies:
+    """ASGI middleware: Streamlit's own static files (its scripts, styles and fonts, under
+    <base>/static/), answered from memory once read.
+
+    Streamlit serves them with Starlette's StaticFiles: a stat and an open in a worker
+    thread per request, then the body in 64 KB reads, each one more trip to a thread. The
+    first page asks for ~95 of them (2.6 MB) at once, while the browser has nothing else to
+    do: served from memory, its scripts had all run 0.10-0.12 s sooner and the page settled
+    0.12-0.15 s sooner (alternated cold starts, 8 each, twice, 3 December). Streamlit keeps
+    /static/ for its own routes, hence a middleware. Their names carry their content's
+    hash, so they are cached for good, as Streamlit's own answer says; anything else (HEAD,
+    a file that is not there, a name that leaves the folder) goes on to Streamlit.
+    """
+
+    ROOT = STREAMLIT_STATIC / "static"
+    FOREVER = "public, immutable, max-age=31536000"  # Streamlit's own for these files
+
+    def __init__(self, app, base_url: str | None = None) -> None:
+        self.app = app
+        base = (st_config.get_option("server.baseUrlPath") if base_url is None else base_url)
+        base = (base or "").strip("/")
+        self.prefix = f"/{base}/static/" if base else "/static/"
+        self.bodies: dict[str, tuple[bytes, str]] = {}
+
+    def body(self, name: str) -> tuple[bytes, str] | None:
+        """The file's bytes and type, read once; None if it is not one of Streamlit's."""
+        found = self.bodies.get(name)
+        if found is None:
+            parts = name.split("/")
+            if not name or any(p in ("", ".", "..") or "\\" in p for p in parts):
+                return None
+            path = self.ROOT.joinpath(*parts)
+            try:
+                if not path.resolve().is_relative_to(self.ROOT.resolve()) or not path.is_file():
+                    return None
+                data = path.read_bytes()
+            except OSError:
+                return None
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if kind.startswith("text/") or kind.endswith("javascript"):
+                kind += "; charset=utf-8"
+            found = self.bodies[name] = (data, kind)
+        return found
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope.get("method") == "GET" and path.startswith(self.prefix):
+            found = self.body(path[len(self.prefix):])
+            if found is not None:
+                data, kind = found
+                headers = {"Cache-Control": self.FOREVER}
+                await Response(data, headers=headers, media_type=kind)(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
