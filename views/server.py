@@ -107,19 +107,7 @@ def plotly_loader(url: str) -> str:
 # browser test of the first page (tests/browser/test_explorer.py) fails when a first page
 # loads a chunk none of these brings, and names it.
 FIRST_PAGE_WIDGETS = ("BidiComponent", "Checkbox", "DownloadButton", "Html", "Radio", "Selectbox")
-# A sibling module named in double quotes; a static import when `from` or `import` comes
-# just before it (a regular expression that says so itself took 66 ms over the ~2.5 MB)
-SIBLING = re.compile(r'"\./([\w.$-]+\.js)"')
-
-
-def static_imports(code: str) -> list[str]:
-    """The sibling modules an ES module imports statically (`import ... from "./x.js"`,
-    `import "./x.js"`, `export ... from "./x.js"`), not dynamically (`import("./x.js")`)."""
-    return [
-        m[1]
-        for m in SIBLING.finditer(code)
-        if re.search(r"\b(?:from|import)\s*$", code[max(0, m.start() - 12) : m.start()])
-    ]
+IMPORTS = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.$-]+\.js)"')
 
 
 def chunk_closure(roots: tuple[str, ...], folder: Path | None = None) -> list[str]:
@@ -133,7 +121,7 @@ def chunk_closure(roots: tuple[str, ...], folder: Path | None = None) -> list[st
         if name in seen or not (folder / name).is_file():
             continue
         seen.append(name)
-        todo += static_imports((folder / name).read_text(encoding="utf-8"))
+        todo += IMPORTS.findall((folder / name).read_text(encoding="utf-8"))
     return seen
 
 
@@ -530,7 +518,6 @@ def welcome() -> list[str]:
 @asynccontextmanager
 async def lifespan(_app):
     send_at_once()
-    index_html()  # made before the first page asks for it (~10 ms: Streamlit's chunks read)
     if st_config.get_option("logger.hideWelcomeMessage"):
         print("\n".join(welcome()), flush=True)
     VISITS.last = time.monotonic()  # quiet since the server started
