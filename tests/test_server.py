@@ -34,47 +34,9 @@ def test_the_index_is_streamlits_own_with_plotly_loading_from_its_head():
     assert head.count("<script>") == own.split("</head>")[0].count("<script>") + 1
 
 
-def test_without_plotly_js_the_index_is_streamlits_own_with_the_widgets_preloaded(monkeypatch):
+def test_without_plotly_js_the_index_is_streamlits_own(monkeypatch):
     monkeypatch.setattr(server, "plotly_url", lambda: None)
-    own = (server.STREAMLIT_STATIC / "index.html").read_text("utf-8")
-    html = server.index_html()
-    assert "__lxScripts" not in html
-    links = server.widget_preloads(own)
-    assert html == own.replace("</head>", f"{links}  </head>", 1)
-
-
-def test_the_first_pages_widget_chunks_are_preloaded_once_each():
-    html = server.index_html()
-    preloaded = re.findall(r'rel="modulepreload" crossorigin href="./static/js/([^"]+)"', html)
-    assert len(preloaded) == len(set(preloaded))  # Streamlit's own are not listed twice
-    js = server.STREAMLIT_STATIC / "static" / "js"
-    for widget in server.FIRST_PAGE_WIDGETS:  # each widget's own chunk, at one hash
-        assert len([n for n in preloaded if n.startswith(f"{widget}.")]) == 1, widget
-    assert all((js / n).is_file() for n in preloaded)
-
-
-def test_chunk_closure_follows_static_imports_only(tmp_path):
-    """Minified ES modules as a bundler writes them: named, bare and re-exporting imports
-    are followed; dynamic imports (loaded when needed) and other text are not."""
-    files = {
-        "Radio.AbC1.js": 'import{a as e}from"./shared.X9.js";import"./style-only.Q.js";'
-        'const t=()=>import("./Lazy.Z.js");export{e as default};',
-        "shared.X9.js": 'export*from"./deep.D1.js";const s="from \\"./nothere.js\\"";',
-        "style-only.Q.js": "",
-        "deep.D1.js": 'import{r}from"./shared.X9.js";',  # a cycle
-        "Lazy.Z.js": "",
-        "Radio.Old.map": "",
-        "Selectbox.K2.js": 'import {q} from "./shared.X9.js";import "./missing.M.js";',
-    }
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert server.chunk_closure(("Radio",), tmp_path) == [
-        "Radio.AbC1.js", "shared.X9.js", "style-only.Q.js", "deep.D1.js",
-    ]  # fmt: skip
-    assert server.chunk_closure(("Selectbox", "Radio"), tmp_path)[:2] == [
-        "Selectbox.K2.js", "Radio.AbC1.js",
-    ]  # fmt: skip
-    assert server.chunk_closure(("Nothing",), tmp_path) == []
+    assert server.index_html() == (server.STREAMLIT_STATIC / "index.html").read_text("utf-8")
 
 
 def run(coroutine):

@@ -36,7 +36,6 @@ import json
 import logging
 import mimetypes
 import os
-import re
 import socket
 import stat
 import threading
@@ -102,58 +101,18 @@ def plotly_loader(url: str) -> str:
     )
 
 
-# The Streamlit widgets the first page draws, whose code Streamlit loads only when the first
-# of them is drawn (its bundle's lazy chunks, by name: "Radio" is Radio.<hash>.js). The
-# browser test of the first page (tests/browser/test_explorer.py) fails when a first page
-# loads a chunk none of these brings, and names it.
-FIRST_PAGE_WIDGETS = ("BidiComponent", "Checkbox", "DownloadButton", "Html", "Radio", "Selectbox")
-IMPORTS = re.compile(r'(?:\bfrom|\bimport)\s*"\./([\w.$-]+\.js)"')
-
-
-def chunk_closure(roots: tuple[str, ...], folder: Path | None = None) -> list[str]:
-    """The files of Streamlit's bundle that the chunks named `roots` need: theirs and those
-    they import, statically, in turn (a chunk's dynamic imports are loaded when needed)."""
-    folder = folder or STREAMLIT_STATIC / "static" / "js"
-    todo = [p.name for root in roots for p in sorted(folder.glob(f"{root}.*.js"))]
-    seen: list[str] = []
-    while todo:
-        name = todo.pop(0)
-        if name in seen or not (folder / name).is_file():
-            continue
-        seen.append(name)
-        todo += IMPORTS.findall((folder / name).read_text(encoding="utf-8"))
-    return seen
-
-
-def widget_preloads(html: str) -> str:
-    """<link rel=modulepreload> for the first page's widget chunks that Streamlit's
-    index.html does not preload already.
-
-    Unlisted, each came only once the first elements arrived and React met its widget:
-    ~40 files fetched and compiled in the middle of drawing the page. Listed, the browser
-    fetches and compiles them while it waits for Streamlit's own scripts and the server's
-    first run. The map's first-elements-to-mounted fell by 0.16 s and opening-to-settled by
-    0.10 s (alternated cold starts, 10 each, 3 December).
-    """
-    names = [n for n in chunk_closure(FIRST_PAGE_WIDGETS) if f"/{n}" not in html]
-    return "".join(
-        f'    <link rel="modulepreload" crossorigin href="./static/js/{n}" />\n' for n in names
-    )
-
-
 def index_html() -> str:
-    """Streamlit's index.html, with the first page's widget chunks preloaded and plotly.js
-    loading from the start (without plotly.js in ./static, the map says how to get it)."""
+    """Streamlit's index.html, with plotly.js loading from the start (as it is without
+    plotly.js in ./static: the map then says how to get it)."""
     return _index_html(plotly_url())
 
 
 @cache
 def _index_html(plotly: str | None) -> str:
     html = (STREAMLIT_STATIC / "index.html").read_text(encoding="utf-8")
-    html = html.replace("</head>", f"{widget_preloads(html)}  </head>", 1)
     if plotly is None:
         return html
-    return html.replace("</head>", f"  {plotly_loader(plotly)}\n  </head>", 1)
+    return html.replace("</head>", f"    {plotly_loader(plotly)}\n  </head>", 1)
 
 
 async def index(_request) -> HTMLResponse:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, PAGE_BUILT, READY, ROOT, wait_idle
+from tests.browser.conftest import ARTIFACTS, ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -81,28 +81,6 @@ def test_page_loads_without_exceptions_and_without_the_deploy_button(page):
 GL_PIXELS = """() => {
   const c = latentExplorer.element().querySelector('.lx-plot .gl-canvas-context');
   return c.width / c.getBoundingClientRect().width; }"""
-
-
-def test_the_first_pages_widget_code_was_preloaded(browser, app_url):
-    """Every file of Streamlit's bundle the first page loaded was in the page's head
-    (views/server.py FIRST_PAGE_WIDGETS): none came only once React met its widget."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        page = context.new_page()
-        asked: list[str] = []  # every request (the page's resource timing keeps only 250)
-        page.on("request", lambda r: asked.append(r.url))
-        # the head as served (Streamlit's loader adds links to it for every chunk it loads)
-        head = page.goto(app_url).text().split("</head>")[0]
-        page.wait_for_selector(READY, timeout=60_000)
-        page.wait_for_selector(PAGE_BUILT, timeout=60_000)
-        wait_idle(page)
-        page.wait_for_timeout(500)  # the tabs' contents, drawn last
-    finally:
-        context.close()
-    loaded = {u.split("?")[0].split("/")[-1] for u in asked if "/static/js/" in u}
-    assert len(loaded) > 60  # Streamlit's own, and the widgets'
-    late = sorted(n for n in loaded if f"/static/js/{n}" not in head)
-    assert not late, f"loaded by the first page, not preloaded (FIRST_PAGE_WIDGETS): {late}"
 
 
 def test_click_empty_area_decodes_that_point_and_tells_python(page):
