@@ -14,8 +14,6 @@
 - Streamlit's own scripts, styles and fonts are answered from memory once read
   (StaticBodies): its file server took a worker thread per 64 KB, and the first page asks
   for ~95 files at once.
-- The first page's widget chunks, which Streamlit loads only when React meets the widget,
-  are preloaded from the page's head (widget_preloads).
 - Three fixes to the server's own start and sockets: Streamlit's scan of every installed
   package for components reads only what it needs (quick_component_scan), its
   connections send at once instead of waiting 40 ms for the peer's ACK (send_at_once),
