@@ -102,7 +102,9 @@ def test_plotly_js_is_served_once_read_with_its_compile_hint_and_gzipped_once(mo
     assert status == 200
     assert headers["content-type"].startswith("text/javascript")
     assert "immutable" in headers["cache-control"]
-    assert body == b"//# allFunctionsCalledOnLoad\n" + found.read_bytes()
+    served, made = server.quicker_plotly(found.read_bytes())
+    assert made == [name for name, _ in server.PLOTLY_PATCHES]  # all of them, on the pinned one
+    assert body == b"//# allFunctionsCalledOnLoad\n" + served
     for _ in range(200):  # the first request set the gzip going, in a thread
         if server.PLOTLY.gzipped is not None:
             break
@@ -115,6 +117,46 @@ def test_plotly_js_is_served_once_read_with_its_compile_hint_and_gzipped_once(mo
     assert get(app, "/_lx/plotly/other.min.js")[0] == 404
     based = Starlette(routes=server.routes("/explorer/"))
     assert get(based, f"/explorer/{url}", raw=True)[2] == body
+
+
+# Written by hand in the minified style, with other names than the pinned bundle's, and
+# the code around each place as plotly.js 3.7.0 has it.
+REGL = (b'var ue=Do(Ne).replace(/;/g,";"),ke;if(B&&(ke=D1(ue),B[ke]))return B[ke].apply(null,_e);'
+        b"var Ze=Function.apply(null,he.concat(ue));return B&&(B[ke]=Ze),Ze.apply(null,_e)}")
+REGL_2 = REGL.replace(b"B", b"Q").replace(b"ke", b"k2").replace(b"D1", b"sha")
+FOCUS = (b'n._glcanvas.each(function(o){if(o.regl){o.regl.preloadCachedCode(a);return}'
+         b'if(!(o.pick&&!n._has("parcoords"))){try{o.regl=$9e({canvas:this})}catch(l){i=!1}}})')
+SELECT = b"if(T){if(i.select2d||(i.select2d=Qre(n._glcanvas.data()[1].regl)),i.scatter2d){"
+
+
+def test_plotly_js_keys_regls_code_cache_by_the_code_and_makes_no_focus_context():
+    js = b"/* plotly */" + REGL + b";x=1;" + FOCUS + b"...;" + SELECT + REGL_2
+    served, made = server.quicker_plotly(js)
+    assert made == ["regl's code cache keyed by the code itself",
+                    "no focus WebGL context without parcoords"]  # fmt: skip
+    # both regl copies: the key is the generated source itself, not its SHA-256
+    assert b"if(B&&(ke=ue,B[ke]))return B[ke].apply(null,_e);" in served
+    assert b"if(Q&&(k2=ue,Q[k2]))return Q[k2].apply(null,_e);" in served
+    assert b"D1(" not in served and b"sha(" not in served
+    # the focus layer gets no context of its own unless there is parcoords, and a
+    # selection draws on the main layer then
+    assert b'if(!((o.pick||o.key==="focusLayer")&&!n._has("parcoords"))){try{' in served
+    assert b"Qre(n._glcanvas.data()[1].regl||n._glcanvas.data()[0].regl)" in served
+    # nothing else moved
+    assert served.replace(b"ke=ue,", b"ke=D1(ue),").replace(b"k2=ue,", b"k2=sha(ue),").replace(
+        b'(o.pick||o.key==="focusLayer")', b"o.pick").replace(
+        b"n._glcanvas.data()[1].regl||n._glcanvas.data()[0].regl", b"n._glcanvas.data()[1].regl"
+    ) == js  # fmt: skip
+
+
+def test_plotly_js_is_served_as_it_comes_where_a_change_does_not_fit():
+    assert server.quicker_plotly(b"var a=1;") == (b"var a=1;", [])
+    # the focus layer's two places go together: without the second, a selection would find
+    # no layer to draw on, so the first is left as it is too
+    js = REGL + FOCUS
+    assert server.quicker_plotly(js) == (
+        js.replace(b"ke=D1(ue),", b"ke=ue,"), ["regl's code cache keyed by the code itself"])
+    assert server.quicker_plotly(SELECT)[1] == []
 
 
 def test_without_plotly_js_its_route_says_not_found(monkeypatch):

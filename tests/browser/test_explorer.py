@@ -75,8 +75,14 @@ def test_page_loads_without_exceptions_and_without_the_deploy_button(page):
     assert page.get_by_text("Deploy").count() == 0
     # on a screen of one pixel per CSS pixel, the WebGL layer has as many (plot.js)
     assert page.evaluate(GL_PIXELS) == 1
+    # one WebGL context: the plotly.js served makes no focus layer (views/server.py)
+    assert page.evaluate(GL_LAYERS) == {"contextLayer": True, "focusLayer": False,
+                                        "pickLayer": False}  # fmt: skip
 
 
+# Which of Plotly's WebGL layers have a WebGL context (regl) of their own
+GL_LAYERS = """() => Object.fromEntries(latentExplorer.element().querySelector('.js-plotly-plot')
+  ._fullLayout._glcanvas.data().map(d => [d.key, Boolean(d.regl)]))"""
 # The map's WebGL canvas: its pixels per CSS pixel
 GL_PIXELS = """() => {
   const c = latentExplorer.element().querySelector('.lx-plot .gl-canvas-context');
