@@ -17,7 +17,17 @@ With --against DIR (another checkout, e.g. a `git worktree` of an earlier releas
 this one's .venv; --against-pythonpath adds what that release installed and this one does
 not), the cold starts alternate between the two (ABBA), each followed by --clicks clicks,
 and the means, medians and their ratios are printed: this machine's speed drifts by more
-than the differences measured.
+than the differences measured. Either way, the cold starts' mean time in each phase ends
+the report (PHASES).
+
+--eager-source-positions starts Chromium with V8's source positions made at compile time
+(`--js-flags=--no-enable-lazy-source-positions`). Without it, the debugger that Playwright
+attaches makes V8 record where every error is thrown, and the first error thrown inside
+plotly.js (its polyfills throw and catch a few while it loads) has V8 reparse the whole
+1.6 MB script for positions: plotly.js ran 178-237 ms under Playwright, 33-40 ms with the
+flag, and 50-121 ms in a Chromium with no debugger at all (`chromium --headless
+--dump-dom`, as a visitor's browser has none). A cold start measured with the flag is
+closer to a visitor's; without it, to what another Playwright probe sees.
 bench/load.py does the same for many sessions at once.
 """
 
@@ -94,15 +104,59 @@ WATCH_SOCKET = """
 """
 
 
+# A cold start's phases: (name, from step, to step), steps as cold_start names them; "run"
+# is `streamlit run`, "opened" the page opened (once the server is healthy).
+PHASES = (
+    ("streamlit run -> healthy", "run", "healthy"),
+    ("opened -> Streamlit's scripts run", "opened", "Streamlit's scripts run"),
+    ("-> session up", "Streamlit's scripts run", "session up"),
+    ("-> first elements", "session up", "first elements"),
+    ("-> map mounted", "first elements", "mounted"),
+    ("-> map plotted", "mounted", "plotted"),
+    ("-> page settled", "plotted", "settled"),
+)
+
+
+def phase_means(starts: list[dict]) -> dict[str, float]:
+    """The mean seconds of each of PHASES over cold starts (cold_start's results)."""
+
+    def at(start: dict, step: str) -> float:
+        if step == "run":
+            return 0.0
+        if step in ("healthy", "opened"):
+            return start[step]
+        return start["opened"] + (start["steps"][step] or 0) / 1000
+
+    return {
+        name: float(np.mean([at(s, b) - at(s, a) for s in starts])) for name, a, b in PHASES
+    }
+
+
+def print_phases(starts: list[dict], label: str = "") -> None:
+    means = phase_means(starts)
+    print(f"{label}mean of {len(starts)} cold starts, by phase (s): "
+          + ", ".join(f"{name} {v:.2f}" for name, v in means.items()))  # fmt: skip
+
+
+def print_totals(starts: list[dict], label: str = "") -> None:
+    for key in ("healthy", "complete"):
+        v = [s[key] for s in starts]
+        print(f"{label}{key:8s} mean {np.mean(v):5.2f} s, median {np.median(v):5.2f}, "
+              f"{min(v):.2f}-{max(v):.2f}")  # fmt: skip
+    under = sum(s["complete"] < 3.0 for s in starts)
+    print(f"{label}page complete under 3 s: {under} of {len(starts)}")
+
+
 def pct(values, q) -> float:
     return float(np.percentile(np.asarray(values, float), q))
 
 
 def cold_start(
-    p, port: int, watcher: str = "none", root: Path = ROOT, env_extra: dict | None = None
+    p, port: int, watcher: str = "none", root: Path = ROOT, env_extra: dict | None = None,
+    chromium: list[str] = (),
 ) -> tuple[subprocess.Popen, object, dict]:
     url = f"http://127.0.0.1:{port}"
-    browser = launch(p)
+    browser = launch(p, chromium)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(WATCH_DOM)
     page.add_init_script(WATCH_SOCKET)
@@ -186,16 +240,27 @@ def main() -> int:
     )
     parser.add_argument("--against", type=Path, help="another checkout: cold starts alternate")
     parser.add_argument("--against-pythonpath", default="", help="PYTHONPATH for --against's")
+    parser.add_argument(
+        "--eager-source-positions",
+        action="store_true",
+        help="Chromium with V8's source positions made at compile time: without Playwright's "
+        "debugger's cost of reparsing plotly.js at its first error (see above)",
+    )
     args = parser.parse_args()
+    args.chromium = (
+        ["--js-flags=--no-enable-lazy-source-positions"] if args.eager_source_positions else []
+    )
 
     from playwright.sync_api import sync_playwright
 
     if args.against is not None:
         with sync_playwright() as p:
             return side_by_side(p, args)
+    starts = []
     with sync_playwright() as p:
         for run in range(args.runs):
-            proc, browser, start = cold_start(p, free_port(), args.watcher)
+            proc, browser, start = cold_start(p, free_port(), args.watcher, chromium=args.chromium)
+            starts.append(start)
             page = start["page"]
             try:
                 print(
@@ -235,6 +300,9 @@ def main() -> int:
                 proc.terminate()
                 proc.wait(timeout=10)
                 browser.close()
+    if args.runs > 1:
+        print_totals(starts)
+    print_phases(starts)
     return 0
 
 
@@ -251,7 +319,7 @@ def side_by_side(p, args) -> int:
     # One start of each, not counted: a checkout's first page builds its components' bundles
     # into ./static (setup did that for this one, not for the other): 5 s more, once.
     for root, env in arms.values():
-        proc, browser, _ = cold_start(p, free_port(), args.watcher, root, env)
+        proc, browser, _ = cold_start(p, free_port(), args.watcher, root, env, args.chromium)
         proc.terminate()
         proc.wait(timeout=10)
         browser.close()
@@ -259,7 +327,7 @@ def side_by_side(p, args) -> int:
     for k in range(2 * args.runs):
         arm = "AB"[k % 2] if (k // 2) % 2 == 0 else "BA"[k % 2]
         root, env = arms[arm]
-        proc, browser, start = cold_start(p, free_port(), args.watcher, root, env)
+        proc, browser, start = cold_start(p, free_port(), args.watcher, root, env, args.chromium)
         try:
             got[arm].append(start)
             print(f"{arm}: streamlit run -> healthy {start['healthy']:5.2f} s, map drawn "
@@ -273,14 +341,9 @@ def side_by_side(p, args) -> int:
             proc.terminate()
             proc.wait(timeout=10)
             browser.close()
-    means = {}
     for arm in "AB":
-        for key in ("healthy", "complete"):
-            v = [s[key] for s in got[arm]]
-            means[arm, key] = np.mean(v)
-            print(f"{arm}: {key:8s} mean {np.mean(v):5.2f} s, median {np.median(v):5.2f}, "
-                  f"{min(v):.2f}-{max(v):.2f}")  # fmt: skip
-    ratio = means["B", "complete"] / means["A", "complete"]
+        print_totals(got[arm], f"{arm}: ")
+    ratio = np.mean([s["complete"] for s in got["B"]]) / np.mean([s["complete"] for s in got["A"]])
     medians = [np.median([s["complete"] for s in got[arm]]) for arm in "AB"]
     print(f"page complete, B / A: {ratio:.2f} (means), {medians[1] / medians[0]:.2f} (medians)")
     if args.clicks:
@@ -292,6 +355,8 @@ def side_by_side(p, args) -> int:
                   f"p95 {pct(paint, 95):4.1f} (n={len(settled)})")  # fmt: skip
         a, b = (np.median(taps[arm]["settled"]) for arm in "AB")
         print(f"click -> page settled, B / A: {b / a:.2f} (medians)")
+    for arm in "AB":
+        print_phases(got[arm], f"{arm}: ")
     return 0
 
 
