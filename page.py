@@ -55,6 +55,12 @@ PAGE_CSS = """<style>
 .st-key-digit_upload [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 /* Streamlit draws captions at 60% opacity: 2.5:1 on the sidebar, far under WCAG AA */
 [data-testid="stCaptionContainer"] { color: #5c5f6b; opacity: 1; }
+/* formulas a size smaller on a phone, where the lesson's (stacked where long) then fit;
+   those filled in with a digit's figures, in the lesson's bordered panel, one more */
+@media (max-width: 640px) {
+  .katex-display > .katex { font-size: 0.9em; }
+  .st-key-lesson_numbers .katex-display > .katex { font-size: 0.8em; }
+}
 </style>"""
 
 

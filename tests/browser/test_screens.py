@@ -188,3 +188,33 @@ def test_axe_finds_nothing_serious_on_the_main_views(browser, app_url, size):
         assert not found, found
     finally:
         context.close()
+
+
+# Each display formula's width against the box it is drawn in, in CSS pixels.
+FORMULA_WIDTHS = """() => [...document.querySelectorAll('.katex-display')].map(d => {
+  const box = d.closest('[data-testid="stElementContainer"]') || d.parentElement;
+  return {text: d.textContent.slice(0, 40), width: d.querySelector('.katex').scrollWidth,
+          room: box.clientWidth}; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_lesson_formula_fits_a_phone(browser, app_url, lang):
+    """Before: at 390 px, 9 formulas in 6 of the 7 steps ran off the screen (352-787 px wide
+    in 326-358), to be read by scrolling sideways. Stacked where long, and a size smaller on
+    a phone, each fits its box."""
+    context = browser.new_context(**SIZES["phone 390x844"])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        for step in range(1, 8):
+            page.goto(f"{app_url}/?lesson={step}&lang={lang}")
+            page.wait_for_selector(".st-key-lesson_prev", timeout=60_000)
+            page.wait_for_selector(".katex-display")
+            wait_idle(page)
+            assert page.locator(".katex-error").count() == 0, step  # every formula parses
+            formulas = page.evaluate(FORMULA_WIDTHS)
+            assert formulas, step
+            wide = [f for f in formulas if f["width"] > f["room"] + 1]
+            assert not wide, (step, wide)
+    finally:
+        context.close()

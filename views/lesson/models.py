@@ -39,14 +39,17 @@ DIMS_FILES = ("mnist-vae-8d.pt", "mnist-vae-16d.pt")  # the maps; the charts tak
 MAP_HEIGHT = compare.MAP_HEIGHT
 SYNC = "lesson"  # the single maps of steps 6 and 7 by name in the page's test API
 
+# Stacked where long: one line of each was 1.4-2.2 times a phone's width (test_screens.py).
 FORMULA_AE_VS_VAE = (
-    r"\mathcal{L}_{\mathrm{AE}}(x) = \mathrm{BCE}\big(x, \mathrm{dec}(\mathrm{enc}(x))\big)"
-    r"\qquad \mathcal{L}_{\mathrm{VAE}}(x) = \mathbb{E}_{q(z|x)}\big[\mathrm{BCE}"
-    r"(x, \mathrm{dec}(z))\big] + \mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big)"
+    r"\begin{aligned} \mathcal{L}_{\mathrm{AE}}(x) &= \mathrm{BCE}\big(x, \mathrm{dec}"
+    r"(\mathrm{enc}(x))\big) \\ \mathcal{L}_{\mathrm{VAE}}(x) &= \mathbb{E}_{q(z|x)}\big["
+    r"\mathrm{BCE}(x, \mathrm{dec}(z))\big] \\ &\quad + \mathrm{KL}\big(q(z|x)\,\|\,"
+    r"\mathcal{N}(0, I)\big) \end{aligned}"
 )
 FORMULA_BETA = (
-    r"\mathcal{L}_\beta(x) = \mathbb{E}_{q(z|x)}\big[\mathrm{BCE}(x, \mathrm{dec}(z))\big]"
-    r" + \beta\cdot\mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big)"
+    r"\begin{aligned} \mathcal{L}_\beta(x) &= \mathbb{E}_{q(z|x)}\big[\mathrm{BCE}(x,"
+    r" \mathrm{dec}(z))\big] \\ &\quad + \beta\cdot\mathrm{KL}\big(q(z|x)\,\|\,"
+    r"\mathcal{N}(0, I)\big) \end{aligned}"
 )
 FORMULA_DIMS = (
     r"\mathrm{KL}\big(q(z|x)\,\|\,\mathcal{N}(0, I)\big) = \sum_{j=1}^{d} "
@@ -283,7 +286,8 @@ def ae_vs_vae_numbers(side: dict[str, dict]) -> None:
             }
         )
     st.table(pd.DataFrame(rows).set_index(t("lesson_models.ae_vs_vae.col_model")))
-    st.latex(r"\qquad ".join(filled))  # the gap test, with this z's numbers
+    # the gap test, with this z's numbers: a line per model (side by side, wider than a phone)
+    st.latex(r"\begin{gathered}" + r"\\ ".join(filled) + r"\end{gathered}")
     st.caption(t("lesson_models.ae_vs_vae.caption"))
 
 
@@ -469,8 +473,9 @@ def dims_numbers(path: str) -> None:
         )
     )
     st.latex(
-        rf"\mathrm{{KL}} = \sum_{{j=1}}^{{{f['latent_dim']}}} \mathrm{{KL}}_j = {loss['kl']:.2f},"
-        rf"\qquad \#\{{j : \mathrm{{KL}}_j > {sizes.ACTIVE_KL_NATS:g}\}} = {loss['active']}"
+        rf"\begin{{gathered}} \mathrm{{KL}} = \sum_{{j=1}}^{{{f['latent_dim']}}} \mathrm{{KL}}_j"
+        rf" = {loss['kl']:.2f} \\ \#\{{j : \mathrm{{KL}}_j > {sizes.ACTIVE_KL_NATS:g}\}}"
+        rf" = {loss['active']} \end{{gathered}}"
     )
     dim_col, kl_col = t("lesson_models.dims.col_dim"), t("lesson_models.dims.col_dim_kl")
     table = pd.DataFrame(

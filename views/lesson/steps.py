@@ -181,8 +181,8 @@ def step_generative(ctx: Ctx) -> None:
         return
     frame.text(t("lesson.s1.text"))
     frame.formula(
-        r"p(x) = \int p(x \mid z)\, p(z)\, dz, \qquad z \sim p(z) = \mathcal{N}(0, I),"
-        r"\quad x = \mathrm{decode}(z)"
+        r"\begin{gathered} p(x) = \int p(x \mid z)\, p(z)\, dz \\"
+        r" z \sim p(z) = \mathcal{N}(0, I), \quad x = \mathrm{decode}(z) \end{gathered}"
     )
     generative_live(path)
     frame.try_this(t("lesson.s1.try"))
@@ -242,8 +242,9 @@ def step_posterior(ctx: Ctx) -> None:
         return
     frame.text(t("lesson.s2.text"))
     frame.formula(
-        r"q(z \mid x) = \mathcal{N}\!\left(\mu(x),\ \operatorname{diag}\sigma^2(x)\right),"
-        r"\qquad (\mu, \log\sigma^2) = \text{" + t("lesson.common.encoder") + "}(x)"
+        r"\begin{gathered} q(z \mid x) = \mathcal{N}\!\left(\mu(x),\ \operatorname{diag}"
+        r"\sigma^2(x)\right) \\ (\mu, \log\sigma^2) = \text{" + t("lesson.common.encoder")
+        + r"}(x) \end{gathered}"
     )
     posterior_live(path)
     frame.try_this(t("lesson.s2.try"))
@@ -322,10 +323,10 @@ def step_loss(ctx: Ctx) -> None:
         return
     frame.text(t("lesson.s4.text"))
     frame.formula(
-        r"\mathcal{L}(x) = \underbrace{-\sum_{i=1}^{784} \left[x_i \log \hat x_i + (1 - x_i)"
-        r"\log(1 - \hat x_i)\right]}_{\mathrm{BCE}}"
-        r"\ \underbrace{-\ \tfrac12 \sum_{j} \left(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2"
-        r"\right)}_{\mathrm{KL}}"
+        r"\begin{aligned} \mathcal{L}(x) = {} & \underbrace{-\sum_{i=1}^{784} \left[x_i"
+        r" \log \hat x_i + (1 - x_i) \log(1 - \hat x_i)\right]}_{\mathrm{BCE}} \\"
+        r" & \underbrace{-\ \tfrac12 \sum_{j} \left(1 + \log\sigma_j^2 - \mu_j^2"
+        r" - \sigma_j^2\right)}_{\mathrm{KL}} \end{aligned}"
     )
     loss_live(path)
     frame.try_this(t("lesson.s4.try"))
@@ -352,7 +353,7 @@ def loss_live(path: str) -> None:
         st.caption(t("lesson.s4.which_z"))
         terms = [
             rf"-\tfrac12\left(1 + \log {_sq(sigma[j])} - {_sq(mu[j])} - {_sq(sigma[j])}"
-            rf"\right) = {_num(parts.kl_terms[j])}"
+            rf"\right) \\ &= {_num(parts.kl_terms[j])}"  # two lines: it fits a phone
             for j in range(len(mu))
         ]
         st.latex(
