@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from vae import job_record
+from vae import i18n, job_record
 
 
 def hold_in_child(fd: int) -> subprocess.Popen:
@@ -74,6 +74,18 @@ def test_a_record_left_running_by_a_dead_replica_reads_as_failed(tmp_path):
     job_record.write(tmp_path, job_record.record_of(fake_job()))
     seen = job_record.remote_job(tmp_path)  # nobody holds the lock
     assert seen.status == "failed" and "stopped before it ended" in seen.error
+    assert "副本" in i18n.localize(seen.error, "zh")  # in the reader's language
+
+
+def test_a_failed_runs_error_reads_in_any_language_on_another_replica(tmp_path):
+    error = i18n.msg("errors.data.magic", path="train-images-idx3-ubyte", magic="0x00000807")
+    job_record.write(tmp_path, job_record.record_of(fake_job(status="failed", error=error)))
+    seen = job_record.remote_job(tmp_path)
+    assert seen.error == error  # the English words, as before
+    assert i18n.localize(seen.error, "zh").startswith("train-images-idx3-ubyte：魔数 0x00000807")
+    # a record written without the message (or by another version): its words
+    job_record.write(tmp_path, job_record.record_of(fake_job(status="failed", error="E: words")))
+    assert job_record.remote_job(tmp_path).error == "E: words"
 
 
 def test_snapshots_of_a_previous_run_are_not_shown_for_a_new_one(tmp_path):

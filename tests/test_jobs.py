@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from vae import job_record, jobs
+from vae import i18n, job_record, jobs
 from vae.checkpoint import load_checkpoint
 from vae.train import TrainConfig
 from vae.train_config import limit_of
@@ -205,6 +205,31 @@ def test_bad_data_in_the_child_is_reported_not_raised(tmp_path, data_root):
     wait(job)
     assert job.status == "failed" and "bad magic number" in job.error
     assert job.returncode == 1
+    # the child's message keeps its key across the pipe: the page says it in Chinese too
+    zh = i18n.localize(job.error, "zh")
+    assert "魔数" in zh and "0x00000807" in zh and "train-images-idx3-ubyte" in zh, zh
+
+
+def test_a_failed_event_carries_the_message_key_and_nested_messages_through_json():
+    import json
+
+    from vae.i18n import msg
+
+    inner = msg("errors.checkpoint.write", problem="disk full")
+    error = RuntimeError(msg("errors.checkpoint.at", path="/runs/a/model.pt", reason=inner))
+    event = json.loads(json.dumps({"event": "failed", "error": str(error),
+                                   **jobs.said(error, strip="/runs/a/")}))  # fmt: skip
+    again = jobs.error_of(event)
+    assert again == "model.pt: could not write the checkpoint: disk full"  # the folder taken out
+    assert i18n.localize(again, "zh") == "model.pt：无法写入检查点：disk full"
+    # an error without a catalog message, or a message this version does not know: its words
+    assert jobs.said(ValueError("plain words")) == {}
+    assert jobs.error_of({"event": "failed", "error": "ValueError: plain words"}) == (
+        "ValueError: plain words")  # fmt: skip
+    odd = {"event": "failed", "error": "E: old words", "said": {"key": "errors.data.magic",
+                                                              "params": {"path": "x"}}}  # fmt: skip
+    assert jobs.error_of(odd) == "E: old words"  # a value missing: the words, not a KeyError
+    assert jobs.error_of({"event": "failed"}) == i18n.msg("errors.jobs.failed")
 
 
 def test_splits_of_another_dataset_are_refused(tmp_path, data_root):

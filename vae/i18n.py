@@ -109,6 +109,30 @@ def _rebuild(key: str, params: dict) -> Msg:
     return Msg(key, **params)
 
 
+def plain(thing: object, strip: str = "") -> object:
+    """A Msg as data JSON can carry ({"key", "params"}, nested messages alike), anything
+    else as its text, with `strip` taken out of the texts: for a message that crosses a pipe
+    or a file (the training process's error, another replica's). again() makes it anew."""
+    if isinstance(thing, Msg):
+        return {"key": thing.key, "params": {k: plain(v, strip) for k, v in thing.params.items()}}
+    text = str(thing)
+    return text.replace(strip, "") if strip else text
+
+
+def again(data: object, words: str) -> str:
+    """plain()'s data as a Msg again; `words` (its English text as sent) if it cannot be:
+    another version's key or values."""
+    def build(value):
+        if isinstance(value, dict):
+            return Msg(value["key"], **{k: build(v) for k, v in value["params"].items()})
+        return str(value)
+
+    try:
+        return build(data)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return words
+
+
 msg = Msg
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vae.files import read_json, write_json
+from vae.i18n import Msg, again, msg, plain
 
 FOLDER = ".training"
 
@@ -205,9 +206,11 @@ def remote_job(checkpoints: str | Path) -> RemoteJob | None:
         error=record.get("error"),
         path=Path(path) if path else None,
     )
+    if record.get("said") is not None:  # the page says it in its reader's language
+        job.error = again(record["said"], job.error)
     if not job.finished and not running(checkpoints):
         job.status = "failed"
-        job.error = "the replica running this training stopped before it ended"
+        job.error = msg("errors.jobs.replica_gone")
     found = read_snapshots(checkpoints)
     if found.get("out") == job.config.out:  # not a previous run's
         job.snapshots = list(found.get("snapshots", []))
@@ -233,6 +236,7 @@ def record_of(job) -> dict:
         "history": job.history,
         "recent": job.recent[-200:],
         "error": job.error,
+        "said": plain(job.error) if isinstance(job.error, Msg) else None,
         "path": str(job.path) if job.path else None,
         "written": time.time(),
     }

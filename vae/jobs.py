@@ -52,7 +52,7 @@ from typing import IO, TYPE_CHECKING
 
 from vae import job_record
 from vae.files import write_problem
-from vae.i18n import msg
+from vae.i18n import Msg, again, msg, plain
 
 if TYPE_CHECKING:  # the server imports torch anyway; the child must not before renicing
     from collections.abc import Callable
@@ -346,7 +346,7 @@ def _watch(job: TrainingJob, proc: subprocess.Popen, stderr: IO[bytes]) -> None:
     if final is not None and final["event"] != "failed":
         job.status = final["event"]
     elif final is not None:
-        job.error = final.get("error") or msg("errors.jobs.failed")
+        job.error = error_of(final)
         job.status = "failed"
     else:
         job.error = _death_message(job, rc, stderr)
@@ -528,6 +528,21 @@ def _child_config(config_json: str) -> TrainConfig:
     return TrainConfig(**values)
 
 
+def said(error: BaseException, strip: str = "") -> dict:
+    """What a "failed" event carries of an error raised with a catalog message (vae.i18n.msg):
+    the message as data (vae.i18n.plain, `strip` taken out of its texts), so the page says
+    it in its reader's language (error_of). {} for any other error."""
+    words = error.args[0] if len(error.args) == 1 else None
+    return {"said": plain(words, strip)} if isinstance(words, Msg) else {}
+
+
+def error_of(final: dict) -> str:
+    """A "failed" event's error: its catalog message again (a Msg) when it carries one,
+    else its words."""
+    words = final.get("error") or msg("errors.jobs.failed")
+    return words if final.get("said") is None else again(final["said"], words)
+
+
 def _child_main(config_json: str) -> int:
     """Run one training in this process, reporting on the original stdout."""
     lowest_priority()  # first of all: the server's sessions come first
@@ -541,7 +556,7 @@ def _child_main(config_json: str) -> int:
         from vae.checkpoint import CheckpointError
         from vae.train import StopTraining, train
     except Exception as e:
-        send(event="failed", error=f"{type(e).__name__}: {e}")
+        send(event="failed", error=f"{type(e).__name__}: {e}", **said(e))
         return 1
     try:
         path = train(cfg, callback=_progress_callback(channel), show_progress=False)
@@ -549,10 +564,11 @@ def _child_main(config_json: str) -> int:
         send(event="stopped", path=cfg.out)  # train() saved what it had before re-raising
         return 0
     except CheckpointError as e:  # a full disk, a read-only folder: say so, without paths
-        send(event="failed", error=str(e).replace(f"{Path(cfg.out).parent}{os.sep}", ""))
+        folder = f"{Path(cfg.out).parent}{os.sep}"
+        send(event="failed", error=str(e).replace(folder, ""), **said(e, folder))
         return 1
     except Exception as e:  # bad data, a bad config: the message reaches the UI
-        send(event="failed", error=f"{type(e).__name__}: {e}")
+        send(event="failed", error=f"{type(e).__name__}: {e}", **said(e))
         return 1
     if cfg.latent_dim > 2 and not channel.stop.is_set():
         send(event="planes", path=str(path))
