@@ -519,7 +519,7 @@ def test_streamlits_static_files_are_answered_from_memory_once_read(tmp_path, mo
     app = server.StaticBodies(streamlit, base_url="")
     status, headers, body = get(app, "/static/js/index.Ab12.js", raw=True)
     assert (status, body) == (200, b"export const a = 1;\n")
-    assert headers["cache-control"] == "public, immutable, max-age=31536000"
+    assert headers["cache-control"] == server.FOREVER  # cached for good, as Streamlit says
     assert "javascript" in headers["content-type"]
     assert int(headers["content-length"]) == len(body)
     (root / "js" / "index.Ab12.js").unlink()  # read once: from memory from then on

@@ -12,7 +12,7 @@
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version). Two
   of its WebGL costs that this map never needs are taken out as it is read (quicker_plotly):
-  its first draw takes 0.13 s less.
+  its first draw takes 0.07-0.13 s less.
 - Streamlit's own scripts, styles and fonts are answered from memory once read
   (StaticBodies): its file server took a worker thread per 64 KB, and the first page asks
   for ~60 files at once.
@@ -123,10 +123,11 @@ async def index(_request) -> HTMLResponse:
 
 # V8 compiles every function of a script that starts with this comment at once, on a
 # background thread as the script downloads (Chrome 136+), instead of each on the main thread
-# when first called: plotly.js's run on the main thread took 33-56 ms instead of 288 ms in
-# the page's CPU profile. Page complete moved less, the compiling being on the machine's
-# other core: 0.05-0.2 s sooner in three runs of alternated cold starts (8 each), within
-# the noise of a fourth. Browsers without the feature read a comment.
+# when first called: plotly.js ran for 180-300 ms instead of 360-490 ms (under Playwright,
+# on a page that times it; a CPU profile, which reads 33-56 ms, hides the debugger's share,
+# bench/ui_latency.py --eager-source-positions). Page complete moved less, the compiling
+# being on the machine's other core: 0.05-0.2 s sooner in three runs of alternated cold
+# starts (8 each), within the noise of a fourth. Browsers without the feature read a comment.
 COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
 
 
@@ -236,7 +237,8 @@ class PlotlyBodies:
 
 
 PLOTLY = PlotlyBodies()
-FOREVER = "public, max-age=31536000, immutable"  # the name carries plotly.js's version
+# A file whose name carries its version or content hash (plotly.js's, Streamlit's own)
+FOREVER = "public, max-age=31536000, immutable"
 
 
 async def plotly_js(request) -> Response:
@@ -352,7 +354,6 @@ class StaticBodies:
     """
 
     ROOT = STREAMLIT_STATIC / "static"
-    FOREVER = "public, immutable, max-age=31536000"  # Streamlit's own for these files
 
     def __init__(self, app, base_url: str | None = None) -> None:
         self.app = app
@@ -387,7 +388,7 @@ class StaticBodies:
             found = self.body(path[len(self.prefix):])
             if found is not None:
                 data, kind = found
-                headers = {"Cache-Control": self.FOREVER}
+                headers = {"Cache-Control": FOREVER}
                 await Response(data, headers=headers, media_type=kind)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
