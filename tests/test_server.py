@@ -183,9 +183,9 @@ def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path)
     code = (
         "import sys\n"
         "from views import server, loaders\n"
-        "server.warm_page()\n"
-        "names = server.page_imports()\n"
-        "assert {'views.digit', 'views.map', 'vae.bundle'} <= set(names), names\n"
+        "names = server.warm_page()\n"
+        "assert {'views.digit', 'views.map', 'vae.bundle', 'streamlit.emojis'} <= set(names)\n"
+        "assert len(names) == len(set(names)), names\n"
         "assert all(n in sys.modules for n in names)\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
         "print(loaders.early_loads()[:40])\n"
@@ -195,6 +195,45 @@ def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path)
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith('<span class="lx-early">')
+
+
+def test_reading_which_modules_the_page_imports_imports_none_of_them():
+    # Asking find_spec whether `from vae.bundle import MapBundle` names a module imported
+    # vae.bundle (and numpy) at once, before the warm-up's first wait for a quiet moment.
+    code = (
+        "import sys\n"
+        "from views import server\n"
+        "before = set(sys.modules)\n"
+        "found = dict(server.page_imports())\n"
+        "print(sorted(set(sys.modules) - before))\n"
+        "assert 'numpy' not in sys.modules and 'vae.bundle' not in sys.modules\n"
+        "assert found['vae.bundle'] == ('MapBundle',), found\n"
+        "assert {'digit', 'lesson', 'sidebar'} <= set(found['views']), found\n"
+        "assert found['views.i18n'] == ('t',) and 'streamlit' in found\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"  # not one module more
+
+
+def test_submodules_are_told_from_names_once_their_package_is_in():
+    import views  # noqa: F401  (in already: this module imports views.server)
+
+    assert server.submodules("views", ("map", "t", "sidebar")) == ["views.map", "views.sidebar"]
+    assert server.submodules("views.i18n", ("t",)) == []  # a module, not a package
+    assert server.submodules("not_imported_here", ("x",)) == []
+
+
+def test_the_first_element_check_is_made_once_ahead_of_the_first_run(monkeypatch):
+    from streamlit import delta_generator, runtime
+
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    server.first_element_check()  # no runtime (a test): nothing made, since it would warn
+    assert delta_generator._use_warning_has_been_displayed is False
+    monkeypatch.setattr(runtime, "exists", lambda: True)
+    server.first_element_check()
+    assert delta_generator._use_warning_has_been_displayed is True
 
 
 def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
@@ -244,7 +283,9 @@ def burst(visits, seconds: float, path: str = "/static/js/chunk.js") -> threadin
 def record_warm_up(monkeypatch) -> list[float]:
     """warm_page's steps, timed, without importing anything."""
     times = []
-    monkeypatch.setattr(server, "page_imports", lambda: ["one", "two"])
+    monkeypatch.setattr(server, "page_imports", lambda: [("one", ()), ("two", ())])
+    monkeypatch.setattr(server, "STREAMLIT_FIRST_RUN", ())
+    monkeypatch.setattr(server, "first_element_check", lambda: None)
     monkeypatch.setattr(server.importlib, "import_module", lambda name: times.append(
         time.monotonic()))  # fmt: skip
     from views import loaders

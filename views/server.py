@@ -5,9 +5,10 @@
   the page's first element started it (components/latent_map/preload.js), and it ran while
   the page was being drawn (plotly_loader).
 - At start, a thread imports the page's modules and builds what the first page run would
-  (the components' bundles, the early script): the first visitor's run no longer pays for
-  them (~0.2 s). It waits while a browser fetches Streamlit's own code (Visits): run
-  then, it held the interpreter and those ~60 files came 0.15-0.2 s later.
+  (the components' bundles, the early script, Streamlit's own once-per-process work): the
+  first visitor's run no longer pays for them (~0.2 s). It waits while a browser fetches
+  Streamlit's own code (Visits): run then, it held the interpreter and those ~60 files
+  came 0.15-0.2 s later.
 - plotly.js comes from a route of its own (PlotlyBodies): with V8's compile hint as its
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version). Two
@@ -39,6 +40,7 @@ import os
 import re
 import socket
 import stat
+import sys
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -266,27 +268,29 @@ def routes(base_url: str = "") -> list[Route]:
     ]
 
 
-def is_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # a name inside a module, not a module of a package
-        return False
+def submodules(package: str, names) -> list[str]:
+    """Those of `names` (taken by `from package import ...`) that are modules of `package`,
+    which must be imported already: `from views import map` names one, `from vae.bundle
+    import MapBundle` none. Only the imported package can tell, and asking it imports
+    nothing more."""
+    if not hasattr(sys.modules.get(package), "__path__"):
+        return []
+    return [f"{package}.{n}" for n in names if importlib.util.find_spec(f"{package}.{n}")]
 
 
-def page_imports() -> list[str]:
-    """The modules page.py imports at its top, read from its source (importing page.py
-    itself would draw a page)."""
+def page_imports() -> list[tuple[str, tuple[str, ...]]]:
+    """The modules page.py imports at its top, each with the names taken from it, read
+    from its source (importing page.py itself would draw a page). Reading them imports
+    nothing: asking which names are modules once imported half the page at once (0.18 s,
+    numpy too), while a browser was fetching Streamlit's scripts."""
     tree = ast.parse((ROOT / "page.py").read_text(encoding="utf-8"))
-    names = []
+    found: dict[str, tuple[str, ...]] = {}
     for node in tree.body:
         if isinstance(node, ast.Import):
-            names += [a.name for a in node.names]
+            found.update((a.name, ()) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
-            names.append(node.module)
-            # `from views import map` names modules of a package; `from vae.bundle import
-            # MapBundle` names none
-            names += [n for a in node.names if is_module(n := f"{node.module}.{a.name}")]
-    return list(dict.fromkeys(names))
+            found[node.module] = found.get(node.module, ()) + tuple(a.name for a in node.names)
+    return list(found.items())
 
 
 class Visits:
@@ -394,25 +398,66 @@ class StaticBodies:
         await self.app(scope, receive, send)
 
 
-def warm_page(visits: Visits | None = None) -> None:
+# What Streamlit does once per process, in the first page run, that the warm-up can do
+# first: the catalog of emojis that set_page_config checks the page's icon against (its
+# module compiles a regular expression of them all: 0.06-0.10 s).
+STREAMLIT_FIRST_RUN = ("streamlit.emojis",)
+
+
+def warm_page(visits: Visits | None = None) -> list[str]:
     """What the first page run would import and build, done ahead of it: page.py's modules
-    and the cached scripts of its first run. None imports torch.
+    and the cached scripts of its first run. None imports torch. Returns the modules
+    imported, in order.
 
     With `visits`, it starts once a page has come up or the server has been asked nothing
     for a moment (nobody's browser is loading a page: warm it for the one who comes), and
     stops between imports while a page's scripts are being fetched (PAGE_GAP).
     """
-    if visits is not None:
-        visits.wait(quiet=WARM_QUIET, most=WARM_MOST)
-    for name in page_imports():
+
+    def gap() -> None:
         if visits is not None:
             visits.wait(quiet=PAGE_GAP, most=WARM_MOST)
-        importlib.import_module(name)
+
+    if visits is not None:
+        visits.wait(quiet=WARM_QUIET, most=WARM_MOST)
+    done = []
+    def warm(name: str) -> None:
+        if name not in done:
+            gap()
+            importlib.import_module(name)
+            done.append(name)
+
+    for module, names in page_imports():
+        warm(module)
+        for name in submodules(module, names):  # asked once `module` is in
+            warm(name)
+    for name in STREAMLIT_FIRST_RUN:
+        gap()
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another Streamlit: its first run does what it does
+            continue
+        done.append(name)
+    gap()
+    first_element_check()
     from views import loaders
 
     loaders.early_loads()
     for make in (loaders.map_component, loaders.marker_component, loaders.draw_component):
         make()
+    return done
+
+
+def first_element_check() -> None:
+    """Streamlit's check, at the first element a process sends, that it runs under
+    `streamlit run`: it looks at the whole stack (inspect.stack reads every frame's source,
+    ~40 ms the first time in a process). Made here, the first run does not make it again
+    (Streamlit makes it once per process)."""
+    from streamlit import delta_generator, runtime
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if check is not None and runtime.exists():  # without a runtime it would warn
+        check()
 
 
 def listening_sockets() -> list[int]:
