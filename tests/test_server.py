@@ -149,6 +149,75 @@ def test_plotly_js_keys_regls_code_cache_by_the_code_and_makes_no_focus_context(
     ) == js  # fmt: skip
 
 
+# plotly.js's four probes that made an error while it loaded, in the same style (other
+# names), each in a strict-mode module as the bundle has them; ANSWERS prints what each
+# answered, to compare before and after the change in a real engine (node).
+PROBES = (
+    b'var zq=N((a,Kq)=>{"use strict";var Q5=TypeError,Rq=Object.getOwnPropertyDescriptor,'
+    b'Th=function(){throw new Q5},Xb=Rq?(function(){try{return arguments.callee,Th}catch(a){'
+    b'try{return Rq(arguments,"callee").get}catch(b){return Th}}})():Th,Zi=Object.getPrototy'
+    b'peOf,m2={};if(Zi)try{null.error}catch(q){Jw=Zi(Zi(q)),m2["%Error.prototype%"]=Jw}var J'
+    b'w;Kq.exports={thrower:Xb,own:Th,errorProto:m2["%Error.prototype%"]}});'
+    b'var yq=N((a,Gq)=>{"use strict";var _k=Function.prototype.toString,Lp=typeof Reflect=="'
+    b'object"&&Reflect!==null&&Reflect.apply,b9,Zx;if(typeof Lp=="function"&&typeof Object.de'
+    b'fineProperty=="function")try{b9=Object.defineProperty({},"length",{get:function(){throw'
+    b' Zx}}),Zx={},Lp(function(){throw 42},null,b9)}catch(e){e!==Zx&&(Lp=null)}else Lp=null;'
+    b'var Rb=/^\\s*class\\b/,Cb=function(r){try{var t=_k.call(r);return Rb.test(t)}catch(a){r'
+    b'eturn!1}},Db=function(r){try{return Cb(r)?!1:(_k.call(r),!0)}catch(t){return!1}},Qx=Ob'
+    b'ject.prototype.toString,Sy=typeof Symbol=="function"&&!!Symbol.toStringTag;Gq.exports=L'
+    b'p?function(r){if(!r||typeof r!="function"&&typeof r!="object")return!1;try{Lp(r,null,b9'
+    b')}catch(t){if(t!==Zx)return!1}return!Cb(r)&&Db(r)}:function(r){if(!r||typeof r!="funct'
+    b'ion"&&typeof r!="object")return!1;if(Sy)return Db(r);if(Cb(r))return!1;var t=Qx.call(r'
+    b');return t!=="[object Function]"&&t!=="[object GeneratorFunction]"?!1:Db(r)}});'
+    b'var xq=N((a,Hq)=>{"use strict";var V7=function(){if(!Object.assign||!Object.preventExt'
+    b'ensions)return!1;var q=Object.preventExtensions({1:2});try{Object.assign(q,"xy")}catch'
+    b'(z){return q[1]==="y"}return!1};Hq.exports=V7});'
+)
+ANSWERS = """
+const N = (f) => { let m; return () => m || (f({}, m = {exports: {}}), m).exports; };
+let made = 0;
+for (const name of ["Error", "TypeError"]) {
+  const E = globalThis[name];
+  globalThis[name] = new Proxy(E, {
+    construct(t, a, n) { made++; return Reflect.construct(t, a, n); } });
+}
+const probes = () => { %s; return [zq(), yq(), xq()]; };
+const [intrinsics, isCallable, assignBug] = probes();
+const strict = (function () { "use strict"; return arguments; })();
+class A {}
+const values = [function () {}, () => 1, async function () {}, function* () {}, A, {}, [],
+  null, 1, "f", Math.max, Proxy, new Proxy(function () {}, {})];
+console.log(JSON.stringify({
+  thrower: intrinsics.thrower === Object.getOwnPropertyDescriptor(strict, "callee").get,
+  own: intrinsics.thrower === intrinsics.own,
+  errorProto: intrinsics.errorProto === Error.prototype,
+  callable: values.map((v) => isCallable(v)),
+  assignBug: assignBug(),
+  made,
+}));
+"""
+
+
+def run_probes(js: bytes) -> dict:
+    done = subprocess.run(["node", "-e", ANSWERS % js.decode()], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_plotly_js_makes_no_error_while_it_loads_and_its_probes_answer_as_before():
+    served, made = server.quicker_plotly(PROBES)
+    assert made == ["no error made while plotly.js loads"]
+    for gone in (b"arguments.callee", b"null.error", b"preventExtensions({1:2})"):
+        assert gone in PROBES and gone not in served
+    before, after = run_probes(PROBES), run_probes(served)
+    assert after.pop("made") == 0  # no Error made by the code itself either
+    before.pop("made")
+    assert after == before  # the same answers, in an engine that ran both
+    assert after == {"thrower": True, "own": False, "errorProto": True, "assignBug": False,
+                     "callable": [True] * 4 + [False] * 6 + [True] * 3}  # fmt: skip
+
+
 def test_plotly_js_is_served_as_it_comes_where_a_change_does_not_fit():
     assert server.quicker_plotly(b"var a=1;") == (b"var a=1;", [])
     # the focus layer's two places go together: without the second, a selection would find

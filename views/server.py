@@ -13,7 +13,8 @@
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version). Two
   of its WebGL costs that this map never needs are taken out as it is read (quicker_plotly):
-  its first draw takes 0.07-0.13 s less.
+  its first draw takes 0.07-0.13 s less; and so are the errors its polyfills made while it
+  loaded, each of which costs a full stack trace under a debugger (DevTools, Playwright).
 - Streamlit's own scripts, styles and fonts are answered from memory once read
   (StaticBodies): its file server took a worker thread per 64 KB, and the first page asks
   for ~60 files at once.
@@ -165,6 +166,37 @@ PLOTLY_PATCHES = (
         b"._glcanvas.data()[1].regl)",
         rb"\((\w+)\._glcanvas\.data\(\)\[1\]\.regl\)",
         rb"(\1._glcanvas.data()[1].regl||\1._glcanvas.data()[0].regl)",
+    )]),
+    # No error made while plotly.js loads. Four of its polyfills' probes threw and caught
+    # an error to learn what the engine does (get-intrinsic twice, is-callable at every
+    # call, object-assign). An error costs little, but with a debugger attached (DevTools
+    # open, or any Playwright probe) V8 takes a full stack trace of every error made, and
+    # the first one had it parse the whole 1.6 MB script again for its source positions:
+    # plotly.js ran for ~250 ms instead of ~50 ms (Chromium trace of a cold start). In an
+    # engine that runs this page each probe answers the same without an error: strict-mode
+    # `arguments.callee` always throws, so its getter is read at once; Error.prototype is
+    # that of TypeError.prototype, as of the TypeError once thrown; is-callable's other
+    # branch, which browsers without Reflect.apply take, throws nothing for a function;
+    # Object.assign onto a non-extensible object always throws before it writes, so the
+    # old V8 bug object-assign looks for is never there.
+    ("no error made while plotly.js loads", [(
+        b"return arguments.callee,",
+        rb'\(function\(\)\{try\{return arguments\.callee,(\w+)\}catch\(\w+\)\{try\{return '
+        rb'(\w+)\(arguments,"callee"\)\.get\}catch\((\w+)\)\{return \1\}\}\}\)\(\)',
+        rb'(function(){try{return \2(arguments,"callee").get}catch(\3){return \1}})()',
+    ), (
+        b"try{null.error}catch(",
+        rb"try\{null\.error\}catch\((\w+)\)\{(\w+)=(\w+)\(\3\(\1\)\)",
+        rb"{\2=\3(TypeError.prototype)",
+    ), (
+        b'typeof Object.defineProperty=="function")try{',
+        rb'if\(typeof (\w+)=="function"&&typeof Object\.defineProperty=="function"\)try\{',
+        rb"if(!1)try{",
+    ), (
+        b"Object.preventExtensions({1:2})",
+        rb'var (\w+)=Object\.preventExtensions\(\{1:2\}\);try\{Object\.assign\(\1,"xy"\)\}'
+        rb'catch\(\w+\)\{return \1\[1\]==="y"\}return!1',
+        rb"return!1",
     )]),
 )  # fmt: skip
 NEAR = 100  # how far from its anchor a pattern may start or end, in bytes
