@@ -97,3 +97,38 @@ export function releaseLink(keys) {
 export function ownedLink() {
   return Object.fromEntries(OWNED);
 }
+
+// The latent arithmetic's slots A, B, C (arith.js) in the link, under the key "arith": each
+// slot "m<class>" (a class's mean code), "i<index>" (a test image's code), "<x>,<y>" (a
+// place on the plane) or "" (empty), joined by "_"; null (no key) when all three are empty.
+export const ARITH_KEY = "arith";
+const ARITH_SLOTS = ["a", "b", "c"];
+
+export function arithParam(slots) {
+  const one = (s) => !s ? ""
+    : s.kind === "mean" ? `m${s.cls}`
+    : s.kind === "point" ? `i${s.index}`
+    : `${formatNumber(s.at[0])},${formatNumber(s.at[1])}`;
+  const parts = ARITH_SLOTS.map((which) => one(slots[which]));
+  return parts.some(Boolean) ? parts.join("_") : null;
+}
+
+// arithParam's text read back: {a, b, c}, each {kind: "mean", cls}, {kind: "point", index},
+// {kind: "place", at: [x, y]} or null. Links are typed and pasted by people: a part that
+// does not read is an empty slot, and nothing throws.
+export function parseArithParam(text) {
+  const parts = typeof text === "string" ? text.split("_") : [];
+  const count = /^(0|[1-9]\d{0,6})$/;
+  const number = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+  const one = (part) => {
+    if (!part) return null;
+    if (part[0] === "m" && count.test(part.slice(1))) return { kind: "mean", cls: Number(part.slice(1)) };
+    if (part[0] === "i" && count.test(part.slice(1))) return { kind: "point", index: Number(part.slice(1)) };
+    const xy = part.split(",");
+    if (xy.length === 2 && xy.every((v) => number.test(v) && Number.isFinite(Number(v)))) {
+      return { kind: "place", at: xy.map(Number) };
+    }
+    return null;
+  };
+  return Object.fromEntries(ARITH_SLOTS.map((which, k) => [which, parts.length === 3 ? one(parts[k]) : null]));
+}

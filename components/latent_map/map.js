@@ -44,7 +44,7 @@ import { relabel } from "./labels.js";
 import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
-import { bindArith, resetArith, showArith } from "./arith.js";
+import { bindArith, resetArith, restoreArith, showArith } from "./arith.js";
 import { releaseLink, ownLink, zoomParam, LINK_KEYS } from "./link.js";
 import { fetchExtras, takeExtras } from "./extras.js";
 
@@ -222,7 +222,8 @@ class LatentMap {
 
   showExtras() {
     this.drawOverlay();
-    showArith(this); // the latent decoder is here now
+    restoreArith(this); // the link's slots: the test images' codes are here now
+    showArith(this); // and the latent decoder
     if (this.pin) {
       paintPin(this); // a test image's own mu can be decoded now
       showDetails(this);

@@ -237,6 +237,48 @@ def test_arithmetic_in_the_8d_models_full_latent_space(page):
     where.get_by_text("t-SNE has no place for a new latent point").wait_for()
 
 
+def test_the_arithmetic_is_in_the_link_and_a_link_fills_it(page, app_url):
+    from urllib.parse import parse_qs, urlparse
+
+    from tests.browser.test_lessons import open_link
+
+    model, mu, labels, _ = encoded_set("mnist-vae-8d")
+    pick_model(page, "mnist-vae-8d")
+    two = typical(labels, mu, 2)
+    click_index(page, two)
+    use_as(page, "a")
+    place = click_empty(page)
+    use_as(page, "b")
+    class_mean(page, "c", 6)
+    shown = arith(page)
+    wait_idle(page)
+    query = parse_qs(urlparse(page.url).query)
+    x, y = (f"{v:.5f}".rstrip("0").rstrip(".") for v in place)
+    assert query["arith"] == [f"i{two}_{x},{y}_m6"]
+    link = {k: v[-1] for k, v in query.items()}
+
+    # the link opens the same three slots, in a new session: the same result, as torch has it
+    open_link(page, app_url, link)
+    page.wait_for_function(f"() => {ARITH}.slots.c?.cls === 6")
+    again = check_result(page, model, np.array(shown["z"]))
+    assert {w: (s["kind"], s["index"], s["cls"]) for w, s in again["slots"].items()} == {
+        "a": ("point", two, 2), "b": ("place", None, None), "c": ("mean", None, 6)}
+    np.testing.assert_allclose(again["slots"]["a"]["z"], mu[two], atol=1e-5)
+    np.testing.assert_allclose(again["slots"]["b"]["z"], shown["slots"]["b"]["z"], atol=1e-4)
+    np.testing.assert_allclose(again["pixels"], shown["pixels"], atol=1e-4)
+
+    # a link typed wrong: what reads is taken, the rest is an empty slot, and the link says so
+    open_link(page, app_url, {**link, "arith": "m99_bogus_i3"})
+    page.wait_for_function(f"() => {ARITH}.slots.c?.index === 3")
+    assert arith(page)["slots"]["a"] is None and arith(page)["slots"]["b"] is None
+    page.wait_for_function("() => new URLSearchParams(location.search).get('arith') === '__i3'")
+    # another model: its codes mean nothing there, and they leave the link
+    pick_model(page, "mnist-vae-2d")
+    wait_idle(page)
+    assert arith(page)["slots"] == {"a": None, "b": None, "c": None}
+    assert "arith" not in parse_qs(urlparse(page.url).query)
+
+
 def test_the_arithmetic_speaks_chinese(page, app_url):
     from tests.browser.test_lessons import open_link
 

@@ -75,3 +75,25 @@ test("Streamlit's own URL writes keep the page's pin; a push that changes nothin
     delete globalThis.window;
   }
 });
+
+test("the arithmetic's slots go into the link and come back; what does not read is an empty slot", async () => {
+  const { arithParam, parseArithParam } = await freshLink();
+  const slots = { a: { kind: "point", index: 1234, cls: 7, z: [0.1] }, b: { kind: "place", at: [0.5, -1.25], z: [0] },
+                  c: { kind: "mean", cls: 3, z: [] } };
+  const text = arithParam(slots);
+  assert.equal(text, "i1234_0.5,-1.25_m3");
+  assert.deepEqual(new URLSearchParams(`arith=${text}`).get("arith"), text); // nothing to escape but the comma
+  assert.deepEqual(parseArithParam(text), { a: { kind: "point", index: 1234 }, b: { kind: "place", at: [0.5, -1.25] },
+                                            c: { kind: "mean", cls: 3 } });
+  assert.equal(arithParam({ a: null, b: null, c: null }), null); // no key
+  assert.equal(arithParam({ a: null, b: { kind: "mean", cls: 0 }, c: null }), "_m0_");
+  assert.deepEqual(parseArithParam("_m0_"), { a: null, b: { kind: "mean", cls: 0 }, c: null });
+  // a place's numbers as the pin's: 5 decimals
+  assert.equal(arithParam({ a: { kind: "place", at: [1 / 3, -2e-7] }, b: null, c: null }), "0.33333,0__");
+  // typed or pasted wrong: that slot empty, the others kept; never an exception
+  const none = { a: null, b: null, c: null };
+  for (const bad of [null, undefined, "", "m3", "m3_i4", "m3_i4_m5_m6", 42, {}]) assert.deepEqual(parseArithParam(bad), none, String(bad));
+  assert.deepEqual(parseArithParam("mx_i-4_1,2,3"), none);
+  assert.deepEqual(parseArithParam("m01_iNaN_Infinity,1"), none);
+  assert.deepEqual(parseArithParam("q1_i12345678_1e3,-.5"), { a: null, b: null, c: { kind: "place", at: [1000, -0.5] } });
+});
