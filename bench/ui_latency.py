@@ -22,12 +22,12 @@ the report (PHASES).
 
 --eager-source-positions starts Chromium with V8's source positions made at compile time
 (`--js-flags=--no-enable-lazy-source-positions`). Without it, the debugger that Playwright
-attaches makes V8 record where every error is thrown, and the first error thrown inside
-plotly.js (its polyfills throw and catch a few while it loads) has V8 reparse the whole
-1.6 MB script for positions: plotly.js ran 178-237 ms under Playwright, 33-40 ms with the
-flag, and 50-121 ms in a Chromium with no debugger at all (`chromium --headless
---dump-dom`, as a visitor's browser has none). A cold start measured with the flag is
-closer to a visitor's; without it, to what another Playwright probe sees.
+attaches makes V8 take a full stack trace of every error made, and the first one inside a
+script has V8 parse that whole script again for positions. plotly.js's polyfills made four
+while it loaded (178-237 ms under Playwright against 33-40 ms with the flag); the server
+now serves it without them (views/server.py PLOTLY_PATCHES), but Streamlit's own scripts
+still make a few. A cold start measured with the flag is closer to a visitor's (whose
+browser has no debugger); without it, to what another Playwright probe sees.
 bench/load.py does the same for many sessions at once.
 """
 
