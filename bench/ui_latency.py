@@ -244,7 +244,7 @@ def main() -> int:
         "--eager-source-positions",
         action="store_true",
         help="Chromium with V8's source positions made at compile time: without Playwright's "
-        "debugger's cost of reparsing plotly.js at its first error (see above)",
+        "debugger's cost of reparsing a script at its first error (see above)",
     )
     args = parser.parse_args()
     args.chromium = (
