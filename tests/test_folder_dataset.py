@@ -142,6 +142,37 @@ def test_a_missing_folder_or_file_is_a_dataset_error(tmp_path):
         load_splits(f"npz:{tmp_path / 'x.npz'}")
 
 
+def test_a_custom_datasets_errors_read_in_the_readers_language(tmp_path):
+    # The app shows them (the Compare tab, a map built for a model whose folder moved) in
+    # the session's language; the command line and the English text are as before.
+    from vae.i18n import localize
+
+    def error(name: str) -> DatasetError:
+        with pytest.raises(DatasetError) as caught:
+            load_splits(name)
+        return caught.value
+
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "a.png").write_bytes(b"\x89PNG not really")
+    np.save(tmp_path / "x.npy", np.zeros((2, 28, 28)))
+    np.savez(tmp_path / "nan.npz", x=np.full((2, 28, 28), np.nan))
+    np.savez(tmp_path / "labels.npz", x=np.zeros((3, 28, 28)), y=np.array([0.5, 1, 2]))
+    cases = {
+        f"folder:{tmp_path / 'nope'}": ("does not exist", "不存在"),
+        f"folder:{one}": ("none of its 1 image file could be read", "其中的 1 个图像文件无法读取"),
+        f"npz:{tmp_path / 'x.npy'}": ("a single .npy array", "单个 .npy 数组"),
+        f"npz:{tmp_path / 'nan.npz'}": ("x holds NaN or infinite values", "x 中有 NaN 或无穷大的值"),
+        f"npz:{tmp_path / 'labels.npz'}": ("y must hold integers from 0 up, got float64",
+                                           "y 应为从 0 开始的整数，实际为 float64"),
+    }  # fmt: skip
+    for name, (en, zh) in cases.items():
+        e = error(name)
+        assert en in str(e) and en in localize(e, "en"), (name, str(e))
+        assert zh in localize(e, "zh"), (name, localize(e, "zh"))
+        assert str(tmp_path) in localize(e, "zh")  # the path, as it is
+
+
 def test_an_npz_round_trips_with_labels(tmp_path, mnist):
     x, y = mnist.test.images[:200].numpy(), mnist.test.labels[:200].numpy()
     np.savez(tmp_path / "d.npz", x=x, y=y)

@@ -43,6 +43,7 @@ import torch
 
 from vae.data import DatasetError, Split, Splits
 from vae.datasets import CUSTOM_CLASS, custom_source
+from vae.i18n import msg
 from vae.image import MNIST_SIDE, ImageError, load_image, to_grayscale_array, to_mnist
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
@@ -57,7 +58,7 @@ def load_custom(name: str) -> Splits:
     """Both splits of "folder:PATH" or "npz:PATH"; raises DatasetError if there is no data."""
     custom = custom_source(name)
     if custom is None:
-        raise DatasetError(f"{name!r} is not folder:PATH or npz:PATH")
+        raise DatasetError(msg("errors.custom.not_source", name=repr(name)))
     kind, path = custom
     return load_folder(name, Path(path)) if kind == "folder" else load_npz(name, Path(path))
 
@@ -128,6 +129,7 @@ def class_folders(folder: Path) -> dict[str | None, list[Path]]:
 
 
 def files_note(skipped: list[str], total: int, where: str) -> str:
+    # a note for the command line and the run's records (plain data), not an error
     return (
         f"skipped {len(skipped)} of {total} image files in {where} that could not be read "
         f"or show nothing: {shown_names(skipped)}"
@@ -136,17 +138,14 @@ def files_note(skipped: list[str], total: int, where: str) -> str:
 
 def load_folder(name: str, root: Path) -> Splits:
     if not root.is_dir():
-        what = "is not a folder" if root.exists() else "does not exist"
-        raise DatasetError(f"{root} {what}; folder:PATH needs a folder of images")
+        key = "errors.custom.not_folder" if root.exists() else "errors.custom.no_folder"
+        raise DatasetError(msg(key, root=str(root)))
     has_own_test = (root / "train").is_dir() and (root / "test").is_dir()
     parts = {"train": root / "train", "test": root / "test"} if has_own_test else {"all": root}
     layouts = {part: class_folders(folder) for part, folder in parts.items()}
     labelled = {None not in layout for layout in layouts.values()}
     if len(labelled) > 1:
-        raise DatasetError(
-            f"{root}: train/ has class subfolders and test/ has none, or the other way round; "
-            "give both the same layout"
-        )
+        raise DatasetError(msg("errors.custom.mixed_layout", root=str(root)))
     unlabelled = False in labelled
     classes = (
         [CUSTOM_CLASS]
@@ -154,7 +153,10 @@ def load_folder(name: str, root: Path) -> Splits:
         else sorted({c for layout in layouts.values() for c in layout if c is not None})
     )
     if len(classes) > MAX_CLASSES:
-        raise DatasetError(f"{root}: {len(classes)} class folders; at most {MAX_CLASSES} work")
+        raise DatasetError(
+            msg("errors.custom.too_many_folders", root=str(root), count=len(classes),
+                most=MAX_CLASSES)  # fmt: skip
+        )
 
     paths, labels, part_of = [], [], []
     for part, layout in layouts.items():
@@ -191,15 +193,9 @@ def load_folder(name: str, root: Path) -> Splits:
 def no_images_message(folder: Path, unreadable: list[str]) -> str:
     if not unreadable:
         suffixes = ", ".join(IMAGE_SUFFIXES)
-        return f"no readable images in {folder}: it holds no image files ({suffixes})"
-    return (
-        f"no readable images in {folder}: none of its {plural(len(unreadable), 'image file')} "
-        f"could be read or shows anything ({shown_names(unreadable)})"
-    )
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+        return msg("errors.custom.no_image_files", folder=str(folder), suffixes=suffixes)
+    key = "errors.custom.unreadable_one" if len(unreadable) == 1 else "errors.custom.unreadable"
+    return msg(key, folder=str(folder), count=len(unreadable), names=shown_names(unreadable))
 
 
 def shown_names(names: list[str]) -> str:
@@ -235,10 +231,7 @@ def seeded_split(
     images: np.ndarray, labels: np.ndarray, n_classes: int, where: Path | str
 ) -> tuple[Split, Split]:
     if len(labels) < 2:
-        raise DatasetError(
-            f"{where}: only one readable image; at least 2 are needed (one to train on, one to "
-            "test)"
-        )
+        raise DatasetError(msg("errors.custom.one_image", where=str(where)))
     is_test = test_mask(labels, n_classes)
     return (
         to_split(images[~is_test], labels[~is_test]),
@@ -252,9 +245,10 @@ def seeded_split(
 def load_npz(name: str, path: Path) -> Splits:
     arrays = read_npz(path)
     if "x" not in arrays:
-        raise DatasetError(f"{path}: no array named x (it holds {sorted(arrays) or 'nothing'})")
+        held = str(sorted(arrays)) if arrays else "nothing"
+        raise DatasetError(msg("errors.custom.no_x", path=str(path), arrays=held))
     if ("y" in arrays) != ("y_test" in arrays) and "x_test" in arrays:
-        raise DatasetError(f"{path}: give labels for both x and x_test (y and y_test), or neither")
+        raise DatasetError(msg("errors.custom.test_labels", path=str(path)))
     gray = {"x": scaled(arrays["x"], path, "x")}
     labels = {"x": npz_labels(arrays, "y", len(gray["x"]), path)}
     if "x_test" in arrays:
@@ -269,7 +263,7 @@ def load_npz(name: str, path: Path) -> Splits:
         skipped += [f"{key}[{i}]" for i, im in enumerate(prepared) if im is None]
         keep = np.array([im is not None for im in prepared], bool)
         if not keep.any():
-            raise DatasetError(f"no readable images in {path}: every image of {key} is blank")
+            raise DatasetError(msg("errors.custom.all_blank", path=str(path), key=key))
         made[key] = (np.stack([im for im in prepared if im is not None]), labels[key][keep])
     notice = None
     if skipped:
@@ -290,26 +284,21 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         with open(path, "rb") as f:
             magic = f.read(6)
         if magic == b"\x93NUMPY":
-            raise DatasetError(
-                f"{path}: a single .npy array, not an .npz; save x (and y) with numpy.savez"
-            )
+            raise DatasetError(msg("errors.custom.npy", path=str(path)))
         if not magic.startswith(b"PK"):
-            raise DatasetError(f"{path}: not an .npz file; save x (and y) with numpy.savez")
+            raise DatasetError(msg("errors.custom.not_npz", path=str(path)))
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except DatasetError:
         raise
     except FileNotFoundError as e:
-        raise DatasetError(f"{path} does not exist; npz:PATH needs a .npz file") from e
+        raise DatasetError(msg("errors.custom.no_npz", path=str(path))) from e
     except IsADirectoryError as e:
-        raise DatasetError(f"{path} is a folder; use folder:PATH for a folder of images") from e
+        raise DatasetError(msg("errors.custom.npz_folder", path=str(path))) from e
     except ValueError as e:  # object arrays (a list of names as Python objects) need pickle
-        raise DatasetError(
-            f"{path}: holds Python objects, which are not unpickled; store numbers and "
-            "strings only (classes as numpy.array(names, dtype=str))"
-        ) from e
+        raise DatasetError(msg("errors.custom.pickled", path=str(path))) from e
     except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise DatasetError(f"{path}: not a readable .npz file ({e})") from e
+        raise DatasetError(msg("errors.custom.bad_npz", path=str(path), error=str(e))) from e
 
 
 def scaled(x: np.ndarray, path: Path, key: str) -> np.ndarray:
@@ -317,16 +306,20 @@ def scaled(x: np.ndarray, path: Path, key: str) -> np.ndarray:
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim != 3 or 0 in x.shape:
-        raise DatasetError(f"{path}: {key} must be (N, H, W) images, got shape {x.shape}")
+        raise DatasetError(
+            msg("errors.custom.shape", path=str(path), key=key, shape=str(x.shape))
+        )
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise DatasetError(f"{path}: {key} holds {x.dtype}, not numbers")
+        raise DatasetError(msg("errors.custom.dtype", path=str(path), key=key, dtype=str(x.dtype)))
     integral = np.issubdtype(x.dtype, np.integer)
     x = x.astype(np.float32)
     if not np.isfinite(x).all():
-        raise DatasetError(f"{path}: {key} holds NaN or infinite values")
+        raise DatasetError(msg("errors.custom.not_finite", path=str(path), key=key))
     low, high = float(x.min()), float(x.max())
     if low < 0 or high > 255:
-        raise DatasetError(f"{path}: {key} ranges over [{low:g}, {high:g}]; use [0, 1] or 0..255")
+        raise DatasetError(
+            msg("errors.custom.range", path=str(path), key=key, low=f"{low:g}", high=f"{high:g}")
+        )
     return x / 255.0 if integral or high > 1.0 else x
 
 
@@ -335,9 +328,13 @@ def npz_labels(arrays: dict, key: str, n: int, path: Path) -> np.ndarray:
         return np.zeros(n, np.int64)
     y = arrays[key]
     if y.ndim != 1 or len(y) != n:
-        raise DatasetError(f"{path}: {key} must be ({n},) labels, one per image; got {y.shape}")
+        raise DatasetError(
+            msg("errors.custom.label_shape", path=str(path), key=key, n=n, shape=str(y.shape))
+        )
     if not np.issubdtype(y.dtype, np.integer) or (len(y) and y.min() < 0):
-        raise DatasetError(f"{path}: {key} must hold integers from 0 up, got {y.dtype}")
+        raise DatasetError(
+            msg("errors.custom.label_dtype", path=str(path), key=key, dtype=str(y.dtype))
+        )
     return y.astype(np.int64)
 
 
@@ -351,13 +348,18 @@ def class_names(
         names = [str(c) for c in np.asarray(arrays["classes"]).ravel()]
         top = max(int(y.max()) for y in labels.values() if len(y))
         if top >= len(names):
-            raise DatasetError(f"{path}: label {top} but only {len(names)} class names")
+            raise DatasetError(
+                msg("errors.custom.few_names", path=str(path), top=top, count=len(names))
+            )
     else:  # the distinct label values, in order, are the classes
         values = np.unique(np.concatenate(list(labels.values())))
         names = [str(v) for v in values]
         labels = {k: np.searchsorted(values, y).astype(np.int64) for k, y in labels.items()}
     if len(names) > MAX_CLASSES:
-        raise DatasetError(f"{path}: {len(names)} classes; at most {MAX_CLASSES} work")
+        raise DatasetError(
+            msg("errors.custom.too_many_classes", path=str(path), count=len(names),
+                most=MAX_CLASSES)  # fmt: skip
+        )
     return names, labels
 
 
