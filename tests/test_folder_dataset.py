@@ -162,7 +162,8 @@ def test_a_custom_datasets_errors_read_in_the_readers_language(tmp_path):
         f"folder:{tmp_path / 'nope'}": ("does not exist", "不存在"),
         f"folder:{one}": ("none of its 1 image file could be read", "其中的 1 个图像文件无法读取"),
         f"npz:{tmp_path / 'x.npy'}": ("a single .npy array", "单个 .npy 数组"),
-        f"npz:{tmp_path / 'nan.npz'}": ("x holds NaN or infinite values", "x 中有 NaN 或无穷大的值"),
+        f"npz:{tmp_path / 'nan.npz'}": ("x holds NaN or infinite values",
+                                        "x 中有 NaN 或无穷大的值"),
         f"npz:{tmp_path / 'labels.npz'}": ("y must hold integers from 0 up, got float64",
                                            "y 应为从 0 开始的整数，实际为 float64"),
     }  # fmt: skip

@@ -10,9 +10,7 @@ import { measure, combine, along, planePoint, ATTRIBUTES } from "./core/attribut
 import { digitCanvas, figure, h, paint, dot, setText, setAttr } from "./core/dom.js";
 import { t } from "./core/i18n.js";
 import { decodeAll } from "./core/decoder.js";
-import { row } from "./core/blobs.js";
-import { planeToLatent } from "./core/geometry.js";
-import { ownLink, arithParam, parseArithParam, ARITH_KEY } from "./link.js";
+import { linkArith, readArithLink } from "./arith_link.js";
 
 const SLOTS = ["a", "b", "c"];
 const WALK_RANGE = 3; // the slider's ends, in standard deviations of the attribute
@@ -97,25 +95,9 @@ function onScreen(el) {
   return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
 }
 
-// Another model: its codes mean nothing to the new one, and leave the link. A map's first
-// model takes the link's slots instead (parseArithParam), filled once its data is all here
-// (restoreArith), unless the page wrote them for another model: the sidebar's pick mounts a
-// new map, and which model the link's slots belong to is kept on the page (window).
+// Another model: its codes mean nothing to the new one (and the link's slots: arith_link.js).
 export function resetArith(map) {
-  map.arithFromLink = null;
-  const d = map.data;
-  if (d) {
-    const search = new URLSearchParams(window.location.search);
-    const first = !map.arithLinkRead;
-    const theirs = window.__lxArithFor;
-    map.arithLinkRead = true;
-    if (first && (theirs === undefined || theirs === d.points_url)) {
-      map.arithFromLink = parseArithParam(search.get(ARITH_KEY));
-    } else if (d.own_pin && search.has(ARITH_KEY)) {
-      ownLink({ [ARITH_KEY]: null });
-    }
-    if (d.own_pin) window.__lxArithFor = d.points_url;
-  }
+  readArithLink(map);
   const kept = map.arith ? map.arith.attr : "thickness";
   map.arith = { slots: { a: null, b: null, c: null }, attr: kept, s: map.arith ? map.arith.s : 0, from: null };
   map.arithMarks = null;
@@ -141,43 +123,6 @@ function setSlot(map, which, slot) {
   map.arith.slots[which] = { ...slot, z: Array.from(slot.z) };
   linkArith(map);
   showArith(map);
-}
-
-// The slots into the link (the explorer's own map only: link.js).
-function linkArith(map) {
-  if (map.data && map.data.own_pin) ownLink({ [ARITH_KEY]: arithParam(map.arith.slots) });
-}
-
-// The slots the link named, once this model's data is all here (its test images' codes come
-// with the extras): each that fits this model and plane is filled, as its button would.
-export function restoreArith(map) {
-  const wanted = map.arithFromLink;
-  const d = map.data;
-  if (!wanted || !map.arith || !d || !d.arith || d.sync) return;
-  map.arithFromLink = null;
-  for (const which of SLOTS) {
-    const slot = slotOf(map, wanted[which]);
-    if (slot) map.arith.slots[which] = slot;
-  }
-  linkArith(map); // what did not fit leaves the link
-}
-
-function slotOf(map, s) {
-  const d = map.data;
-  const p = map.points;
-  if (!s) return null;
-  if (s.kind === "mean") {
-    const means = d.arith.class_means;
-    return means && means[s.cls] ? { z: Array.from(means[s.cls]), kind: "mean", cls: s.cls } : null;
-  }
-  if (s.kind === "point") {
-    if (!p || !(s.index < p.labels.length)) return null;
-    const z = map.mu ? Array.from(row(map.mu, s.index))
-      : d.method === "latent" ? [p.xs[s.index], p.ys[s.index]] : null;
-    return z && { z, kind: "point", index: s.index, cls: p.labels[s.index] };
-  }
-  const z = d.method === "pca" ? planeToLatent(d.pca, s.at) : d.method === "latent" ? [...s.at] : null;
-  return z && { z: Array.from(z), kind: "place", at: [...s.at] };
 }
 
 function slotLabel(map, s) {

@@ -102,7 +102,7 @@ export function ownedLink() {
 // slot "m<class>" (a class's mean code), "i<index>" (a test image's code), "<x>,<y>" (a
 // place on the plane) or "" (empty), joined by "_"; null (no key) when all three are empty.
 export const ARITH_KEY = "arith";
-const ARITH_SLOTS = ["a", "b", "c"];
+export const ARITH_SLOTS = ["a", "b", "c"];
 
 export function arithParam(slots) {
   const one = (s) => !s ? ""

@@ -44,7 +44,8 @@ import { relabel } from "./labels.js";
 import { bindTouch, followZoom } from "./touch.js";
 import { stats, mark, countDecode } from "./stats.js";
 import { setTexts, t } from "./core/i18n.js";
-import { bindArith, resetArith, restoreArith, showArith } from "./arith.js";
+import { bindArith, resetArith, showArith } from "./arith.js";
+import { restoreArith } from "./arith_link.js";
 import { releaseLink, ownLink, zoomParam, LINK_KEYS } from "./link.js";
 import { fetchExtras, takeExtras } from "./extras.js";
 

@@ -79,6 +79,17 @@ def class_mean(page, slot: str, cls: int) -> None:
     page.wait_for_function(f"() => {ARITH}.slots.{slot}?.cls === {cls}")
 
 
+def fill_slots(page, index: int, cls: int) -> list[float]:
+    """A the test image `index`, B an empty place of the map (returned), C the mean code of
+    class `cls`, each as a user fills it."""
+    click_index(page, index)
+    use_as(page, "a")
+    place = click_empty(page)
+    use_as(page, "b")
+    class_mean(page, "c", cls)
+    return place
+
+
 def typical(labels: np.ndarray, mu: np.ndarray, cls: int) -> int:
     """A test image of class cls whose code is nearest its class's mean (easy to click)."""
     members = np.flatnonzero(labels == cls)
@@ -147,11 +158,7 @@ def test_arithmetic_and_attribute_walk_on_the_2d_model(page):
     assert page.locator(".lx-arith-eq").get_by_text("A: empty").is_visible()
 
     seven = typical(labels, mu, 7)
-    click_index(page, seven)
-    use_as(page, "a")
-    place = click_empty(page)
-    use_as(page, "b")
-    class_mean(page, "c", 1)
+    place = fill_slots(page, seven, 1)
     shown = check_result(page, model, mu[seven] - np.array(place) + np.array(means[1]))
     assert shown["slots"]["a"]["kind"] == "point" and shown["slots"]["b"]["kind"] == "place"
     assert shown["plane"] == pytest.approx(shown["z"])  # a 2-D map shows the point itself
@@ -200,11 +207,7 @@ def test_arithmetic_in_the_8d_models_full_latent_space(page):
     pca = fit_pca(mu)
 
     two = typical(labels, mu, 2)
-    click_index(page, two)
-    use_as(page, "a")
-    place = click_empty(page)  # a point of the PCA plane: its latent point by the inverse
-    use_as(page, "b")
-    class_mean(page, "c", 6)
+    place = fill_slots(page, two, 6)  # B a point of the PCA plane: its latent point by the inverse
     z_b = pca.inverse_transform(np.array(place))[0]
     shown = check_result(page, model, mu[two] - z_b + np.array(means[6]))
     assert len(shown["z"]) == 8
@@ -245,11 +248,7 @@ def test_the_arithmetic_is_in_the_link_and_a_link_fills_it(page, app_url):
     model, mu, labels, _ = encoded_set("mnist-vae-8d")
     pick_model(page, "mnist-vae-8d")
     two = typical(labels, mu, 2)
-    click_index(page, two)
-    use_as(page, "a")
-    place = click_empty(page)
-    use_as(page, "b")
-    class_mean(page, "c", 6)
+    place = fill_slots(page, two, 6)
     shown = arith(page)
     wait_idle(page)
     query = parse_qs(urlparse(page.url).query)

@@ -1,0 +1,64 @@
+// The latent arithmetic's slots in the page's link (the key itself: link.js arithParam): the
+// slots written into it as they change, and a link's slots read when a map gets its first
+// model, filled once that model's data is all here. Another model or plane takes them out.
+
+import { row } from "./core/blobs.js";
+import { planeToLatent } from "./core/geometry.js";
+import { ownLink, arithParam, parseArithParam, ARITH_KEY, ARITH_SLOTS } from "./link.js";
+
+// At a reset (arith.js resetArith, another model): a map's first model takes the link's
+// slots (kept in map.arithFromLink until restoreArith), unless the page wrote them for
+// another model: the sidebar's pick mounts a new map, so which model the link's slots
+// belong to is kept on the page (window). Any later model takes them out of the link.
+export function readArithLink(map) {
+  map.arithFromLink = null;
+  const d = map.data;
+  if (!d) return;
+  const search = new URLSearchParams(window.location.search);
+  const first = !map.arithLinkRead;
+  const theirs = window.__lxArithFor;
+  map.arithLinkRead = true;
+  if (first && (theirs === undefined || theirs === d.points_url)) {
+    map.arithFromLink = parseArithParam(search.get(ARITH_KEY));
+  } else if (d.own_pin && search.has(ARITH_KEY)) {
+    ownLink({ [ARITH_KEY]: null });
+  }
+  if (d.own_pin) window.__lxArithFor = d.points_url;
+}
+
+// The slots into the link (the explorer's own map only).
+export function linkArith(map) {
+  if (map.data && map.data.own_pin) ownLink({ [ARITH_KEY]: arithParam(map.arith.slots) });
+}
+
+// The slots the link named, once this model's data is all here (its test images' codes come
+// with the extras): each that fits this model and plane is filled, as its button would.
+export function restoreArith(map) {
+  const wanted = map.arithFromLink;
+  const d = map.data;
+  if (!wanted || !map.arith || !d || !d.arith || d.sync) return;
+  map.arithFromLink = null;
+  for (const which of ARITH_SLOTS) {
+    const slot = slotOf(map, wanted[which]);
+    if (slot) map.arith.slots[which] = slot;
+  }
+  linkArith(map); // what did not fit leaves the link
+}
+
+function slotOf(map, s) {
+  const d = map.data;
+  const p = map.points;
+  if (!s) return null;
+  if (s.kind === "mean") {
+    const means = d.arith.class_means;
+    return means && means[s.cls] ? { z: Array.from(means[s.cls]), kind: "mean", cls: s.cls } : null;
+  }
+  if (s.kind === "point") {
+    if (!p || !(s.index < p.labels.length)) return null;
+    const z = map.mu ? Array.from(row(map.mu, s.index))
+      : d.method === "latent" ? [p.xs[s.index], p.ys[s.index]] : null;
+    return z && { z, kind: "point", index: s.index, cls: p.labels[s.index] };
+  }
+  const z = d.method === "pca" ? planeToLatent(d.pca, s.at) : d.method === "latent" ? [...s.at] : null;
+  return z && { z: Array.from(z), kind: "place", at: [...s.at] };
+}
