@@ -1,9 +1,10 @@
 """What the server adds to Streamlit's own, for the first page to come sooner (app.py).
 
 - The page's HTML (Streamlit's index.html, at /) starts downloading plotly.js (1.6 MB,
-  ~0.3 s to run) at once, and runs it while the server runs the first page: otherwise only
-  the page's first element started it (components/latent_map/preload.js), and it ran while
-  the page was being drawn (plotly_loader).
+  ~0.05 s to run, 0.2-0.3 s before its errors were taken out) at once, and runs it while
+  the server runs the first page: otherwise only the page's first element started it
+  (components/latent_map/preload.js), and it ran while the page was being drawn
+  (plotly_loader).
 - At start, a thread imports the page's modules and builds what the first page run would
   (the components' bundles, the early script, Streamlit's own once-per-process work): the
   first visitor's run no longer pays for them (~0.2 s). It waits while a browser fetches
@@ -127,10 +128,11 @@ async def index(_request) -> HTMLResponse:
 # V8 compiles every function of a script that starts with this comment at once, on a
 # background thread as the script downloads (Chrome 136+), instead of each on the main thread
 # when first called: plotly.js ran for 180-300 ms instead of 360-490 ms (under Playwright,
-# on a page that times it; a CPU profile, which reads 33-56 ms, hides the debugger's share,
-# bench/ui_latency.py --eager-source-positions). Page complete moved less, the compiling
-# being on the machine's other core: 0.05-0.2 s sooner in three runs of alternated cold
-# starts (8 each), within the noise of a fourth. Browsers without the feature read a comment.
+# on a page that times it, before PLOTLY_PATCHES took out the errors that made the debugger
+# parse it again; a CPU profile, which read 33-56 ms, hides the debugger's share). Page
+# complete moved less, the compiling being on the machine's other core: 0.05-0.2 s sooner in
+# three runs of alternated cold starts (8 each), within the noise of a fourth. Browsers
+# without the feature read a comment.
 COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
 
 
