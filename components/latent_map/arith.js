@@ -11,8 +11,8 @@ import { digitCanvas, figure, h, paint, dot, setText, setAttr } from "./core/dom
 import { t } from "./core/i18n.js";
 import { decodeAll } from "./core/decoder.js";
 import { linkArith, readArithLink } from "./arith_link.js";
+import { ARITH_SLOTS as SLOTS } from "./link.js";
 
-const SLOTS = ["a", "b", "c"];
 const WALK_RANGE = 3; // the slider's ends, in standard deviations of the attribute
 const STRIP = 7; // frames in the walk's strip, from -WALK_RANGE to +WALK_RANGE
 const NAMES = { ink: "arith.attr.ink", thickness: "arith.attr.thickness", slant: "arith.attr.slant" };

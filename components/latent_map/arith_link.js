@@ -2,8 +2,7 @@
 // slots written into it as they change, and a link's slots read when a map gets its first
 // model, filled once that model's data is all here. Another model or plane takes them out.
 
-import { row } from "./core/blobs.js";
-import { planeToLatent } from "./core/geometry.js";
+import { latentOf } from "./core/geometry.js";
 import { ownLink, arithParam, parseArithParam, ARITH_KEY, ARITH_SLOTS } from "./link.js";
 
 // At a reset (arith.js resetArith, another model): a map's first model takes the link's
@@ -55,10 +54,9 @@ function slotOf(map, s) {
   }
   if (s.kind === "point") {
     if (!p || !(s.index < p.labels.length)) return null;
-    const z = map.mu ? Array.from(row(map.mu, s.index))
-      : d.method === "latent" ? [p.xs[s.index], p.ys[s.index]] : null;
+    const z = latentOf(d, map.mu, s.index, [p.xs[s.index], p.ys[s.index]]);
     return z && { z, kind: "point", index: s.index, cls: p.labels[s.index] };
   }
-  const z = d.method === "pca" ? planeToLatent(d.pca, s.at) : d.method === "latent" ? [...s.at] : null;
-  return z && { z: Array.from(z), kind: "place", at: [...s.at] };
+  const z = latentOf(d, null, -1, s.at);
+  return z && { z, kind: "place", at: [...s.at] };
 }

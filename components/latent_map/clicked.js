@@ -6,7 +6,7 @@
 
 import { normals } from "./core/prng.js";
 import { row } from "./core/blobs.js";
-import { nearestIndex, nearestRows, planeToLatent } from "./core/geometry.js";
+import { latentOf, nearestIndex, nearestRows } from "./core/geometry.js";
 import { paint, thumbnail, digitCanvas, figure, h } from "./core/dom.js";
 import { coordText, hitPoint, toLatent, visibleClasses } from "./plot.js";
 import { drawOverlay } from "./overlay.js";
@@ -203,8 +203,7 @@ export function showDetails(map) {
   const d = map.data;
   const item = itemName(d.item);
   const parts = [];
-  const zLatent = p.index >= 0 && map.mu ? Array.from(row(map.mu, p.index))
-    : d.method === "pca" ? planeToLatent(d.pca, p.z) : d.method === "latent" ? p.z : null;
+  const zLatent = latentOf(d, map.mu, p.index, p.z);
   if (p.index >= 0) {
     const images = [figure(thumbnail(map.sprite, d.sprite_columns, p.index, 56), t("map.details.original"))];
     const own = pinPixels(map);

@@ -66,3 +66,15 @@ test("padded bounds hold every point", () => {
   assert.ok(Math.abs(Math.min(...xs) - x0 - 0.1 * span) < 1e-6);
   assert.ok(xs.every((x) => x > x0 && x < x1) && ys.every((y) => y > y0 && y < y1));
 });
+
+test("latentOf: a test image's own mu, else the plane point's latent point, else none", async () => {
+  const { latentOf } = await import("../../components/latent_map/core/geometry.js");
+  const mu = { n: 2, d: 3, values: new Float32Array([1, 2, 3, -0.5, 0.25, 4]) };
+  const pca = { mean: [10, 20, 30], components: [[1, 0, 0], [0, 0, 2]] };
+  assert.deepEqual(latentOf({ method: "pca", pca }, mu, 1, [9, 9]), [-0.5, 0.25, 4]); // its own mu
+  assert.deepEqual(latentOf({ method: "pca", pca }, mu, -1, [1, 2]), [11, 20, 34]); // mean + p @ components
+  assert.deepEqual(latentOf({ method: "pca", pca }, null, 0, [0, 0]), [10, 20, 30]); // no mu here yet
+  assert.deepEqual(latentOf({ method: "latent" }, null, 4, [0.5, -1]), [0.5, -1]); // 2-D: the plane itself
+  assert.equal(latentOf({ method: "tsne" }, null, -1, [0.5, -1]), null); // no inverse
+  assert.deepEqual(latentOf({ method: "tsne" }, mu, 0, [0.5, -1]), [1, 2, 3]);
+});

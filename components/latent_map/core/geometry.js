@@ -2,6 +2,8 @@
 // nearest rows in the full latent space, a plane point's latent point (PCA), the k-sigma
 // ellipse of a diagonal Gaussian, and the KL of each dimension to the prior.
 
+import { row } from "./blobs.js";
+
 // The k-sigma contour of N(mu, diag(sigma^2)), as vae.latent.ellipse draws it (n + 1 points).
 export function ellipsePoints(mu, sigma, k, n = 64) {
   const xs = [], ys = [];
@@ -51,6 +53,15 @@ export function nearestRows(mu, z, k, exclude, keep) {
 // The latent point a PCA-plane point p stands for: mean + p @ components (vae/projection.py).
 export function planeToLatent(pca, p) {
   return pca.mean.map((m, j) => m + p[0] * pca.components[0][j] + p[1] * pca.components[1][j]);
+}
+
+// The full latent code a point of the map stands for: test image `index`'s own mu (a row of
+// the matrix blob `mu`) where there is one, else the plane point `at`'s latent point (the
+// plane itself in 2-D, PCA's inverse); null where the plane has none (t-SNE, UMAP).
+export function latentOf(data, mu, index, at) {
+  if (index >= 0 && mu) return Array.from(row(mu, index));
+  if (data.method === "pca") return planeToLatent(data.pca, at);
+  return data.method === "latent" ? [...at] : null;
 }
 
 // KL(q(z|x) || N(0, 1)) of each dimension, averaged over the rows of mu and sigma
