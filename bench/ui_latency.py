@@ -8,7 +8,8 @@ Prints, with the shipped config (.streamlit/config.toml) and the README's setup 
   -> map drawn, -> page complete (every panel there, no script running, no DOM change for
   400 ms), and where the time goes: Streamlit's own page and scripts, the session and first
   script run, the map mounted, plotly.js ready, the points and decoder fetched, the map
-  plotted, the extras loaded;
+  plotted, the extras loaded; and the server's CPU seconds from `streamlit run` to then
+  (its own process, /proc: with the cores shared, what it takes the page does not get);
 - a click on the map -> the decoded image painted (in the page), and -> the page settled
   (everything a click updates drawn: details, link; no script running, no DOM change for
   400 ms), median and p95, with the server's CPU seconds per click (/proc, its own process);
@@ -139,9 +140,9 @@ def print_phases(starts: list[dict], label: str = "") -> None:
 
 
 def print_totals(starts: list[dict], label: str = "") -> None:
-    for key in ("healthy", "complete"):
+    for key in ("healthy", "complete", "server_cpu"):
         v = [s[key] for s in starts]
-        print(f"{label}{key:8s} mean {np.mean(v):5.2f} s, median {np.median(v):5.2f}, "
+        print(f"{label}{key:10s} mean {np.mean(v):5.2f} s, median {np.median(v):5.2f}, "
               f"{min(v):.2f}-{max(v):.2f}")  # fmt: skip
     under = sum(s["complete"] < 3.0 for s in starts)
     print(f"{label}page complete under 3 s: {under} of {len(starts)}")
@@ -173,6 +174,9 @@ def cold_start(
     page.wait_for_selector(PAGE_BUILT, timeout=120_000)
     page.wait_for_selector(IDLE, state="attached", timeout=120_000)
     settled_ms = settle(page, 0)  # the last DOM change, in page time since navigation
+    # The server's CPU from `streamlit run` to here (SETTLE_MS after the page settled):
+    # with the machine's cores shared, what it takes is what the page does not get.
+    server_cpu = cpu_seconds(proc.pid)
     marks = page.evaluate("latentExplorer.snapshot().stats.marks")  # the map's own, in page time
     at = {k: nav + v / 1000 - wall for k, v in marks.items()}  # since `streamlit run`
     timing = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
@@ -196,6 +200,7 @@ def cold_start(
             "marks": at,
             "opened": nav - wall,  # the page opened, s after `streamlit run`
             "steps": steps,
+            "server_cpu": server_cpu,
         },
     )
 
@@ -266,6 +271,7 @@ def main() -> int:
                 print(
                     f"cold start {run + 1}: streamlit run -> healthy {start['healthy']:5.2f} s, "
                     f"map drawn {start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s"
+                    f", server CPU {start['server_cpu']:.2f} s"
                 )
                 print(f"  where it goes: server healthy {start['healthy']:.2f} s; page opened "
                       f"at {start['opened']:.2f} s; then, s after opening:")  # fmt: skip
@@ -331,7 +337,8 @@ def side_by_side(p, args) -> int:
         try:
             got[arm].append(start)
             print(f"{arm}: streamlit run -> healthy {start['healthy']:5.2f} s, map drawn "
-                  f"{start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s")  # fmt: skip
+                  f"{start['drawn']:5.2f} s, page complete {start['complete']:5.2f} s, "
+                  f"server CPU {start['server_cpu']:.2f} s")  # fmt: skip
             if args.clicks:
                 wait_server_idle(proc.pid)
                 r = clicks(start["page"], proc.pid, args.clicks)

@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import threading
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -21,7 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from vae import attributes, blobs, bundle, catalog, jsbundle
 from vae.files import mtime, write_asset
 
-from . import config
+from . import config, server
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 from .i18n import t
 
@@ -275,25 +274,15 @@ _WARMING_LOCK = threading.Lock()
 
 
 def when_quiet(work, name: str, *, hold: float = 1.0, share: float = 0.2, most: float = 15.0):
-    """Run `work` in a background thread once this server process has used under `share`
-    of a core for `hold` seconds running (the first page it serves has all it asked for and
-    has had time to draw it), or after `most` seconds.
+    """Run `work` in a background thread once this server process has been quiet
+    (server.wait_quiet), or after `most` seconds.
 
     Warming (importing torch, fitting a placer) takes a core for a second or more; started
-    while a page was still being sent or drawn, it slowed that page down. Waiting for a
-    quiet server needs no word from the browser (a message back would rerun the map's
-    fragment).
+    while a page was still being sent or drawn, it slowed that page down.
     """
-    step = 0.25
 
     def run() -> None:
-        deadline = time.monotonic() + most
-        quiet, before = 0.0, time.process_time()
-        while time.monotonic() < deadline and quiet < hold:
-            time.sleep(step)
-            now = time.process_time()
-            quiet = quiet + step if now - before < share * step else 0.0
-            before = now
+        server.wait_quiet(hold=hold, share=share, most=most)
         try:
             work()
         except Exception as err:  # the page that needs it later meets the error and says it

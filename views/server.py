@@ -232,11 +232,28 @@ def quicker_plotly(js: bytes) -> tuple[bytes, list[str]]:
     return js, made
 
 
+def wait_quiet(hold: float = 1.0, share: float = 0.2, most: float = 15.0) -> None:
+    """Returns once this server process has used under `share` of a core for `hold` seconds
+    running (the page it serves has all it asked for and has had time to draw it), or after
+    `most` seconds. Work that can wait (importing torch, gzipping plotly.js) waits for it:
+    started while a page was being sent or drawn, it slowed that page down, and it needs no
+    word from the browser (a message back would rerun the map's fragment)."""
+    step = 0.25
+    deadline = time.monotonic() + most
+    quiet, before = 0.0, time.process_time()
+    while time.monotonic() < deadline and quiet < hold:
+        time.sleep(step)
+        now = time.process_time()
+        quiet = quiet + step if now - before < share * step else 0.0
+        before = now
+
+
 class PlotlyBodies:
     """plotly.js as served: the compile hint, then the file; and that gzipped, made once
-    (level 9: 0.05-0.1 s of a core; Streamlit's static files gzipped it on every request)
-    after the first request, which gets the plain file: made at start, it would take a
-    core just as the server starts and the browser fetches Streamlit's scripts."""
+    (level 9: 0.07 s of a core; Streamlit's static files gzipped it on every request) once
+    the server is quiet after the first request, which gets the plain file: made at start
+    or at that request, it took a core just as the server started, or while the first page
+    was drawn (it is 1.6 MB only for a browser on another machine, which comes later)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -245,13 +262,19 @@ class PlotlyBodies:
         self.gzipped: bytes | None = None
         self.zipping = False
 
-    def zip_later(self) -> None:
-        """compress(), in a thread of its own, once."""
+    def zip_later(self, quiet: float = 1.0) -> None:
+        """compress(), in a thread of its own, once, after `quiet` seconds of a quiet server
+        (wait_quiet)."""
         with self.lock:
             if self.zipping:
                 return
             self.zipping = True
-        threading.Thread(target=self.compress, name="plotly-gzip", daemon=True).start()
+
+        def run() -> None:
+            wait_quiet(hold=quiet)
+            self.compress()
+
+        threading.Thread(target=run, name="plotly-gzip", daemon=True).start()
 
     def load(self) -> str | None:
         """The file's name, once read (None without plotly.js)."""
