@@ -31,7 +31,7 @@ from views import (
     state,
     training,
 )
-from views.config import checkpoints
+from views.config import FAVICON, checkpoints
 from views.i18n import t
 from views.map import early_fetches, explorer_map
 
@@ -119,7 +119,7 @@ def tab_labels(dataset: str) -> list[str]:
 
 def main() -> None:
     state.init()  # the session's language first: the page title speaks it too
-    st.set_page_config(page_title=t("app.page.title"), page_icon="🔢", layout="wide")
+    st.set_page_config(page_title=t("app.page.title"), page_icon=FAVICON, layout="wide")
     st.html(PAGE_CSS)
     st.html(loaders.early_loads(), unsafe_allow_javascript=True)
     models = catalog.list_models(checkpoints())

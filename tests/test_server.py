@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 
 from views import config, server
@@ -269,7 +270,7 @@ def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path)
         "import sys\n"
         "from views import server, loaders\n"
         "names = server.warm_page()\n"
-        "assert {'views.digit', 'views.map', 'vae.bundle', 'streamlit.emojis'} <= set(names)\n"
+        "assert {'views.digit', 'views.map', 'vae.bundle'} <= set(names)\n"
         "assert len(names) == len(set(names)), names\n"
         "assert all(n in sys.modules for n in names)\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
@@ -310,31 +311,79 @@ def test_submodules_are_told_from_names_once_their_package_is_in():
     assert server.submodules("not_imported_here", ("x",)) == []
 
 
-def test_the_first_element_check_is_made_once_ahead_of_the_first_run(monkeypatch):
+def test_the_first_element_check_is_marked_made_without_reading_the_stack(monkeypatch):
+    import inspect
+
     from streamlit import delta_generator, runtime
 
     monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
-    server.first_element_check()  # no runtime (a test): nothing made, since it would warn
+    server.first_element_check()  # no runtime (a test): nothing marked, since it would warn
     assert delta_generator._use_warning_has_been_displayed is False
     monkeypatch.setattr(runtime, "exists", lambda: True)
+    monkeypatch.setattr(inspect, "stack", lambda *a: pytest.fail("read the whole stack"))
     server.first_element_check()
     assert delta_generator._use_warning_has_been_displayed is True
+    delta_generator._maybe_print_use_warning()  # Streamlit's own, at the first element: done
+
+
+def test_the_page_icon_is_taken_without_streamlits_emoji_catalogue():
+    # In a process of its own: the icon as Streamlit turns it into the page's favicon.
+    code = (
+        "import sys\n"
+        "from streamlit.commands.page_config import _get_favicon_string\n"
+        "from views.config import FAVICON\n"
+        "icon = _get_favicon_string(FAVICON)\n"
+        "assert icon.startswith('data:image/svg+xml;base64,'), icon[:60]\n"
+        "assert 'streamlit.emojis' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "FAVICON" in (ROOT / "page.py").read_text()
 
 
 def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
     started = []
     monkeypatch.setattr(server, "warm_page", lambda visits=None: started.append(visits))
+    monkeypatch.setattr(server, "warm_later", lambda: started.append("later"))
 
     async def enter_and_leave():
         async with server.lifespan(None):
             pass
 
     run(enter_and_leave())
-    for _ in range(100):  # the thread's, soon after
-        if started:
+    for _ in range(100):  # the threads', soon after
+        if len(started) == 2:
             break
         time.sleep(0.02)
-    assert started == [server.VISITS]  # it waits for a gap in the page's requests
+    assert sorted(started, key=str) == sorted([server.VISITS, "later"], key=str)
+
+
+def test_what_only_later_pages_need_is_built_once_the_server_is_quiet(monkeypatch):
+    imported = []
+    monkeypatch.setattr(server.importlib, "import_module", imported.append)
+    monkeypatch.setattr(server, "wait_quiet", lambda: imported.append("quiet"))
+    assert server.warm_later() == ["streamlit.emojis"]
+    assert imported == ["quiet", "streamlit.emojis"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_first_page_run_needs_no_emoji_catalogue(lang):
+    # In a process of its own (AppTest runs page.py as the server's first run would): the
+    # catalogue's import is 0.06-0.1 s of the first visitor's wait; a server builds it later.
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('page.py', default_timeout=120)\n"
+        f"at.query_params['lang'] = '{lang}'\n"
+        "at.run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "assert at.tabs, 'the whole first page was run'\n"
+        "assert 'streamlit.emojis' not in sys.modules, 'imported the emoji catalogue'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_visits_tell_a_page_coming_up_from_a_health_probe():
@@ -369,7 +418,6 @@ def record_warm_up(monkeypatch) -> list[float]:
     """warm_page's steps, timed, without importing anything."""
     times = []
     monkeypatch.setattr(server, "page_imports", lambda: [("one", ()), ("two", ())])
-    monkeypatch.setattr(server, "STREAMLIT_FIRST_RUN", ())
     monkeypatch.setattr(server, "first_element_check", lambda: None)
     monkeypatch.setattr(server.importlib, "import_module", lambda name: times.append(
         time.monotonic()))  # fmt: skip

@@ -168,7 +168,9 @@ def result_panel(path: str, bundle: MapBundle) -> None:
     digit = st.session_state.digit
     words = words_of(path)
     if not digit or digit["model"] != path:
-        st.info(t("digit.result.empty", a_item=words.a))
+        # an icon of its own: without one, Streamlit looks for a leading emoji in any text
+        # that is not ASCII, and its emoji catalogue costs the first page ~0.1 s
+        st.info(t("digit.result.empty", a_item=words.a), icon=":material/draw:")
         return
     for note in digit["notes"]:
         st.warning(i18n.shown(note))

@@ -455,12 +455,6 @@ class StaticBodies:
         await self.app(scope, receive, send)
 
 
-# What Streamlit does once per process, in the first page run, that the warm-up can do
-# first: the catalog of emojis that set_page_config checks the page's icon against (its
-# module compiles a regular expression of them all: 0.06-0.10 s).
-STREAMLIT_FIRST_RUN = ("streamlit.emojis",)
-
-
 def warm_page(visits: Visits | None = None) -> list[str]:
     """What the first page run would import and build, done ahead of it: page.py's modules
     and the cached scripts of its first run. None imports torch. Returns the modules
@@ -477,6 +471,7 @@ def warm_page(visits: Visits | None = None) -> list[str]:
 
     if visits is not None:
         visits.wait(quiet=WARM_QUIET, most=WARM_MOST)
+    first_element_check()  # costs nothing: no pause before it
     done = []
     def warm(name: str) -> None:
         if name not in done:
@@ -488,15 +483,6 @@ def warm_page(visits: Visits | None = None) -> list[str]:
         warm(module)
         for name in submodules(module, names):  # asked once `module` is in
             warm(name)
-    for name in STREAMLIT_FIRST_RUN:
-        gap()
-        try:
-            importlib.import_module(name)
-        except ImportError:  # another Streamlit: its first run does what it does
-            continue
-        done.append(name)
-    gap()
-    first_element_check()
     from views import loaders
 
     loaders.early_loads()
@@ -505,16 +491,38 @@ def warm_page(visits: Visits | None = None) -> list[str]:
     return done
 
 
+# What Streamlit builds once per process for pages other than the first: its emoji
+# catalogue (a regular expression of every emoji, 0.06-0.10 s), which an alert without an
+# icon whose text is not ASCII looks its text up in (a Chinese page, an error). The first
+# page needs none of it (views/digit.py gives its note an icon; the page's icon is a file).
+STREAMLIT_LATER = ("streamlit.emojis",)
+
+
+def warm_later() -> list[str]:
+    """Imports STREAMLIT_LATER once the server is quiet (wait_quiet): the first page's run
+    and drawing are not slowed by work they do not need."""
+    wait_quiet()
+    done = []
+    for name in STREAMLIT_LATER:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another Streamlit: it does what it does
+            continue
+        done.append(name)
+    return done
+
+
 def first_element_check() -> None:
     """Streamlit's check, at the first element a process sends, that it runs under
-    `streamlit run`: it looks at the whole stack (inspect.stack reads every frame's source,
-    ~40 ms the first time in a process). Made here, the first run does not make it again
-    (Streamlit makes it once per process)."""
+    `streamlit run`, marked as made. It looks at the whole stack (inspect.stack() reads
+    every frame's source and resolves every loaded module's path: 0.04-0.1 s of the first
+    visitor's page run) to warn when Streamlit is used without its runtime; a runtime
+    running this server is the answer. Without one (a test), nothing is marked: the check
+    then warns as it should."""
     from streamlit import delta_generator, runtime
 
-    check = getattr(delta_generator, "_maybe_print_use_warning", None)
-    if check is not None and runtime.exists():  # without a runtime it would warn
-        check()
+    if hasattr(delta_generator, "_use_warning_has_been_displayed") and runtime.exists():
+        delta_generator._use_warning_has_been_displayed = True
 
 
 def listening_sockets() -> list[int]:
@@ -658,4 +666,5 @@ async def lifespan(_app):
         print("\n".join(welcome()), flush=True)
     VISITS.last = time.monotonic()  # quiet since the server started
     threading.Thread(target=warm_page, args=(VISITS,), name="warm-page", daemon=True).start()
+    threading.Thread(target=warm_later, name="warm-later", daemon=True).start()
     yield
