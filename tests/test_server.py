@@ -99,7 +99,7 @@ def test_plotly_js_is_gzipped_only_once_the_server_is_quiet(monkeypatch):
     while time.monotonic() < end:  # a busy server: this thread takes a core
         sum(range(10_000))
     assert server.PLOTLY.gzipped is None
-    for _ in range(250):
+    for _ in range(1000):
         if server.PLOTLY.gzipped is not None:
             break
         time.sleep(0.02)
@@ -122,7 +122,7 @@ def test_plotly_js_is_served_once_read_with_its_compile_hint_and_gzipped_once(mo
     served, made = server.quicker_plotly(found.read_bytes())
     assert made == [name for name, _ in server.PLOTLY_PATCHES]  # all of them, on the pinned one
     assert body == b"//# allFunctionsCalledOnLoad\n" + served
-    for _ in range(500):  # the first request set the gzip going, once the server is quiet
+    for _ in range(1000):  # the first request set the gzip going, once the server is quiet
         if server.PLOTLY.gzipped is not None:
             break
         time.sleep(0.02)
@@ -365,6 +365,40 @@ def test_what_only_later_pages_need_is_built_once_the_server_is_quiet(monkeypatc
     monkeypatch.setattr(server, "wait_quiet", lambda: imported.append("quiet"))
     assert server.warm_later() == ["streamlit.emojis"]
     assert imported == ["quiet", "streamlit.emojis"]
+
+
+def test_quiet_waits_for_a_free_core_as_well_as_a_quiet_server(monkeypatch):
+    idle = [0.0]
+
+    def busy_machine():  # no core idle: another program, or a browser here still drawing
+        return idle[0]
+
+    monkeypatch.setattr(server, "idle_seconds", busy_machine)
+    start = time.monotonic()
+    server.wait_quiet(hold=0.5, most=1.5)
+    assert time.monotonic() - start >= 1.4  # never quiet: waited for `most`
+
+    def free_machine():  # a whole core idle all along
+        idle[0] += 1.0
+        return idle[0]
+
+    monkeypatch.setattr(server, "idle_seconds", free_machine)
+    start = time.monotonic()
+    server.wait_quiet(hold=0.5, most=5)
+    assert time.monotonic() - start < 1.5  # quiet after `hold`
+    monkeypatch.setattr(server, "idle_seconds", lambda: None)  # no /proc/stat: the server's own
+    start = time.monotonic()
+    server.wait_quiet(hold=0.5, most=5)
+    assert time.monotonic() - start < 1.5
+
+
+def test_the_machines_idle_time_is_read_where_linux_has_it():
+    if not Path("/proc/stat").exists():
+        assert server.idle_seconds() is None
+        return
+    first = server.idle_seconds()
+    time.sleep(0.2)
+    assert first is not None and first > 0 and server.idle_seconds() >= first
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -232,20 +232,49 @@ def quicker_plotly(js: bytes) -> tuple[bytes, list[str]]:
     return js, made
 
 
-def wait_quiet(hold: float = 1.0, share: float = 0.2, most: float = 15.0) -> None:
-    """Returns once this server process has used under `share` of a core for `hold` seconds
-    running (the page it serves has all it asked for and has had time to draw it), or after
-    `most` seconds. Work that can wait (importing torch, gzipping plotly.js) waits for it:
-    started while a page was being sent or drawn, it slowed that page down, and it needs no
-    word from the browser (a message back would rerun the map's fragment)."""
+def idle_seconds() -> float | None:
+    """The machine's idle CPU time so far, all cores together (Linux's /proc/stat); None
+    where there is none to read."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def wait_quiet(hold: float = 1.0, share: float = 0.2, most: float = 15.0,
+               free: float = 0.75) -> None:  # fmt: skip
+    """Returns once, for `hold` seconds running, this server process has used under `share`
+    of a core and the machine has had `free` of a core idle, or after `most` seconds.
+
+    Work that can wait (importing torch, gzipping plotly.js) waits for it: started while a
+    page was being sent or drawn, it slowed that page down, and it needs no word from the
+    browser (a message back would rerun the map's fragment). The server alone goes quiet
+    once the first run is sent, while a browser on this machine may still be drawing for a
+    second; with the cores shared (a slow spell, another program's load) the warm-up's
+    import of torch then took the CPU the page's drawing waited for (a server trace: it
+    began 0.2-0.6 s before the map was plotted). A free core means nobody is waiting for
+    it, whether the browser is on this machine or another.
+    """
     step = 0.25
     deadline = time.monotonic() + most
-    quiet, before = 0.0, time.process_time()
+    quiet = 0.0
+    at, cpu, idle = time.monotonic(), time.process_time(), idle_seconds()
     while time.monotonic() < deadline and quiet < hold:
         time.sleep(step)
-        now = time.process_time()
-        quiet = quiet + step if now - before < share * step else 0.0
-        before = now
+        now_at, now_cpu, now_idle = time.monotonic(), time.process_time(), idle_seconds()
+        spent = max(now_at - at, 1e-3)
+        calm = now_cpu - cpu < share * spent
+        spare = idle is None or now_idle is None or now_idle - idle >= free * spent
+        quiet = quiet + spent if calm and spare else 0.0
+        at, cpu, idle = now_at, now_cpu, now_idle
+
+
+# How long the server is quiet before the work for later pages and other machines is done
+# (the emoji catalogue, plotly.js gzipped): longer than the torch warm-up's 1 s, which a
+# user's first drawing waits for, so that goes first.
+LATER_QUIET = 2.0
 
 
 class PlotlyBodies:
@@ -262,7 +291,7 @@ class PlotlyBodies:
         self.gzipped: bytes | None = None
         self.zipping = False
 
-    def zip_later(self, quiet: float = 1.0) -> None:
+    def zip_later(self, quiet: float = LATER_QUIET) -> None:
         """compress(), in a thread of its own, once, after `quiet` seconds of a quiet server
         (wait_quiet)."""
         with self.lock:
@@ -501,7 +530,7 @@ STREAMLIT_LATER = ("streamlit.emojis",)
 def warm_later() -> list[str]:
     """Imports STREAMLIT_LATER once the server is quiet (wait_quiet): the first page's run
     and drawing are not slowed by work they do not need."""
-    wait_quiet()
+    wait_quiet(hold=LATER_QUIET)
     done = []
     for name in STREAMLIT_LATER:
         try:
