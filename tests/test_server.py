@@ -362,9 +362,10 @@ def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
 def test_what_only_later_pages_need_is_built_once_the_server_is_quiet(monkeypatch):
     imported = []
     monkeypatch.setattr(server.importlib, "import_module", imported.append)
-    monkeypatch.setattr(server, "wait_quiet", lambda: imported.append("quiet"))
+    monkeypatch.setattr(server, "wait_quiet", lambda hold: imported.append(("quiet", hold)))
     assert server.warm_later() == ["streamlit.emojis"]
-    assert imported == ["quiet", "streamlit.emojis"]
+    assert imported == [("quiet", server.LATER_QUIET), "streamlit.emojis"]
+    assert server.LATER_QUIET > 1.0  # after the torch warm-up's (views/loaders.py when_quiet)
 
 
 def test_quiet_waits_for_a_free_core_as_well_as_a_quiet_server(monkeypatch):
