@@ -205,10 +205,12 @@ def cold_start(
     )
 
 
-def wait_server_idle(pid: int, seconds: float = 0.5, share: float = 0.05) -> None:
-    """Until the server uses under `share` of a core (the first page's work, such as
-    importing torch in the background, is over): clicks then cost what they cost."""
-    deadline = time.monotonic() + 60
+def wait_server_idle(pid: int, seconds: float = 3.0, share: float = 0.05) -> None:
+    """Until the server has used under `share` of a core for `seconds` (the first page's
+    background work is over: torch imported, plotly.js gzipped; each waits for the server
+    to be quiet for 1-2 s first, views/server.py wait_quiet): clicks then cost what they
+    cost. A shorter window could end in the quiet before that work starts."""
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         before = cpu_seconds(pid)
         time.sleep(seconds)

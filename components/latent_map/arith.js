@@ -96,12 +96,24 @@ function onScreen(el) {
 }
 
 // Another model: its codes mean nothing to the new one (and the link's slots: arith_link.js).
+// Another plane of the same model keeps the slots that are codes, a test image's or a class
+// mean: its planes share them. A place clicked on the old plane does not carry over.
 export function resetArith(map) {
+  const model = modelOf(map.data);
+  const same = map.arith && map.arithModel === model;
+  const slots = { a: null, b: null, c: null };
+  if (same) for (const which of SLOTS) slots[which] = keptOnAnotherPlane(map.arith.slots[which]);
   readArithLink(map);
+  map.arithModel = model;
   const kept = map.arith ? map.arith.attr : "thickness";
-  map.arith = { slots: { a: null, b: null, c: null }, attr: kept, s: map.arith ? map.arith.s : 0, from: null };
+  map.arith = { slots, attr: kept, s: map.arith ? map.arith.s : 0, from: null };
   map.arithMarks = null;
+  if (SLOTS.some((which) => slots[which])) linkArith(map);
 }
+
+// A model's codes are the same on each of its planes: its checkpoint and test set's codes.
+const modelOf = (d) => (d ? `${d.model || ""}|${d.mu_url || ""}` : "");
+const keptOnAnotherPlane = (s) => (s && s.kind !== "place" ? s : null);
 
 // The "use as A/B/C" buttons of the clicked point's panel, for its latent code z (none
 // without one, or where there is no arithmetic).

@@ -1,6 +1,8 @@
 // The latent arithmetic's slots in the page's link (the key itself: link.js arithParam): the
 // slots written into it as they change, and a link's slots read when a map gets its first
-// model, filled once that model's data is all here. Another model or plane takes them out.
+// model, filled once that model's data is all here. Another model takes them out; another
+// plane of the same model keeps the slots that are codes (arith.js resetArith), which it
+// writes back.
 
 import { latentOf } from "./core/geometry.js";
 import { ownLink, arithParam, parseArithParam, ARITH_KEY, ARITH_SLOTS } from "./link.js";
@@ -8,7 +10,8 @@ import { ownLink, arithParam, parseArithParam, ARITH_KEY, ARITH_SLOTS } from "./
 // At a reset (arith.js resetArith, another model): a map's first model takes the link's
 // slots (kept in map.arithFromLink until restoreArith), unless the page wrote them for
 // another model: the sidebar's pick mounts a new map, so which model the link's slots
-// belong to is kept on the page (window). Any later model takes them out of the link.
+// belong to is kept on the page (window). Any later model or plane takes them out of the
+// link (the slots a plane keeps are written again).
 export function readArithLink(map) {
   map.arithFromLink = null;
   const d = map.data;

@@ -229,9 +229,23 @@ def test_arithmetic_in_the_8d_models_full_latent_space(page):
     assert high["measured"]["thickness"] > low["measured"]["thickness"] + 0.3, (high, low)
     page.locator(".lx-arith").screenshot(path=str(ARTIFACTS / "arith_8d.png"))
 
-    # t-SNE: the same arithmetic (another plane, slots empty again), but no place on the map
+    # t-SNE, another plane of the same model: the slots that are codes stay (A the "2", C the
+    # mean of 6) and a place clicked on the PCA plane does not, in the page and in the link
+    click_empty(page)
+    use_as(page, "b")
     pick_projection(page, "t-SNE", timeout=TSNE_TIMEOUT_MS)
-    assert arith(page)["slots"] == {"a": None, "b": None, "c": None}
+    page.wait_for_function(
+        f"() => new URLSearchParams(location.search).get('arith') === 'i{two}__m6'"
+    )
+    kept = arith(page)
+    assert kept["slots"]["b"] is None
+    assert (kept["slots"]["a"]["kind"], kept["slots"]["a"]["index"]) == ("point", two)
+    assert (kept["slots"]["c"]["kind"], kept["slots"]["c"]["cls"]) == ("mean", 6)
+    np.testing.assert_allclose(kept["slots"]["a"]["z"], mu[two], atol=1e-5)
+    caps = page.locator(".lx-arith-slot .lx-arith-cap").all_text_contents()
+    assert f"#{two} “2”" in caps[0] and "empty" in caps[1], caps
+    page.locator(".lx-arith").screenshot(path=str(ARTIFACTS / "arith_8d_tsne_kept.png"))
+    # the same arithmetic, but no place on the map for its result
     for slot, cls in (("a", 2), ("b", 3), ("c", 6)):
         class_mean(page, slot, cls)
     shown = check_result(page, model, np.array(means[2]) - np.array(means[3]) + np.array(means[6]))
