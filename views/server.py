@@ -6,10 +6,12 @@
   (components/latent_map/preload.js), and it ran while the page was being drawn
   (plotly_loader).
 - At start, a thread imports the page's modules and builds what the first page run would
-  (the components' bundles, the early script, Streamlit's own once-per-process work): the
-  first visitor's run no longer pays for them (~0.2 s). It waits while a browser fetches
-  Streamlit's own code (Visits): run then, it held the interpreter and those ~60 files
-  came 0.15-0.2 s later.
+  (the components' bundles, the early script): the first visitor's run no longer pays for
+  them (~0.2 s). It waits while a browser fetches Streamlit's own code (Visits): run then,
+  it held the interpreter and those ~60 files came 0.15-0.2 s later. Streamlit's check at
+  a process's first element (inspect.stack) is marked made; its emoji catalogue, which the
+  first page does not need, and plotly.js's gzip wait for a quiet server and a free core
+  (wait_quiet), as the torch warm-up does.
 - plotly.js comes from a route of its own (PlotlyBodies): with V8's compile hint as its
   first line, gzipped once instead of on every request (45-54 ms of the server's CPU per
   page, curl), and cached by the browser for good (its name carries its version). Two
