@@ -235,12 +235,14 @@ def quicker_plotly(js: bytes) -> tuple[bytes, list[str]]:
 
 
 def idle_seconds() -> float | None:
-    """The machine's idle CPU time so far, all cores together (Linux's /proc/stat); None
-    where there is none to read."""
+    """The machine's CPU time so far, all cores together, that no program of normal priority
+    took: idle, waiting on disk, or running niced programs (Linux's /proc/stat; a training
+    run from the app is at nice 19, and gives way to anything else); None where there is
+    none to read."""
     try:
         with open("/proc/stat") as f:
-            fields = f.readline().split()
-        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")  # idle + iowait
+            fields = f.readline().split()  # cpu user nice system idle iowait ...
+        return (int(fields[2]) + int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):
         return None
 
