@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install the project into it, with Debian's Fashion-MNIST. With --test,
-# also the test tools, Debian's Chromium for the browser tests, Debian's nodejs for the
-# JavaScript unit tests and Debian's nginx for the tests of scripts/serve.sh (replicas
-# behind nginx; `--serve` installs only nginx).
+# also the test tools, Debian's Chromium for the browser tests (and a Chinese font for their
+# screenshots), Debian's nodejs for the JavaScript unit tests and Debian's nginx for the
+# tests of scripts/serve.sh (replicas behind nginx; `--serve` installs only nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -17,6 +17,8 @@ if [ "${1:-}" = "--test" ]; then
     [ -x /usr/bin/chromium ] || DEBS+=(chromium)
     command -v node >/dev/null || DEBS+=(nodejs)  # node --test tests/js/*.test.mjs
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || DEBS+=(nginx-light)  # scripts/serve.sh's tests
+    # a Chinese font (1.6 MB), so the tests' screenshots of the Chinese pages show their words
+    [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || DEBS+=(fonts-wqy-microhei)
 else
     .venv/bin/python -m pip install -q -e .
     if [ "${1:-}" = "--serve" ]; then

@@ -48,8 +48,24 @@ def english_words(text: str) -> list[str]:
     return sorted(found, key=str.lower)
 
 
+# Streamlit's Material icons are a font's ligatures: the element's text is the icon's
+# name ("draw"), which is drawn as a picture, never read as a word
+ICONS = "[data-testid='stIconMaterial'], [data-testid$='DynamicIcon']"
+
+
 def visible_text(page, selector: str = "body") -> str:
-    return page.locator(selector).first.inner_text()
+    """The text a reader sees in `selector`'s first element, icons left out."""
+    return page.locator(selector).first.evaluate(
+        """(el, icons) => {
+          const hidden = [...el.querySelectorAll(icons)];
+          const before = hidden.map((i) => i.style.display);
+          hidden.forEach((i) => { i.style.display = "none"; });
+          const text = el.innerText;
+          hidden.forEach((i, k) => { i.style.display = before[k]; });
+          return text;
+        }""",
+        ICONS,
+    )
 
 
 def open_page(browser, url: str, **options):

@@ -36,7 +36,12 @@ ALLOWED = {
 NAME = re.compile(r"\b[\w.+-]*(?:vae|ae|untrained)[\w.+-]*\b|\b\w+\.(?:pt|csv|html|npz)\b|\w+/")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 # Not the tabs' own words: code, and Streamlit's drop zone of the file uploader
-SKIP = "code, [data-testid='stFileUploaderDropzone'], style, script"
+# Streamlit's Material icons are a font's ligatures (their text is the icon's name, "draw"),
+# drawn as pictures: not words
+SKIP = (
+    "code, [data-testid='stFileUploaderDropzone'], style, script, "
+    "[data-testid='stIconMaterial'], [data-testid$='DynamicIcon']"
+)
 
 # The text a user sees in a part of the page: visible text nodes (inside components' shadow
 # roots too), without the parts `skip` selects, and the aria-labels our components set.
