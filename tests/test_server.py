@@ -263,6 +263,13 @@ def test_streamlit_run_finds_the_app_and_its_page():
     assert (ROOT / "page.py").is_file()
 
 
+def in_a_process(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`code` run by this Python in a process of its own, in the repository: what it
+    imports at start is its own."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+
+
 def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path):
     # In a process of its own: torch must stay out (the first page never needs it, and
     # importing it holds the interpreter while the first page is sent).
@@ -277,8 +284,7 @@ def test_the_warm_up_builds_what_the_first_page_run_uses_without_torch(tmp_path)
         "print(loaders.early_loads()[:40])\n"
     )
     env = {**os.environ, "LATENT_EXPLORER_STATIC": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = in_a_process(code, env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith('<span class="lx-early">')
 
@@ -297,8 +303,7 @@ def test_reading_which_modules_the_page_imports_imports_none_of_them():
         "assert {'digit', 'lesson', 'sidebar'} <= set(found['views']), found\n"
         "assert found['views.i18n'] == ('t',) and 'streamlit' in found\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = in_a_process(code)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"  # not one module more
 
@@ -336,8 +341,7 @@ def test_the_page_icon_is_taken_without_streamlits_emoji_catalogue():
         "assert icon.startswith('data:image/svg+xml;base64,'), icon[:60]\n"
         "assert 'streamlit.emojis' not in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    done = in_a_process(code)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "FAVICON" in (ROOT / "page.py").read_text()
 
@@ -345,27 +349,46 @@ def test_the_page_icon_is_taken_without_streamlits_emoji_catalogue():
 def test_the_lifespan_starts_the_warm_up_without_waiting_for_it(monkeypatch):
     started = []
     monkeypatch.setattr(server, "warm_page", lambda visits=None: started.append(visits))
-    monkeypatch.setattr(server, "warm_later", lambda: started.append("later"))
+    monkeypatch.setattr(server, "when_quiet", lambda work, name, hold: started.append(
+        (work, name, hold)))  # fmt: skip
 
     async def enter_and_leave():
         async with server.lifespan(None):
             pass
 
     run(enter_and_leave())
-    for _ in range(100):  # the threads', soon after
-        if len(started) == 2:
+    for _ in range(100):  # the thread's, soon after
+        if server.VISITS in started:
             break
         time.sleep(0.02)
-    assert sorted(started, key=str) == sorted([server.VISITS, "later"], key=str)
+    assert server.VISITS in started  # it waits for a gap in the page's requests
+    # what only later pages need: once the server is quiet, after the torch warm-up
+    assert (server.warm_later, "warm-later", server.LATER_QUIET) in started
 
 
-def test_what_only_later_pages_need_is_built_once_the_server_is_quiet(monkeypatch):
+def test_what_only_later_pages_need_is_built_later(monkeypatch):
     imported = []
     monkeypatch.setattr(server.importlib, "import_module", imported.append)
-    monkeypatch.setattr(server, "wait_quiet", lambda hold: imported.append(("quiet", hold)))
     assert server.warm_later() == ["streamlit.emojis"]
-    assert imported == [("quiet", server.LATER_QUIET), "streamlit.emojis"]
-    assert server.LATER_QUIET > 1.0  # after the torch warm-up's (views/loaders.py when_quiet)
+    assert imported == ["streamlit.emojis"]
+    assert server.LATER_QUIET > 1.0  # after the torch warm-up's (views/map.py warm_torch)
+
+
+def test_work_waits_for_quiet_in_a_thread_and_its_error_is_logged(monkeypatch, caplog):
+    order = []
+    monkeypatch.setattr(server, "wait_quiet", lambda **wait: order.append(wait))
+    done = threading.Event()
+
+    def work():
+        order.append("work")
+        done.set()
+        raise RuntimeError("no torch here")
+
+    server.when_quiet(work, "warm-test", hold=2.0)
+    assert done.wait(5)
+    time.sleep(0.1)  # the thread logs after work returns
+    assert order == [{"hold": 2.0, "share": 0.2, "most": 15.0}, "work"]
+    assert "warm-test failed: no torch here" in caplog.text
 
 
 def test_quiet_waits_for_a_free_core_as_well_as_a_quiet_server(monkeypatch):
@@ -416,8 +439,7 @@ def test_the_first_page_run_needs_no_emoji_catalogue(lang):
         "assert at.tabs, 'the whole first page was run'\n"
         "assert 'streamlit.emojis' not in sys.modules, 'imported the emoji catalogue'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = in_a_process(code)
     assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -538,8 +560,7 @@ def test_app_tells_the_visits_of_every_request_and_serves_streamlits_scripts_fro
         "print('noted')\n"
     )
     env = {**os.environ, "LATENT_EXPLORER_STATIC": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = in_a_process(code, env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("noted")
 
@@ -648,8 +669,7 @@ def test_app_py_installs_the_quick_scan_before_streamlit_builds_its_runtime():
         "assert server.quick_component_scan()  # twice: still one wrapper\n"
         "assert not hasattr(scanner._is_likely_streamlit_component_package.streamlits, 'quick')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = in_a_process(code)
     assert done.returncode == 0, done.stderr[-2000:]
 
 

@@ -20,9 +20,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from vae import attributes, blobs, bundle, catalog, jsbundle
 from vae.files import mtime, write_asset
 
-from . import config, server
+from . import config
 from .config import COMPONENTS, RECORDS, STATIC, STATIC_URL
 from .i18n import t
+from .server import when_quiet
 
 _LOG = logging.getLogger(__name__)
 
@@ -271,24 +272,6 @@ def warm_placer(path: str, map_bundle: bundle.MapBundle) -> None:
 
 _WARMING: set = set()
 _WARMING_LOCK = threading.Lock()
-
-
-def when_quiet(work, name: str, *, hold: float = 1.0, share: float = 0.2, most: float = 15.0):
-    """Run `work` in a background thread once this server process has been quiet
-    (server.wait_quiet), or after `most` seconds.
-
-    Warming (importing torch, fitting a placer) takes a core for a second or more; started
-    while a page was still being sent or drawn, it slowed that page down.
-    """
-
-    def run() -> None:
-        server.wait_quiet(hold=hold, share=share, most=most)
-        try:
-            work()
-        except Exception as err:  # the page that needs it later meets the error and says it
-            _LOG.warning("%s failed: %s", name, err)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

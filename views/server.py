@@ -275,6 +275,20 @@ def wait_quiet(hold: float = 1.0, share: float = 0.2, most: float = 15.0,
         at, cpu, idle = now_at, now_cpu, now_idle
 
 
+def when_quiet(work, name: str, *, hold: float = 1.0, share: float = 0.2, most: float = 15.0):
+    """Run `work` in a background thread named `name` once wait_quiet returns. Its error is
+    logged: whoever needs the work later meets the error and says it."""
+
+    def run() -> None:
+        wait_quiet(hold=hold, share=share, most=most)
+        try:
+            work()
+        except Exception as err:
+            logging.getLogger(__name__).warning("%s failed: %s", name, err)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+
+
 # How long the server is quiet before the work for later pages and other machines is done
 # (the emoji catalogue, plotly.js gzipped): longer than the torch warm-up's 1 s, which a
 # user's first drawing waits for, so that goes first.
@@ -297,17 +311,13 @@ class PlotlyBodies:
 
     def zip_later(self, quiet: float = LATER_QUIET) -> None:
         """compress(), in a thread of its own, once, after `quiet` seconds of a quiet server
-        (wait_quiet)."""
+        (when_quiet)."""
         with self.lock:
             if self.zipping:
                 return
             self.zipping = True
 
-        def run() -> None:
-            wait_quiet(hold=quiet)
-            self.compress()
-
-        threading.Thread(target=run, name="plotly-gzip", daemon=True).start()
+        when_quiet(self.compress, "plotly-gzip", hold=quiet)
 
     def load(self) -> str | None:
         """The file's name, once read (None without plotly.js)."""
@@ -532,9 +542,8 @@ STREAMLIT_LATER = ("streamlit.emojis",)
 
 
 def warm_later() -> list[str]:
-    """Imports STREAMLIT_LATER once the server is quiet (wait_quiet): the first page's run
-    and drawing are not slowed by work they do not need."""
-    wait_quiet(hold=LATER_QUIET)
+    """Imports STREAMLIT_LATER (run once the server is quiet, lifespan: the first page's run
+    and drawing are not slowed by work they do not need). Returns what it imported."""
     done = []
     for name in STREAMLIT_LATER:
         try:
@@ -699,5 +708,5 @@ async def lifespan(_app):
         print("\n".join(welcome()), flush=True)
     VISITS.last = time.monotonic()  # quiet since the server started
     threading.Thread(target=warm_page, args=(VISITS,), name="warm-page", daemon=True).start()
-    threading.Thread(target=warm_later, name="warm-later", daemon=True).start()
+    when_quiet(warm_later, "warm-later", hold=LATER_QUIET)
     yield
